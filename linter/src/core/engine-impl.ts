@@ -1,0 +1,94 @@
+/**
+ * The engine implementation (see `engine.ts` for the contract and `linter/src/index.ts` for the
+ * pipeline). Pure: grammar bytes and texts come from the adapter.
+ */
+import type { Tree } from 'web-tree-sitter';
+import type { Diagnostic } from './diagnostic';
+import { compareDiagnostics } from './diagnostic';
+import type { FileFacts, FileInput, Grammars, LintOptions } from './engine';
+import { initTreeSitter, type PythonParser } from '../parse/parser';
+import { lowerPython } from '../model/python/lower';
+import { scanSuppressions, emptySuppressions } from './suppression';
+import { ProjectIndex } from '../model/python/project';
+import { PyTorchModel } from '../model/python/interp';
+import { RULE_IMPLS } from '../rules/index';
+import { toDiagnostic, type Report } from '../rules/define';
+import type { PyFile } from '../model/python/ir';
+
+/** Files larger than this (UTF-16 code units) are not parsed (`skipped: 'too-large'`). */
+export const MAX_ANALYZED_CHARS = 8 * 1024 * 1024;
+
+/** The normlint engine. Create one per thread with {@link Engine.create}. */
+export class Engine {
+  private constructor(private readonly parser: PythonParser) {}
+
+  /**
+   * Loads web-tree-sitter and the grammars from the given bytes.
+   * @throws Error when the WASM bytes are not a compatible tree-sitter runtime/grammar.
+   */
+  static async create(grammars: Grammars): Promise<Engine> {
+    return new Engine(await initTreeSitter(grammars));
+  }
+
+  /**
+   * Parses and lowers one file. Never throws: a file that cannot be analyzed comes back with
+   * `ir: null` and a `skipped` reason. Pure function of `(path, text)`: cacheable by content.
+   */
+  analyze(input: FileInput): FileFacts {
+    if (!/\.pyi?$/.test(input.path)) return { path: input.path, ir: null, suppressions: emptySuppressions(), skipped: 'not-python' };
+    if (input.text.length > MAX_ANALYZED_CHARS) return { path: input.path, ir: null, suppressions: emptySuppressions(), skipped: 'too-large' };
+    let tree: Tree | null = null;
+    try {
+      tree = this.parser.parse(input.text);
+      const ir = lowerPython(tree, input.text);
+      return { path: input.path, ir, suppressions: scanSuppressions(input.text), skipped: null };
+    } catch {
+      return { path: input.path, ir: null, suppressions: emptySuppressions(), skipped: 'parse-failed' };
+    } finally {
+      tree?.delete();
+    }
+  }
+
+  /** The number of ERROR/MISSING spans tree-sitter finds in `text` (the `--fix` re-parse guard). */
+  countParseErrors(text: string): number {
+    const tree = this.parser.parse(text);
+    try {
+      return lowerPython(tree, text).errors.length;
+    } finally {
+      tree.delete();
+    }
+  }
+
+  /**
+   * Lints a project: builds the cross-file model from the files' facts, runs the rules enabled
+   * for each file, and drops findings inside syntax errors. Suppression comments are applied by
+   * the adapter (it has the texts and reports unused ones). Sorted by file, offset, code.
+   */
+  lint(files: readonly FileFacts[], opts: LintOptions): Diagnostic[] {
+    const inputs: Array<{ path: string; ir: PyFile }> = [];
+    for (const f of files) if (f.ir) inputs.push({ path: f.path, ir: f.ir });
+    const index = new ProjectIndex(inputs);
+    const anyUnknown = files.some((f) => opts.configFor(f.path).options.assumeUnknownModulesNormalize);
+    const model = new PyTorchModel(index, { assumeUnknownModulesNormalize: anyUnknown }).run();
+    const errorsByFile = new Map(inputs.map((f) => [f.path, f.ir.errors]));
+    const out: Diagnostic[] = [];
+    const seen = new Set<string>();
+    for (const rule of RULE_IMPLS) {
+      const report = (r: Report): void => {
+        const cfg = opts.configFor(r.site.file.path);
+        if (!cfg.enabled.has(rule.meta.code)) return;
+        const d = toDiagnostic(rule.meta, r);
+        const sev = cfg.severity[d.code];
+        if (sev) d.severity = sev;
+        const errs = errorsByFile.get(d.file) ?? [];
+        if (errs.some((e) => e.start < d.span.end && d.span.start < e.end)) return;
+        const key = `${d.code}|${d.file}|${d.span.start}|${d.span.end}|${d.message}`;
+        if (seen.has(key)) return;
+        seen.add(key);
+        out.push(d);
+      };
+      rule.check({ model, text: opts.textOf, config: opts.configFor, report });
+    }
+    return out.sort(compareDiagnostics);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The engine: per-file analysis (parse + lower) and per-project linting.
+ * See `linter/src/index.ts` for the pipeline and invariants.
+ */
+import type { Diagnostic, Severity } from './diagnostic';
+import type { RuleOptions } from './rule';
+import type { PyFile } from '../model/python/ir';
+import type { Suppressions } from './suppression';
+
+/** WebAssembly bytes the adapter reads from `grammars/` and hands to the engine. */
+export interface Grammars {
+  /** web-tree-sitter's runtime (`web-tree-sitter.wasm`). */
+  runtime: Uint8Array;
+  /** tree-sitter-python's grammar (`tree-sitter-python.wasm`). */
+  python: Uint8Array;
+}
+
+/** One source file. `path` is project-relative with `/` separators (e.g. `src/pkg/model.py`). */
+export interface FileInput {
+  path: string;
+  text: string;
+}
+
+/**
+ * What `Engine.analyze` extracts from one file: plain JSON, cacheable by content hash.
+ * `skipped` says why a file has no IR: `not-python` (unsupported extension),
+ * `no-framework` (pre-filter: never mentions a framework), `too-large`, `parse-failed`.
+ */
+export interface FileFacts {
+  path: string;
+  ir: PyFile | null;
+  suppressions: Suppressions;
+  skipped: null | 'not-python' | 'no-framework' | 'too-large' | 'parse-failed';
+}
+
+/** The rule set and options that apply to one file (after config files and flags). */
+export interface FileConfig {
+  /** Codes of the enabled rules. */
+  enabled: ReadonlySet<string>;
+  /** Per-code severity overrides. */
+  severity: Readonly<Record<string, Severity>>;
+  options: RuleOptions;
+}
+
+export interface LintOptions {
+  /** The configuration for a project-relative path (nearest config file wins). */
+  configFor(path: string): FileConfig;
+  /** The text of a project file, exactly as analyzed (rules build fixes from it). */
+  textOf(path: string): string;
+}
+
+export { Engine } from './engine-impl';

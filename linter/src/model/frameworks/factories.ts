@@ -1,0 +1,39 @@
+/**
+ * Lookups in the known-factories table (`torch-factories.json`): what a torchvision or timm
+ * model carries. Every entry of the table names its source.
+ */
+import table from './torch-factories.json';
+
+interface Entry { match: string; batchnorm: boolean; dropout: boolean; source: string }
+
+const compile = (entries: Entry[]): Array<Entry & { re: RegExp }> => entries.map((e) => ({ ...e, re: new RegExp(e.match) }));
+const TORCHVISION = compile(table.torchvision);
+const TIMM = compile(table.timm);
+
+/** Normalizes `torchvision.models.resnet.resnet50` to `torchvision.models.resnet50`. */
+function shortTorchvision(q: string): string {
+  const m = /^torchvision\.models\.(detection\.|segmentation\.|video\.|quantization\.)?(?:[a-z_0-9]+\.)?([A-Za-z_0-9]+)$/.exec(q);
+  if (!m) return q;
+  return `torchvision.models.${m[1] ?? ''}${m[2]}`;
+}
+
+/**
+ * What a torchvision factory's result carries; `null` for a torchvision callable not in the
+ * table (unknown), `undefined` when `q` is not a model factory at all (e.g. a weights enum).
+ */
+export function factoryCarry(q: string): { batchnorm: boolean; dropout: boolean } | null | undefined {
+  const candidates = [q, shortTorchvision(q)];
+  for (const c of candidates) {
+    for (const e of TORCHVISION) if (e.re.test(c)) return { batchnorm: e.batchnorm, dropout: e.dropout };
+  }
+  const last = q.slice(q.lastIndexOf('.') + 1);
+  if (/^[a-z][a-z0-9_]*$/.test(last) && !/weights|transforms|get_model_weights|list_models/.test(q)) return q === 'torchvision.models.get_model' ? null : null;
+  return undefined;
+}
+
+/** What `timm.create_model(name)` carries, by model name; `null` when the family is unknown. */
+export function timmCarry(name: string): { batchnorm: boolean; dropout: boolean } | null {
+  const bare = name.replace(/^(timm|hf[-_]hub):/, '').replace(/^.*\//, '');
+  for (const e of TIMM) if (e.re.test(bare)) return { batchnorm: e.batchnorm, dropout: e.dropout };
+  return null;
+}

@@ -1,0 +1,144 @@
+/**
+ * Facts the PyTorch model hands to the rules. Rules never look at the IR or the interpreter's
+ * state; they read these.
+ */
+import type { Span } from '../../core/diagnostic';
+import type { CallExpr, FuncDef, Keyword } from './ir';
+import type { Obj, Site, Val } from './values';
+
+/** A train/eval mode: `entry` is "whatever the caller passed in" (symbolic), `bneval` is "BatchNorm layers set to eval by a modules() loop or apply()". */
+export type Mode = 'train' | 'eval' | 'bneval' | 'entry' | 'unknown';
+
+/** Where an object's current mode came from. */
+export interface ModeSource {
+  mode: Mode;
+  /** The `.train()`/`.eval()` call, the construction, or null for `entry`. */
+  site: Site | null;
+  /** `explicit`: a `.train()`/`.eval()` call; `construct`: a new module is in training mode. */
+  how: 'explicit' | 'construct' | 'load' | 'entry' | 'unknown';
+}
+
+/** The possible modes of an object at a program point, with their sources. */
+export interface ModeInfo {
+  sources: ModeSource[];
+  /** A training step ran since the last explicit `.train()`/`.eval()` on this path. */
+  stepSinceSet: boolean;
+}
+
+/** Why a forward call counts as inference. */
+export type InferenceKind = 'no_grad' | 'decorator' | 'eval-function' | 'export' | 'after-training' | 'load-and-predict';
+
+/** A forward call (or export) that runs a module for inference. */
+export interface InferenceFact {
+  site: Site;
+  obj: Obj;
+  mode: ModeInfo;
+  kind: InferenceKind;
+  /** Call sites through which the object reached this function (outermost last). */
+  via: Site[];
+  /** The function containing the inference, for the fix (null at module level). */
+  fn: FuncDef | null;
+  /** The statement (or loop/with block) before which `model.eval()` belongs. */
+  insertBefore: Span;
+  /** Source text of the receiver expression (`model`, `self.model`) in that function. */
+  receiver: string;
+}
+
+/** A training step (`loss.backward()`, `optimizer.step()`) that trains `obj`. */
+export interface TrainStepFact {
+  site: Site;
+  obj: Obj;
+  mode: ModeInfo;
+  via: Site[];
+  fn: FuncDef | null;
+  /** Where a `model.train()` fixes it: the top of the enclosing loop body or function body. */
+  insertAt: { offset: number; indent: string } | null;
+  receiver: string;
+  /** Inside a Lightning `training_step` (modes are managed by the Trainer). */
+  lightning: boolean;
+  /** Gradient accumulation detected around the optimizer step. */
+  accumulation: boolean;
+  /** Data loaders iterated by the loops around the step. */
+  loaders: Obj[];
+}
+
+/** `model.train()` on a module with frozen (requires_grad=False) BatchNorm parameters. */
+export interface FrozenTrainFact {
+  site: Site;
+  /** The module put in training mode. */
+  obj: Obj;
+  /** The frozen module and where it was frozen. */
+  frozen: Obj;
+  frozenAt: Site;
+  via: Site[];
+  /** The `.train()` statement, for inserting the BN-eval helper after it. */
+  stmtSpan: Span;
+  receiver: string;
+}
+
+/** A `DataLoader(...)` construction. */
+export interface LoaderFact {
+  obj: Obj;
+  site: Site;
+  call: CallExpr;
+  /** Possible values of `batch_size` (resolved), empty when unknown. */
+  batchSize: Val[];
+  /** The keyword or positional argument giving the batch size, or null for the default. */
+  batchSizeArg: Keyword | null;
+  dropLast: Val[] | null;
+  /** `batch_sampler=` given: batch size is not this call's. */
+  hasBatchSampler: boolean;
+  /** Objects trained with batches from this loader (filled by training-step facts). */
+  trains: Set<Obj>;
+  /** Gradient accumulation seen around those steps. */
+  accumulation: boolean;
+  /** DDP seen in the project (the batch is per device). */
+}
+
+/** A DistributedDataParallel wrap. */
+export interface DdpFact {
+  site: Site;
+  call: CallExpr;
+  obj: Obj;
+  /** SyncBatchNorm conversion seen before the wrap on this object. */
+  converted: boolean;
+  /** Conversion seen after the wrap. */
+  convertedAfter: Site | null;
+  /** The wrap statement (to insert the conversion before it) and the wrapped expression's source. */
+  stmtSpan: Span;
+  argText: string;
+}
+
+/** A Lightning `Trainer(...)` that fits a module. */
+export interface LightningTrainerFact {
+  site: Site;
+  call: CallExpr;
+  /** Multi-device DDP-like strategy. */
+  distributed: boolean;
+  syncBatchnorm: boolean | null;
+  fits: Obj[];
+}
+
+/** A layer constructed somewhere in the project. */
+export interface LayerSite {
+  obj: Obj;
+}
+
+/** `producer` feeds `consumer` directly (or through channel-preserving ops). */
+export interface LayerPair {
+  producer: Obj;
+  consumer: Obj;
+  how: 'direct' | 'preserving' | 'reshaped';
+  /** Where the adjacency was seen (Sequential call, list display or forward()). */
+  where: 'sequential' | 'forward';
+  at: Site;
+}
+
+/** A BatchNorm call on a tensor that went through a recurrent/attention layer, or inside a time-step loop with one. */
+export interface SequenceNormFact {
+  norm: Obj;
+  /** The recurrent or attention layer on the path. */
+  seq: Obj;
+  at: Site;
+  why: 'after-sequence-layer' | 'time-step-loop';
+}

@@ -1,0 +1,2050 @@
+/**
+ * The PyTorch model of a project: an abstract interpreter over the Python IR.
+ *
+ * It answers, across files: which objects are modules and what they carry (BatchNorm,
+ * Dropout), which layer feeds which (Sequential order and `forward()` data flow), and the
+ * train/eval mode of every module at every forward call and training step.
+ *
+ * How:
+ * - Expressions evaluate to sets of abstract values (`values.ts`). Objects are allocated once
+ *   per creation site and context.
+ * - Construction ("construct" purpose): calls to project classes and functions are evaluated
+ *   with their arguments bound (memoized, depth-limited), so `_make_layer(block, ...)`,
+ *   `norm_layer = nn.BatchNorm2d if norm_layer is None` and `conv_bn(...)` helpers resolve.
+ * - Mode flow ("flow" purpose): each module body and each function is analyzed once,
+ *   flow-sensitively: branches join, loops iterate to a fixed point, `with torch.no_grad()`
+ *   and `@torch.no_grad()` mark inference. Parameters and module globals are symbolic objects
+ *   whose mode on entry is `entry`; a function's summary (requirements, exit modes, freezes)
+ *   is applied at every call site, where `entry` is replaced by the caller's mode.
+ *
+ * Precision first: anything the interpreter cannot resolve evaluates to "unknown" (an empty
+ * value set) and the rules stay silent on it.
+ */
+import type { Span } from '../../core/diagnostic';
+import type { CallExpr, ClassDef, Expr, FuncDef, Keyword, Stmt } from './ir';
+import { ProjectIndex, type ProjectFile, type Binding } from './project';
+import {
+  type Carry, type ClassRef, type Env, type Obj, type ObjKind, type SeqVal, type Site, type TensorVal, type Val,
+  constOf, objsOf, union, valKey,
+} from './values';
+import type {
+  DdpFact, FrozenTrainFact, InferenceFact, InferenceKind, LayerPair, LightningTrainerFact, LoaderFact, Mode, ModeInfo,
+  ModeSource, SequenceNormFact, TrainStepFact,
+} from './facts';
+import {
+  DATALOADER, DATALOADER_PARAMS, DDP_WRAPPERS, EXPORT_CALLS, LIGHTNING_BASES, LIGHTNING_TRAINERS, MODULE_BASES,
+  MODULE_WRAPPERS, NO_GRAD_CONTEXTS, SELF_RETURNING_METHODS, SYNC_BN_CONVERTERS, WHOLE_MODULE_LOADERS,
+  canonicalTorchName, torchLayer, type ParamSpec,
+} from '../frameworks/pytorch';
+import { factoryCarry, timmCarry } from '../frameworks/factories';
+
+const MAX_CONSTRUCT_DEPTH = 8;
+const MAX_LOOP_ITERATIONS = 4;
+/** Upper bound on evaluated statements per project, so pathological inputs stay linear. */
+const MAX_STEPS = 2_000_000;
+
+const EVAL_FN_NAME = /^(eval|evaluate|evaluation|validate|validation|valid|val|test|testing|predict|prediction|infer|inference|run_eval|run_inference|do_eval|eval_.+|evaluate_.+|validate_.+|valid_.+|val_.+|predict_.+|infer_.+|inference_.+|test_model|test_epoch)$/i;
+const PREDICT_METHODS = /^(predict|predict_proba|infer|inference|generate|sample|classify|detect|segment|forward_test)$/;
+const PRESERVING_FUNCS = /^(torch\.nn\.functional\.(relu|relu6|leaky_relu|gelu|silu|elu|selu|celu|mish|hardswish|hardsigmoid|sigmoid|tanh|softplus|dropout\d?d?|alpha_dropout)|torch\.(relu|sigmoid|tanh))$/;
+const RESHAPE_METHODS = /^(permute|transpose|view|reshape|contiguous|flatten|squeeze|unsqueeze|t)$/;
+
+/** A function summary: what calling it does to its symbolic objects. */
+interface Summary {
+  /** Inference and training facts on symbolic objects, resolved at each call site. */
+  infer: InferenceFact[];
+  steps: TrainStepFact[];
+  frozenTrains: Array<{ obj: Obj; site: Site; stmtSpan: Span; receiver: string; bnEvalAfter: boolean }>;
+  /** Mode of each symbolic object on exit (sources may include `entry`). */
+  exit: Map<Obj, ModeInfo>;
+  freezes: Array<{ obj: Obj; site: Site }>;
+  loaded: Set<Obj>;
+  converted: Set<Obj>;
+  hasStep: boolean;
+  /** Objects returned, with their modes on return. */
+  returns: Array<{ obj: Obj; mode: ModeInfo }>;
+}
+
+/** The flow state at a program point. */
+interface State {
+  env: Env;
+  modes: Map<Obj, ModeInfo>;
+  noGrad: boolean;
+  trainedBefore: boolean;
+  /** Objects forwarded with autograd since the last training step. */
+  forwarded: Set<Obj>;
+  /** Objects whose parameters were frozen, with where. */
+  frozen: Map<Obj, Site>;
+  loaded: Set<Obj>;
+  converted: Set<Obj>;
+}
+
+/** Per-body analysis context. */
+interface Ctx {
+  file: ProjectFile;
+  purpose: 'construct' | 'flow';
+  fn: FuncDef | null;
+  cls: ClassRef | null;
+  /** Object under construction (`self` in `__init__`), to collect `created`. */
+  building: Obj | null;
+  depth: number;
+  /** Memo key of this evaluation (object allocation is per site and key). */
+  key: string;
+  returns: Val[];
+  /** Flow purpose only. */
+  summary: Summary | null;
+  evalNamed: boolean;
+  lightningStep: boolean;
+  /** Offset after which no training step appears in this body (for "after training"). */
+  lastStepOffset: number;
+  bodyHasStep: boolean;
+  /** Enclosing loops: their first body statement and indentation, and the loaders they iterate. */
+  loops: Array<{ span: Span; bodyStart: number; indent: string; loaders: Obj[] }>;
+  /** Enclosing `with`/loop statements at this body's top level, for the NL001 fix insertion point. */
+  topStmt: Stmt | null;
+  /** Forward-analysis: current loop nesting id for NL005 time-step loops. */
+  loopIds: number[];
+}
+
+function emptyInfo(): ModeInfo {
+  return { sources: [], stepSinceSet: false };
+}
+
+function modeInfo(mode: Mode, site: Site | null, how: ModeSource['how']): ModeInfo {
+  return { sources: [{ mode, site, how }], stepSinceSet: false };
+}
+
+function joinInfo(a: ModeInfo | undefined, b: ModeInfo | undefined): ModeInfo | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  const sources = a.sources.slice();
+  for (const s of b.sources) {
+    if (!sources.some((x) => x.mode === s.mode && x.site?.span.start === s.site?.span.start && x.site?.file === s.site?.file)) {
+      sources.push(s);
+    }
+  }
+  return { sources, stepSinceSet: a.stepSinceSet || b.stepSinceSet };
+}
+
+function infoKey(i: ModeInfo | undefined): string {
+  if (!i) return '';
+  return i.sources.map((s) => `${s.mode}@${s.site?.file.path}:${s.site?.span.start}`).sort().join(',') + (i.stepSinceSet ? '!' : '');
+}
+
+/** The modes an object may be in. */
+export function modesOf(info: ModeInfo): Set<Mode> {
+  return new Set(info.sources.map((s) => s.mode));
+}
+
+export interface ModelOptions {
+  /** Report on modules whose construction cannot be resolved. */
+  assumeUnknownModulesNormalize: boolean;
+}
+
+/** The analyzed project: facts for the rules. */
+export class PyTorchModel {
+  readonly index: ProjectIndex;
+  readonly layers: Obj[] = [];
+  readonly pairs: LayerPair[] = [];
+  readonly sequenceNorms: SequenceNormFact[] = [];
+  readonly inference = new Map<string, InferenceFact>();
+  readonly steps = new Map<string, TrainStepFact>();
+  readonly frozenTrains = new Map<string, FrozenTrainFact>();
+  readonly loaders: LoaderFact[] = [];
+  readonly ddp = new Map<string, DdpFact>();
+  readonly lightning: LightningTrainerFact[] = [];
+  /** Objects handed to an optimizer (`optim.SGD(model.parameters())`); null when some optimizer's parameters are unknown. */
+  optimized: Set<Obj> | null = new Set();
+  /** Module classes (nn.Module subclasses) of the project. */
+  readonly moduleClasses: ClassRef[] = [];
+
+  private nextId = 1;
+  private steps_ = 0;
+  private readonly objMemo = new Map<string, Obj>();
+  private readonly summaries = new Map<FuncDef, Summary | 'pending'>();
+  private readonly constructMemo = new Map<string, Val[] | 'pending'>();
+  private readonly globalMemo = new Map<string, Val[] | 'pending'>();
+  private readonly symMemo = new Map<string, Obj>();
+  private readonly pairKeys = new Set<string>();
+  private readonly isModuleMemo = new Map<ClassDef, boolean | 'pending'>();
+  private loopCounter = 0;
+  private readonly layerKeys = new Set<number>();
+  private readonly loaderByObj = new Map<Obj, LoaderFact>();
+  private readonly opts: ModelOptions;
+
+  constructor(index: ProjectIndex, opts: ModelOptions) {
+    this.index = index;
+    this.opts = opts;
+  }
+
+  /** Runs every analysis. Call once. */
+  run(): this {
+    for (const f of this.index.files) {
+      for (const c of this.classesOf(f.ir.body)) {
+        const ref = { file: f, def: c };
+        if (this.isModuleClass(ref)) this.moduleClasses.push(ref);
+      }
+    }
+    // Module bodies first (they are the entry points), then every function not reached.
+    for (const f of this.index.files) this.analyzeModuleBody(f);
+    for (const f of this.index.files) this.forEachFunction(f.ir.body, null, (def, cls) => void this.summaryOf(f, def, cls));
+    // Structure: a generic instance of every module class, and its forward() data flow.
+    for (const ref of this.moduleClasses) this.analyzeForward(ref);
+    return this;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Classes and carries
+
+  private classesOf(body: Stmt[], out: ClassDef[] = []): ClassDef[] {
+    for (const s of body) {
+      if (s.k === 'class') {
+        out.push(s.def);
+        this.classesOf(s.def.body, out);
+      } else if (s.k === 'if' || s.k === 'try') {
+        this.classesOf(s.k === 'if' ? [...s.body, ...s.orelse] : [...s.body, ...s.handlers.flatMap((h) => h.body)], out);
+      }
+    }
+    return out;
+  }
+
+  private forEachFunction(body: Stmt[], cls: ClassRef | null, f: (def: FuncDef, cls: ClassRef | null) => void, file?: ProjectFile): void {
+    for (const s of body) {
+      if (s.k === 'func') f(s.def, cls);
+      else if (s.k === 'class') {
+        const owner = file ?? this.fileOfStmt(s);
+        this.forEachFunction(s.def.body, owner ? { file: owner, def: s.def } : null, f, owner);
+      } else if (s.k === 'if') {
+        this.forEachFunction(s.body, cls, f, file);
+        this.forEachFunction(s.orelse, cls, f, file);
+      }
+    }
+  }
+
+  private fileOfStmt(s: Stmt): ProjectFile | undefined {
+    for (const f of this.index.files) if (f.ir.body.includes(s)) return f;
+    return undefined;
+  }
+
+  /** Base classes of a project class, resolved. */
+  private basesOf(ref: ClassRef): Val[][] {
+    return ref.def.bases.map((b) => this.evalIn(b, ref.file));
+  }
+
+  /** True when the class derives (transitively) from `nn.Module` or a Lightning module. */
+  isModuleClass(ref: ClassRef): boolean {
+    const memo = this.isModuleMemo.get(ref.def);
+    if (memo === 'pending') return false;
+    if (memo !== undefined) return memo;
+    this.isModuleMemo.set(ref.def, 'pending');
+    let result = false;
+    for (const vals of this.basesOf(ref)) {
+      for (const v of vals) {
+        if (v.t === 'ext' && (MODULE_BASES.has(canonicalTorchName(v.q)) || torchLayer(v.q))) result = true;
+        if (v.t === 'cls' && this.isModuleClass(v.cls)) result = true;
+      }
+    }
+    this.isModuleMemo.set(ref.def, result);
+    return result;
+  }
+
+  /** True when the class derives from a Lightning module. */
+  isLightningClass(ref: ClassRef, seen = new Set<ClassDef>()): boolean {
+    if (seen.has(ref.def)) return false;
+    seen.add(ref.def);
+    for (const vals of this.basesOf(ref)) {
+      for (const v of vals) {
+        if (v.t === 'ext' && LIGHTNING_BASES.has(v.q)) return true;
+        if (v.t === 'cls' && this.isLightningClass(v.cls, seen)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** A method of a project class or its project bases (MRO approximated depth-first). */
+  findMethod(ref: ClassRef, name: string, seen = new Set<ClassDef>()): { def: FuncDef; cls: ClassRef } | null {
+    if (seen.has(ref.def)) return null;
+    seen.add(ref.def);
+    for (const s of ref.def.body) if (s.k === 'func' && s.def.name === name) return { def: s.def, cls: ref };
+    for (const vals of this.basesOf(ref)) {
+      for (const v of vals) if (v.t === 'cls') {
+        const m = this.findMethod(v.cls, name, seen);
+        if (m) return m;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * What an object carries, transitively (BatchNorm, Dropout). Layers carry what they are;
+   * containers and project instances what they contain or created; factories what the table
+   * says; symbolic and opaque objects are unknown.
+   */
+  carry(obj: Obj, seen = new Set<Obj>()): Carry {
+    if (obj.carry) return obj.carry;
+    const c: Carry = { batchnorm: false, dropout: false, unknown: false, batchnorm1d: false };
+    if (seen.has(obj)) return c;
+    seen.add(obj);
+    switch (obj.kind) {
+      case 'layer':
+        if (obj.spec?.kind === 'batchnorm') {
+          c.batchnorm = true;
+          c.batchnorm1d = obj.spec.dims === 1;
+        }
+        if (obj.spec?.kind === 'dropout') c.dropout = true;
+        break;
+      case 'factory':
+        if (obj.factoryCarry) {
+          c.batchnorm = obj.factoryCarry.batchnorm;
+          c.dropout = obj.factoryCarry.dropout;
+        } else c.unknown = true;
+        break;
+      case 'sym':
+      case 'opaque':
+        c.unknown = true;
+        break;
+      default:
+        break;
+    }
+    const parts = [...obj.children, ...obj.created];
+    for (const vals of obj.attrs.values()) parts.push(...objsOf(vals));
+    for (const p of parts) {
+      if (p.kind === 'loader' || p.kind === 'optimizer' || p.kind === 'trainer') continue;
+      const pc = this.carry(p, seen);
+      c.batchnorm ||= pc.batchnorm;
+      c.dropout ||= pc.dropout;
+      c.batchnorm1d ||= pc.batchnorm1d;
+      if (p.kind !== 'sym') c.unknown ||= pc.unknown;
+    }
+    if (seen.size === 1 || obj.kind !== 'instance') obj.carry = c;
+    return c;
+  }
+
+  /** Does this object (maybe) carry BatchNorm, honouring `assume-unknown-modules-normalize`. */
+  carriesBatchNorm(obj: Obj): boolean {
+    const c = this.carry(obj);
+    return c.batchnorm || (c.unknown && this.opts.assumeUnknownModulesNormalize && obj.kind !== 'sym');
+  }
+
+  /**
+   * A constructor argument of a layer object, by the PyTorch signature: the keyword or
+   * positional argument expression if written, its possible values (evaluated in the
+   * creation environment), and whether the default applies.
+   */
+  argOf(obj: Obj, name: string): { expr: Expr | null; keyword: Keyword | null; value: Val[]; defaulted: boolean } {
+    const call = obj.call;
+    const spec = obj.spec;
+    if (!call || !spec || !obj.site) return { expr: null, keyword: null, value: [], defaulted: false };
+    const kw = call.kwargs.find((k) => k.name === name) ?? null;
+    const idx = spec.params.findIndex((p) => p.name === name);
+    let expr: Expr | null = kw ? kw.value : null;
+    if (!expr && idx >= 0 && idx < call.args.length) {
+      if (call.args.slice(0, idx + 1).some((a) => a.k === 'star')) return { expr: null, keyword: null, value: [], defaulted: false };
+      expr = call.args[idx];
+    }
+    if (!expr) {
+      if (call.doubleStar.length > 0 || call.args.some((a) => a.k === 'star')) return { expr: null, keyword: null, value: [], defaulted: false };
+      const def = idx >= 0 ? spec.params[idx].def : undefined;
+      return { expr: null, keyword: null, value: def === undefined ? [] : parseDefault(def), defaulted: def !== undefined };
+    }
+    const ctx = this.newCtx(obj.site.file, 'construct', null, null, MAX_CONSTRUCT_DEPTH, 'arg');
+    const st = this.newState();
+    if (obj.env) st.env = new Map(obj.env);
+    return { expr, keyword: kw, value: this.evalExpr(expr, ctx, st), defaulted: false };
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Objects
+
+  private alloc(kind: ObjKind, site: Site | undefined, key: string, init: Partial<Obj> = {}): Obj {
+    const memoKey = `${kind}|${site ? `${site.file.path}:${site.span.start}` : ''}|${key}`;
+    const hit = this.objMemo.get(memoKey);
+    if (hit) return hit;
+    const obj: Obj = { id: this.nextId++, kind, site, attrs: new Map(), children: [], created: [], ...init };
+    this.objMemo.set(memoKey, obj);
+    return obj;
+  }
+
+  /** The symbolic object for a root (`param:name`, `global:name`) and attribute path. */
+  private sym(fnKey: string, root: string, path: string[], parent?: Obj): Obj {
+    const k = `${fnKey}|${root}|${path.join('.')}`;
+    let o = this.symMemo.get(k);
+    if (!o) {
+      o = { id: this.nextId++, kind: 'sym', attrs: new Map(), children: [], created: [], sym: { root, path, parent } };
+      this.symMemo.set(k, o);
+    }
+    return o;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Name resolution
+
+  /** Evaluates an expression in a module's top-level context (construct purpose). */
+  evalIn(e: Expr, file: ProjectFile): Val[] {
+    const ctx = this.newCtx(file, 'construct', null, null, 0, 'module');
+    return this.evalExpr(e, ctx, this.newState());
+  }
+
+  private newCtx(file: ProjectFile, purpose: Ctx['purpose'], fn: FuncDef | null, cls: ClassRef | null, depth: number, key: string): Ctx {
+    return {
+      file, purpose, fn, cls, building: null, depth, key, returns: [], summary: null,
+      evalNamed: false, lightningStep: false, lastStepOffset: -1, bodyHasStep: false, loops: [], topStmt: null, loopIds: [],
+    };
+  }
+
+  private newState(): State {
+    return {
+      env: new Map(), modes: new Map(), noGrad: false, trainedBefore: false, forwarded: new Set(),
+      frozen: new Map(), loaded: new Set(), converted: new Set(),
+    };
+  }
+
+  /** Resolves a module-level name of `file` (imports, classes, functions, module constants). */
+  resolveGlobal(file: ProjectFile, name: string, seen = new Set<string>()): Val[] {
+    const key = `${file.path}|${name}`;
+    if (seen.has(key)) return [];
+    seen.add(key);
+    const binds = file.bindings.get(name);
+    if (!binds) return BUILTINS.has(name) ? [{ t: 'ext', q: `builtins.${name}` }] : [];
+    let out: Val[] = [];
+    for (const b of binds) out = union(out, this.resolveBinding(file, b, seen));
+    return out;
+  }
+
+  private resolveBinding(file: ProjectFile, b: Binding, seen: Set<string>): Val[] {
+    switch (b.k) {
+      case 'class': return [{ t: 'cls', cls: { file, def: b.def } }];
+      case 'func': return [{ t: 'fn', file, def: b.def }];
+      case 'assign': {
+        const k = `${file.path}|=${b.target.span.start}`;
+        const memo = this.globalMemo.get(k);
+        if (memo === 'pending') return [];
+        if (memo) return memo;
+        this.globalMemo.set(k, 'pending');
+        const v = this.evalIn(b.value, file);
+        this.globalMemo.set(k, v);
+        return v;
+      }
+      case 'import': {
+        const imp = b.imp;
+        const abs = this.index.absoluteModule(imp, file);
+        if (abs === null) return [];
+        if (imp.name === null) {
+          // `import a.b.c` binds `a`; `import a.b as m` binds `a.b`.
+          const modName = imp.asname ? abs : abs.split('.')[0];
+          const target = this.index.module(modName, imp.level === 0 ? file : undefined);
+          return target ? [{ t: 'mod', file: target }] : [{ t: 'ext', q: canonicalTorchName(modName) }];
+        }
+        const target = this.index.module(abs, imp.level === 0 ? file : undefined) ?? (imp.level > 0 ? this.index.module(abs) : undefined);
+        if (target) {
+          if (target.bindings.has(imp.name)) return this.resolveGlobal(target, imp.name, seen);
+          const sub = this.index.module(`${abs}.${imp.name}`);
+          if (sub) return [{ t: 'mod', file: sub }];
+          // A star import inside the target may provide it.
+          for (const s of target.ir.body) {
+            if (s.k === 'import' && s.imp.name === '*') {
+              const m = this.index.absoluteModule(s.imp, target);
+              const t2 = m !== null ? this.index.module(m) : undefined;
+              if (t2 && t2.bindings.has(imp.name)) return this.resolveGlobal(t2, imp.name, seen);
+            }
+          }
+          return [];
+        }
+        if (imp.level > 0) return [];
+        return [{ t: 'ext', q: canonicalTorchName(`${abs}.${imp.name}`) }];
+      }
+    }
+  }
+
+  private lookup(name: string, ctx: Ctx, st: State): Val[] {
+    const local = st.env.get(name);
+    if (local) return local;
+    if (ctx.fn) {
+      // Inside a function, module-level objects are symbolic globals (their mode comes from the caller).
+      const g = this.resolveGlobal(ctx.file, name);
+      if (ctx.purpose === 'flow' && g.some((v) => v.t === 'obj' && isModuleLike(v.obj))) {
+        return [{ t: 'obj', obj: this.sym(this.fnKey(ctx), `global:${name}`, []) }];
+      }
+      return g;
+    }
+    return this.resolveGlobal(ctx.file, name);
+  }
+
+  private fnKey(ctx: Ctx): string {
+    return ctx.fn ? `${ctx.file.path}:${ctx.fn.span.start}` : `${ctx.file.path}:<module>`;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Expressions
+
+  evalExpr(e: Expr, ctx: Ctx, st: State): Val[] {
+    switch (e.k) {
+      case 'name':
+        return this.lookup(e.id, ctx, st);
+      case 'num':
+        return [{ t: 'const', v: e.value }];
+      case 'str':
+        return [{ t: 'const', v: e.value }];
+      case 'bool':
+        return [{ t: 'const', v: e.value }];
+      case 'none':
+        return [{ t: 'const', v: null }];
+      case 'attr':
+        return this.evalAttr(e, ctx, st);
+      case 'call':
+        return this.evalCall(e, ctx, st);
+      case 'bin': {
+        const l = this.evalExpr(e.left, ctx, st);
+        const r = this.evalExpr(e.right, ctx, st);
+        const a = constOf(l);
+        const b = constOf(r);
+        if (typeof a === 'number' && typeof b === 'number') {
+          const v = arith(e.op, a, b);
+          return v === undefined ? [] : [{ t: 'const', v }];
+        }
+        if (typeof a === 'string' && typeof b === 'string' && e.op === '+') return [{ t: 'const', v: a + b }];
+        if (e.op === '+' && l.length === 1 && r.length === 1 && l[0].t === 'seq' && r[0].t === 'seq') {
+          return [this.newSeq(`${ctx.file.path}:${e.span.start}:${ctx.key}`, [...l[0].items, ...r[0].items], ctx)];
+        }
+        if ([...l, ...r].some((v) => v.t === 'tensor')) return [tensor(null, 'direct', [])];
+        return [];
+      }
+      case 'unary': {
+        const v = this.evalExpr(e.operand, ctx, st);
+        const c = constOf(v);
+        if (e.op === '-' && typeof c === 'number') return [{ t: 'const', v: -c }];
+        if (e.op === '+' && typeof c === 'number') return [{ t: 'const', v: c }];
+        if (e.op === 'not' && c !== undefined) return [{ t: 'const', v: !truthy(c) }];
+        return [];
+      }
+      case 'boolop': {
+        const l = this.evalExpr(e.left, ctx, st);
+        const r = this.evalExpr(e.right, ctx, st);
+        const a = constOf(l);
+        if (a !== undefined) {
+          if (e.op === 'and') return truthy(a) ? r : l;
+          return truthy(a) ? l : r;
+        }
+        return union(l, r);
+      }
+      case 'compare': {
+        const vals = e.operands.map((o) => this.evalExpr(o, ctx, st));
+        if (e.ops.length === 1) {
+          const a = constOf(vals[0]);
+          const b = constOf(vals[1]);
+          if (a !== undefined && b !== undefined) {
+            const r = compare(e.ops[0], a, b);
+            if (r !== undefined) return [{ t: 'const', v: r }];
+          }
+          // `x is None` where x is known to be a non-None object/class.
+          if ((e.ops[0] === 'is' || e.ops[0] === 'is not') && b === null && vals[0].length > 0 && vals[0].every((v) => v.t !== 'const')) {
+            return [{ t: 'const', v: e.ops[0] === 'is not' }];
+          }
+        }
+        return [];
+      }
+      case 'list':
+      case 'tuple':
+      case 'set': {
+        const items = e.elts.map((x) => (x.k === 'star' ? this.evalExpr(x.value, ctx, st) : this.evalExpr(x, ctx, st)));
+        const flat: Val[][] = [];
+        e.elts.forEach((x, i) => {
+          const v = items[i];
+          if (x.k === 'star') {
+            const seqs = v.filter((s): s is SeqVal => s.t === 'seq');
+            if (seqs.length === 1) flat.push(...seqs[0].items);
+          } else flat.push(v);
+        });
+        return [this.newSeq(`${ctx.file.path}:${e.span.start}:${ctx.key}`, flat, ctx)];
+      }
+      case 'dict': {
+        const entries = new Map<string, Val[]>();
+        e.keys.forEach((k, i) => {
+          const v = this.evalExpr(e.values[i], ctx, st);
+          if (k && k.k === 'str') entries.set(k.value, v);
+        });
+        return [{ t: 'dict', entries }];
+      }
+      case 'subscript': {
+        const o = this.evalExpr(e.obj, ctx, st);
+        const idx = constOf(this.evalExpr(e.index, ctx, st));
+        let out: Val[] = [];
+        for (const v of o) {
+          if (v.t === 'seq' && typeof idx === 'number') {
+            const item = v.items[idx < 0 ? v.items.length + idx : idx];
+            if (item) out = union(out, item);
+          } else if (v.t === 'dict' && typeof idx === 'string') {
+            const item = v.entries.get(idx);
+            if (item) out = union(out, item);
+          } else if (v.t === 'obj' && v.obj.kind === 'layer' && typeof idx === 'number') {
+            const c = v.obj.children[idx < 0 ? v.obj.children.length + idx : idx];
+            if (c) out = union(out, [{ t: 'obj', obj: c }]);
+          } else if (v.t === 'tensor') out = union(out, [tensor(v.producer, 'reshaped', v.path)]);
+        }
+        return out;
+      }
+      case 'cond': {
+        this.evalExpr(e.test, ctx, st);
+        const t = constOf(this.evalExpr(e.test, ctx, st));
+        if (t !== undefined) return truthy(t) ? this.evalExpr(e.body, ctx, st) : this.evalExpr(e.orelse, ctx, st);
+        return union(this.evalExpr(e.body, ctx, st), this.evalExpr(e.orelse, ctx, st));
+      }
+      case 'lambda':
+        return [];
+      case 'star':
+        return this.evalExpr(e.value, ctx, st);
+      case 'other':
+        for (const p of e.parts) this.evalExpr(p, ctx, st);
+        return [];
+    }
+  }
+
+  private newSeq(key: string, items: Val[][], ctx: Ctx): SeqVal {
+    const seq: SeqVal = { t: 'seq', items, key };
+    this.recordSequence(items, ctx, null);
+    return seq;
+  }
+
+  private evalAttr(e: Extract<Expr, { k: 'attr' }>, ctx: Ctx, st: State): Val[] {
+    const base = this.evalExpr(e.obj, ctx, st);
+    let out: Val[] = [];
+    for (const v of base) {
+      switch (v.t) {
+        case 'ext':
+          out = union(out, [{ t: 'ext', q: canonicalTorchName(`${v.q}.${e.attr}`) }]);
+          break;
+        case 'mod':
+          out = union(out, this.resolveGlobal(v.file, e.attr));
+          if (!v.file.bindings.has(e.attr)) {
+            const sub = this.index.module(`${v.file.moduleNames[0]}.${e.attr}`);
+            if (sub) out = union(out, [{ t: 'mod', file: sub }]);
+          }
+          break;
+        case 'cls': {
+          const m = this.findMethod(v.cls, e.attr);
+          if (m) out = union(out, [{ t: 'fn', file: m.cls.file, def: m.def, cls: m.cls }]);
+          break;
+        }
+        case 'obj': {
+          const o = v.obj;
+          const a = o.attrs.get(e.attr);
+          if (a) out = union(out, a);
+          else if (o.kind === 'instance' && o.cls) {
+            const m = this.findMethod(o.cls, e.attr);
+            if (m) out = union(out, [{ t: 'fn', file: m.cls.file, def: m.def, cls: m.cls, self: o }]);
+          } else if (o.kind === 'sym' && ctx.purpose === 'flow' && !METHOD_LIKE.has(e.attr)) {
+            out = union(out, [{ t: 'obj', obj: this.sym(this.fnKey(ctx), o.sym!.root, [...o.sym!.path, e.attr], o) }]);
+          } else if ((o.kind === 'layer' || o.kind === 'factory') && e.attr === 'module') {
+            out = union(out, [v]);
+          }
+          if (e.attr === 'module' && (o.kind === 'instance' || o.kind === 'factory' || o.kind === 'opaque')) out = union(out, [v]);
+          break;
+        }
+        case 'argparse': {
+          const d = v.defaults.get(e.attr);
+          if (d) out = union(out, d);
+          break;
+        }
+        case 'tensor':
+          break;
+        default:
+          break;
+      }
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Calls
+
+  private argVals(call: CallExpr, ctx: Ctx, st: State): { pos: Val[][]; kw: Map<string, Val[]> } {
+    const pos: Val[][] = [];
+    for (const a of call.args) {
+      if (a.k === 'star') {
+        const v = this.evalExpr(a.value, ctx, st);
+        const seqs = v.filter((s): s is SeqVal => s.t === 'seq');
+        if (seqs.length === 1) pos.push(...seqs[0].items);
+        else pos.push([]);
+      } else pos.push(this.evalExpr(a, ctx, st));
+    }
+    const kw = new Map<string, Val[]>();
+    for (const k of call.kwargs) kw.set(k.name, this.evalExpr(k.value, ctx, st));
+    for (const d of call.doubleStar) {
+      for (const v of this.evalExpr(d, ctx, st)) if (v.t === 'dict') for (const [k, x] of v.entries) kw.set(k, x);
+    }
+    return { pos, kw };
+  }
+
+  evalCall(call: CallExpr, ctx: Ctx, st: State): Val[] {
+    if (++this.steps_ > MAX_STEPS) return [];
+    const site: Site = { file: ctx.file, span: call.span };
+    if (call.fn.k === 'attr') {
+      const method = call.fn.attr;
+      const recv = this.evalExpr(call.fn.obj, ctx, st);
+      const handled = this.evalMethodCall(call, method, recv, ctx, st, site);
+      if (handled) return handled;
+    }
+    const fns = this.evalExpr(call.fn, ctx, st);
+    const { pos, kw } = this.argVals(call, ctx, st);
+    let out: Val[] = [];
+    for (const f of fns) out = union(out, this.callValue(f, call, pos, kw, ctx, st, site));
+    if (fns.length === 0 && [...pos, ...kw.values()].some((vs) => vs.some((v) => v.t === 'tensor'))) {
+      out = [tensor(null, 'direct', [])];
+    }
+    return out;
+  }
+
+  private callValue(f: Val, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
+    switch (f.t) {
+      case 'ext':
+        return this.callExternal(f.q, call, pos, kw, ctx, st, site);
+      case 'cls':
+        return this.instantiate(f.cls, call, pos, kw, ctx, st, site);
+      case 'fn':
+        return this.callFunction(f, call, pos, kw, ctx, st, site);
+      case 'partial': {
+        let out: Val[] = [];
+        const merged = new Map([...f.kwargs, ...kw]);
+        for (const g of f.fn) out = union(out, this.callValue(g, call, pos, merged, ctx, st, site));
+        return out;
+      }
+      case 'obj':
+        return this.forwardCall(f.obj, call, pos, ctx, st, site, 'call');
+      default:
+        return [];
+    }
+  }
+
+  private recordCreated(obj: Obj, ctx: Ctx): void {
+    if (ctx.building && ctx.building !== obj && !ctx.building.created.includes(obj)) ctx.building.created.push(obj);
+  }
+
+  private callExternal(qRaw: string, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
+    const q = canonicalTorchName(qRaw);
+    const spec = torchLayer(q);
+    if (spec) {
+      const obj = this.alloc('layer', site, ctx.key, { q, spec, call, env: new Map(st.env) });
+      obj.site = site;
+      if (spec.kind === 'container') {
+        const kids: Obj[] = [];
+        const addKid = (vals: Val[]): void => {
+          for (const o of objsOf(vals)) if (!kids.includes(o)) kids.push(o);
+        };
+        if (q.endsWith('Sequential')) {
+          for (const a of pos) {
+            // nn.Sequential(OrderedDict([('conv', ...), ...]))
+            const seqs = a.filter((v): v is SeqVal => v.t === 'seq');
+            if (seqs.length === 1 && seqs[0].items.every((it) => it.some((x) => x.t === 'seq'))) {
+              for (const pair of seqs[0].items) for (const p of pair) if (p.t === 'seq' && p.items[1]) addKid(p.items[1]);
+            } else addKid(a);
+          }
+          for (const vals of kw.values()) addKid(vals);
+          this.recordSequence(kids.map((k) => [{ t: 'obj', obj: k }] as Val[]), ctx, site);
+        } else {
+          for (const a of [...pos, ...kw.values()]) {
+            for (const v of a) {
+              if (v.t === 'seq') for (const it of v.items) addKid(it);
+              if (v.t === 'dict') for (const it of v.entries.values()) addKid(it);
+            }
+          }
+        }
+        obj.children = kids;
+      }
+      if (!this.layerKeys.has(obj.id)) {
+        this.layerKeys.add(obj.id);
+        this.layers.push(obj);
+      }
+      this.recordCreated(obj, ctx);
+      if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'construct'));
+      return [{ t: 'obj', obj }];
+    }
+    if (q === DATALOADER || q === 'torch.utils.data.dataloader.DataLoader') {
+      const obj = this.alloc('loader', site, ctx.key, { q, call });
+      if (!this.loaderByObj.has(obj)) {
+        const bsIdx = DATALOADER_PARAMS.findIndex((p) => p.name === 'batch_size');
+        const bsKw = call.kwargs.find((k) => k.name === 'batch_size') ?? null;
+        const batchSize = kw.get('batch_size') ?? pos[bsIdx] ?? (call.args.length <= bsIdx && !kw.has('batch_sampler') ? [{ t: 'const', v: 1 }] : []);
+        const fact: LoaderFact = {
+          obj, site, call, batchSize, batchSizeArg: bsKw,
+          dropLast: kw.get('drop_last') ?? pos[DATALOADER_PARAMS.findIndex((p) => p.name === 'drop_last')] ?? null,
+          hasBatchSampler: kw.has('batch_sampler') || call.doubleStar.length > 0,
+          trains: new Set(), accumulation: false,
+        };
+        this.loaders.push(fact);
+        this.loaderByObj.set(obj, fact);
+      }
+      return [{ t: 'obj', obj }];
+    }
+    if (q.startsWith('torch.optim.') && !q.startsWith('torch.optim.lr_scheduler') && !q.startsWith('torch.optim.swa_utils')) {
+      const obj = this.alloc('optimizer', site, ctx.key, { q });
+      this.noteOptimized([...pos, ...kw.values()], ctx);
+      return [{ t: 'obj', obj }];
+    }
+    if (q === 'torch.cuda.amp.GradScaler' || q === 'torch.amp.GradScaler') {
+      return [{ t: 'obj', obj: this.alloc('optimizer', site, ctx.key, { q }) }];
+    }
+    if (DDP_WRAPPERS.has(q) || MODULE_WRAPPERS.has(q)) {
+      const inner = pos[0] ?? kw.get('module') ?? [];
+      if (DDP_WRAPPERS.has(q) && ctx.purpose === 'flow') {
+        for (const o of objsOf(inner)) this.noteDdp(o, call, ctx, st, site);
+      }
+      return inner.filter((v) => v.t === 'obj');
+    }
+    if (SYNC_BN_CONVERTERS.has(q)) {
+      const inner = pos[0] ?? kw.get('module') ?? [];
+      for (const o of objsOf(inner)) {
+        st.converted.add(o);
+        for (const fact of this.ddp.values()) if (fact.obj === o && !fact.converted && !fact.convertedAfter) fact.convertedAfter = site;
+      }
+      return inner.filter((v) => v.t === 'obj');
+    }
+    if (WHOLE_MODULE_LOADERS.has(q)) {
+      const obj = this.alloc('opaque', site, ctx.key, { q });
+      if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'load'));
+      st.loaded.add(obj);
+      return [{ t: 'obj', obj }];
+    }
+    if (q === 'copy.deepcopy') {
+      const src = objsOf(pos[0] ?? []);
+      return src.map((o) => {
+        const c = this.alloc(o.kind === 'sym' ? 'opaque' : o.kind, site, ctx.key, { q: o.q, spec: o.spec, cls: o.cls, factoryCarry: o.factoryCarry });
+        c.attrs = o.attrs;
+        c.children = o.children;
+        c.created = o.created;
+        if (ctx.purpose === 'flow') this.setMode(st, c, st.modes.get(o) ?? modeInfo('train', site, 'construct'));
+        return { t: 'obj', obj: c } as Val;
+      });
+    }
+    if (q === 'functools.partial') {
+      return [{ t: 'partial', fn: pos[0] ?? [], kwargs: kw }];
+    }
+    if (q === 'argparse.ArgumentParser') {
+      return [{ t: 'obj', obj: this.alloc('opaque', site, ctx.key, { q }) }];
+    }
+    if (q === 'timm.create_model' || q === 'timm.models.create_model') {
+      const name = constOf(pos[0] ?? kw.get('model_name') ?? []);
+      const obj = this.alloc('factory', site, ctx.key, { q, factoryCarry: typeof name === 'string' ? timmCarry(name) : null });
+      this.recordCreated(obj, ctx);
+      if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'construct'));
+      return [{ t: 'obj', obj }];
+    }
+    if (q.startsWith('torchvision.models.')) {
+      const fc = factoryCarry(q);
+      if (fc !== undefined) {
+        const obj = this.alloc('factory', site, ctx.key, { q, factoryCarry: fc });
+        this.recordCreated(obj, ctx);
+        if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'construct'));
+        return [{ t: 'obj', obj }];
+      }
+      return [];
+    }
+    if (LIGHTNING_TRAINERS.has(q)) {
+      const obj = this.alloc('trainer', site, ctx.key, { q, call });
+      if (!this.lightning.some((l) => l.site.span.start === site.span.start && l.site.file === site.file)) {
+        const strategy = constOf(kw.get('strategy') ?? []);
+        const devices = constOf(kw.get('devices') ?? kw.get('gpus') ?? []);
+        const nodes = constOf(kw.get('num_nodes') ?? []);
+        const distributed =
+          (typeof strategy === 'string' && /^ddp/.test(strategy)) &&
+          (devices === undefined || devices === -1 || devices === 'auto' || (typeof devices === 'number' && devices > 1) || (typeof nodes === 'number' && nodes > 1) || typeof devices === 'string');
+        const sb = constOf(kw.get('sync_batchnorm') ?? []);
+        this.lightning.push({ site, call, distributed, syncBatchnorm: typeof sb === 'boolean' ? sb : kw.has('sync_batchnorm') ? null : false, fits: [] });
+      }
+      return [{ t: 'obj', obj }];
+    }
+    if (EXPORT_CALLS.has(q) && ctx.purpose === 'flow') {
+      const target = objsOf(pos[0] ?? kw.get('model') ?? kw.get('mod') ?? kw.get('obj') ?? []);
+      for (const o of target) this.noteInference(o, call.args[0] ?? call, 'export', ctx, st, site);
+      return [];
+    }
+    if (q === 'builtins.super') {
+      return [{ t: 'ext', q: 'builtins.super()' }];
+    }
+    if (q === 'builtins.enumerate' || q === 'builtins.iter' || q === 'tqdm.tqdm' || q === 'tqdm.auto.tqdm' || q === 'tqdm.notebook.tqdm' || q === 'builtins.zip') {
+      return pos.flat().filter((v) => v.t === 'obj');
+    }
+    if (q === 'builtins.int' || q === 'builtins.float') {
+      const c = constOf(pos[0] ?? []);
+      if (typeof c === 'number') return [{ t: 'const', v: q.endsWith('int') ? Math.trunc(c) : c }];
+      if (typeof c === 'string' && c.trim() !== '' && !Number.isNaN(Number(c))) return [{ t: 'const', v: Number(c) }];
+      return [];
+    }
+    if (q === 'builtins.max' || q === 'builtins.min') {
+      const cs = pos.map((p) => constOf(p));
+      if (cs.length >= 2 && cs.every((c) => typeof c === 'number')) {
+        return [{ t: 'const', v: q.endsWith('max') ? Math.max(...(cs as number[])) : Math.min(...(cs as number[])) }];
+      }
+      return [];
+    }
+    // Tensor functions keep the producer for channel-preserving ones.
+    const tens = [...pos, ...kw.values()].flat().filter((v): v is TensorVal => v.t === 'tensor');
+    if (tens.length > 0) {
+      if (PRESERVING_FUNCS.test(q) && tens.length === 1) return [tensor(tens[0].producer, tens[0].how === 'direct' ? 'preserving' : tens[0].how, tens[0].path)];
+      if (/^torch\.(flatten|transpose|permute|reshape|squeeze|unsqueeze)$/.test(q) && tens.length === 1) return [tensor(tens[0].producer, 'reshaped', tens[0].path)];
+      return [tensor(null, 'direct', mergePaths(tens))];
+    }
+    return [];
+  }
+
+  /** `nn.Sequential(...)` members or a list display of layers: record consecutive pairs. */
+  private recordSequence(items: Val[][], ctx: Ctx, site: Site | null): void {
+    const objs = items.map((vals) => (vals.length === 1 && vals[0].t === 'obj' ? vals[0].obj : null));
+    if (objs.filter((o) => o && o.kind === 'layer').length < 2) return;
+    for (let i = 0; i + 1 < objs.length; i++) {
+      const a = objs[i];
+      if (!a) continue;
+      // Look through channel-preserving layers for the consumer (NL011); rules decide what counts.
+      let how: LayerPair['how'] = 'direct';
+      for (let j = i + 1; j < objs.length; j++) {
+        const b = objs[j];
+        if (!b) break;
+        const last = lastLayer(a);
+        const first = firstLayer(b);
+        if (last && first) this.addPair(last, first, how, 'sequential', site ?? first.site ?? { file: ctx.file, span: { start: 0, end: 0 } });
+        const k = b.spec?.kind;
+        if (k === 'activation' || k === 'dropout' || k === 'identity') {
+          if (k !== 'identity') how = 'preserving';
+          continue;
+        }
+        break;
+      }
+    }
+  }
+
+  private addPair(producer: Obj, consumer: Obj, how: LayerPair['how'], where: LayerPair['where'], at: Site): void {
+    const k = `${producer.id}>${consumer.id}`;
+    if (this.pairKeys.has(k)) return;
+    this.pairKeys.add(k);
+    this.pairs.push({ producer, consumer, how, where, at });
+  }
+
+  private noteOptimized(args: Val[][], _ctx: Ctx): void {
+    const found: Obj[] = [];
+    const visit = (vals: Val[]): void => {
+      for (const v of vals) {
+        if (v.t === 'obj' && v.obj.kind === 'opaque' && v.obj.q === 'parameters-of') found.push(...v.obj.children);
+        if (v.t === 'seq') for (const it of v.items) visit(it);
+        if (v.t === 'dict') for (const it of v.entries.values()) visit(it);
+      }
+    };
+    for (const a of args) visit(a);
+    if (found.length === 0) this.optimized = null;
+    else if (this.optimized) for (const o of found) this.optimized.add(o);
+  }
+
+  /** Project class instantiation: evaluate `__init__` with the arguments bound. */
+  private instantiate(cls: ClassRef, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
+    const argKey = argsKey(pos, kw);
+    const obj = this.alloc('instance', site, `${ctx.key}|${argKey}`, { cls, call });
+    if (!obj.attrs.has('__built__')) {
+      obj.attrs.set('__built__', []);
+      this.runInit(obj, cls, pos, kw, ctx.depth + 1);
+    }
+    this.recordCreated(obj, ctx);
+    if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'construct'));
+    return [{ t: 'obj', obj }];
+  }
+
+  private runInit(self: Obj, cls: ClassRef, pos: Val[][], kw: Map<string, Val[]>, depth: number): void {
+    if (depth > MAX_CONSTRUCT_DEPTH) {
+      self.created.push({ id: this.nextId++, kind: 'opaque', attrs: new Map(), children: [], created: [] });
+      return;
+    }
+    const init = this.findMethod(cls, '__init__');
+    if (!init) return;
+    this.evalFunctionBody(init.def, init.cls, [[{ t: 'obj', obj: self }], ...pos], kw, depth, self, `init:${self.id}`);
+  }
+
+  /**
+   * Evaluates a project function's body with its parameters bound (construct purpose) and
+   * returns the possible return values. Memoized by function and argument values.
+   */
+  private evalFunctionBody(def: FuncDef, cls: ClassRef | null, pos: Val[][], kw: Map<string, Val[]>, depth: number, building: Obj | null, key: string): Val[] {
+    const file = cls?.file ?? this.fileOfFunction(def);
+    if (!file) return [];
+    const memoKey = `${file.path}:${def.span.start}|${key}`;
+    const memo = this.constructMemo.get(memoKey);
+    if (memo === 'pending') return [];
+    if (memo) return memo;
+    if (depth > MAX_CONSTRUCT_DEPTH) return [];
+    this.constructMemo.set(memoKey, 'pending');
+    const ctx = this.newCtx(file, 'construct', def, cls, depth, memoKey);
+    ctx.building = building;
+    const st = this.newState();
+    this.bindParams(def, pos, kw, ctx, st);
+    this.execBlock(def.body, ctx, st);
+    this.constructMemo.set(memoKey, ctx.returns);
+    return ctx.returns;
+  }
+
+  private readonly fnFiles = new Map<FuncDef, ProjectFile>();
+  private fileOfFunction(def: FuncDef): ProjectFile | undefined {
+    if (this.fnFiles.size === 0) {
+      for (const f of this.index.files) {
+        const visit = (body: Stmt[]): void => {
+          for (const s of body) {
+            if (s.k === 'func') {
+              this.fnFiles.set(s.def, f);
+              visit(s.def.body);
+            } else if (s.k === 'class') visit(s.def.body);
+            else if (s.k === 'if') {
+              visit(s.body);
+              visit(s.orelse);
+            } else if (s.k === 'try') visit(s.body);
+          }
+        };
+        visit(f.ir.body);
+      }
+    }
+    return this.fnFiles.get(def);
+  }
+
+  private bindParams(def: FuncDef, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State): void {
+    let i = 0;
+    for (const p of def.params) {
+      if (p.kind === 'varargs') {
+        st.env.set(p.name, [{ t: 'seq', items: pos.slice(i), key: `${ctx.key}:*${p.name}` }]);
+        i = pos.length;
+        continue;
+      }
+      if (p.kind === 'kwargs') {
+        st.env.set(p.name, [{ t: 'dict', entries: new Map(kw) }]);
+        continue;
+      }
+      let v: Val[] | undefined;
+      if (p.kind !== 'kwonly' && i < pos.length) v = pos[i++];
+      else if (kw.has(p.name)) v = kw.get(p.name);
+      if (v === undefined && p.default) v = this.evalExpr(p.default, { ...ctx, fn: null }, this.newState());
+      st.env.set(p.name, v ?? []);
+    }
+  }
+
+  private callFunction(f: Extract<Val, { t: 'fn' }>, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
+    const isMethod = !!f.cls && f.def.params.length > 0 && !f.def.decorators.some((d) => exprName(d) === 'staticmethod');
+    const isClassMethod = f.def.decorators.some((d) => exprName(d) === 'classmethod');
+    let args = pos;
+    if (isMethod && f.self) args = [[{ t: 'obj', obj: f.self }], ...pos];
+    else if (isClassMethod && f.cls) args = [[{ t: 'cls', cls: f.cls }], ...pos];
+    // Lightning's `load_from_checkpoint` and classmethod constructors return instances.
+    if (isClassMethod && f.cls && f.def.name.startsWith('load_from_checkpoint')) {
+      return this.instantiate(f.cls, call, [], new Map(), ctx, st, site);
+    }
+    let ret: Val[] = [];
+    if (hasReturnValue(f.def.body)) {
+      ret = this.evalFunctionBody(f.def, f.cls ?? null, args, kw, ctx.depth + 1, ctx.building, `${ctx.key}|${site.file.path}:${site.span.start}|${argsKey(args, kw)}`);
+    }
+    if (ctx.purpose === 'flow') ret = this.applySummary(f, call, args, kw, ctx, st, site, ret);
+    return ret;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Methods on values
+
+  private evalMethodCall(call: CallExpr, m: string, recv: Val[], ctx: Ctx, st: State, site: Site): Val[] | null {
+    const objs = objsOf(recv);
+    // Training steps: loss.backward(), optimizer.step(), scaler.step(opt), accelerator.backward(loss).
+    if (m === 'backward' || (m === 'step' && this.isOptimizerLike(call.fn, recv))) {
+      this.argVals(call, ctx, st);
+      if (ctx.purpose === 'flow') this.noteTrainingStep(call, ctx, st, site);
+      return [];
+    }
+    const tensors = recv.filter((v): v is TensorVal => v.t === 'tensor');
+    if (tensors.length > 0 && objs.length === 0) {
+      this.argVals(call, ctx, st);
+      const t = tensors[0];
+      if (RESHAPE_METHODS.test(m)) return [tensor(t.producer, 'reshaped', mergePaths(tensors))];
+      if (/^(relu|sigmoid|tanh|relu_|clone|float|half|to|cuda|cpu|detach)$/.test(m)) return [tensor(t.producer, t.how === 'direct' ? 'preserving' : t.how, mergePaths(tensors))];
+      return [tensor(null, 'direct', mergePaths(tensors))];
+    }
+    if (objs.length === 0 || objs.length !== recv.length) {
+      // Seq and argparse methods.
+      if (m === 'append' || m === 'extend' || m === 'insert') {
+        const seqs = recv.filter((v): v is SeqVal => v.t === 'seq');
+        if (seqs.length === 1) {
+          const { pos } = this.argVals(call, ctx, st);
+          const add = m === 'insert' ? pos[1] ?? [] : pos[0] ?? [];
+          if (m === 'extend') {
+            for (const v of add) if (v.t === 'seq') seqs[0].items.push(...v.items);
+          } else if (m === 'append') seqs[0].items.push(add);
+          else seqs[0].items.unshift(add);
+          this.recordSequence(seqs[0].items.slice(-2), ctx, null);
+          return [];
+        }
+      }
+      return null;
+    }
+    // Parser objects.
+    const parser = objs.find((o) => o.q === 'argparse.ArgumentParser' || o.q === 'argparse-group');
+    if (parser) return this.argparseMethod(parser, call, m, ctx, st, site);
+    const moduleObjs = objs.filter(isModuleLike);
+    if (moduleObjs.length === 0) {
+      if (m === 'fit' && objs.some((o) => o.kind === 'trainer')) {
+        const { pos, kw } = this.argVals(call, ctx, st);
+        const models = objsOf(pos[0] ?? kw.get('model') ?? []);
+        for (const t of objs) for (const l of this.lightning) if (l.site.span === t.site?.span || (t.site && l.site.file === t.site.file && l.site.span.start === t.site.span.start)) l.fits.push(...models);
+        return [];
+      }
+      return null;
+    }
+    const { pos, kw } = this.argVals(call, ctx, st);
+    if (m === 'eval' || m === 'train') {
+      let mode: Mode = 'train';
+      if (m === 'eval') mode = 'eval';
+      else {
+        const arg = pos[0] ?? kw.get('mode');
+        if (arg) {
+          const c = constOf(arg);
+          mode = c === undefined ? 'unknown' : truthy(c) ? 'train' : 'eval';
+        }
+      }
+      if (ctx.purpose === 'flow') {
+        for (const o of moduleObjs) {
+          this.setMode(st, o, modeInfo(mode, site, 'explicit'));
+          if (mode === 'train') this.noteTrainCall(o, call, ctx, st, site);
+        }
+      }
+      return moduleObjs.map((o) => ({ t: 'obj', obj: o }));
+    }
+    if (SELF_RETURNING_METHODS.has(m)) {
+      if (m === 'requires_grad_' && ctx.purpose === 'flow') {
+        const c = constOf(pos[0] ?? kw.get('requires_grad') ?? []);
+        if (c === false) for (const o of moduleObjs) st.frozen.set(o, site);
+      }
+      if (m === 'apply' && ctx.purpose === 'flow') {
+        const fns = pos[0] ?? [];
+        if (fns.some((f) => f.t === 'fn' && setsParamEval(f.def))) for (const o of moduleObjs) this.setMode(st, o, modeInfo('bneval', site, 'explicit'));
+      }
+      return moduleObjs.map((o) => ({ t: 'obj', obj: o }));
+    }
+    if (m === 'load_state_dict') {
+      for (const o of moduleObjs) st.loaded.add(o);
+      return [];
+    }
+    if (m === 'parameters' || m === 'named_parameters') {
+      return [{ t: 'obj', obj: this.alloc('opaque', site, ctx.key, { q: 'parameters-of', children: moduleObjs }) }];
+    }
+    if (m === 'modules' || m === 'named_modules' || m === 'children' || m === 'named_children') {
+      return [{ t: 'obj', obj: this.alloc('opaque', site, ctx.key, { q: 'modules-of', children: moduleObjs }) }];
+    }
+    if (m === 'forward' || m === 'module' || PREDICT_METHODS.test(m)) {
+      if (m === 'forward' || !moduleObjs.some((o) => o.kind === 'instance' && o.cls && this.findMethod(o.cls, m) && !PREDICT_METHODS.test(m))) {
+        let out: Val[] = [];
+        for (const o of moduleObjs) out = union(out, this.forwardCall(o, call, pos, ctx, st, site, m === 'forward' ? 'call' : 'predict'));
+        return out;
+      }
+    }
+    if (m === 'add_module' || m === 'register_module') {
+      const name = constOf(pos[0] ?? []);
+      for (const o of moduleObjs) if (typeof name === 'string') o.attrs.set(name, pos[1] ?? []);
+      return [];
+    }
+    return null;
+  }
+
+  private isOptimizerLike(fn: Expr, recv: Val[]): boolean {
+    if (objsOf(recv).some((o) => o.kind === 'optimizer')) return true;
+    if (fn.k !== 'attr') return false;
+    const name = exprName(fn.obj) ?? '';
+    const last = name.split('.').pop() ?? '';
+    return /(^|_)(optim|optimizer|opt|optimiser|scaler)s?(_\w+)?$|^(optimizer|optim|opt)\w*$/i.test(last) && !/sched/i.test(last);
+  }
+
+  private argparseMethod(parser: Obj, call: CallExpr, m: string, ctx: Ctx, st: State, site: Site): Val[] {
+    const { pos, kw } = this.argVals(call, ctx, st);
+    const defaults = (parser.attrs.get('__defaults__')?.[0] as Extract<Val, { t: 'argparse' }> | undefined) ?? { t: 'argparse' as const, defaults: new Map<string, Val[]>() };
+    parser.attrs.set('__defaults__', [defaults]);
+    if (m === 'add_argument') {
+      const flags = pos.map((p) => constOf(p)).filter((c): c is string => typeof c === 'string');
+      const dest = constOf(kw.get('dest') ?? []);
+      const long = flags.find((f) => f.startsWith('--')) ?? flags.find((f) => !f.startsWith('-')) ?? flags[0];
+      const name = typeof dest === 'string' ? dest : long ? long.replace(/^-+/, '').replace(/-/g, '_') : undefined;
+      if (name) {
+        const d = kw.get('default');
+        const action = constOf(kw.get('action') ?? []);
+        defaults.defaults.set(name, d ?? (action === 'store_true' ? [{ t: 'const', v: false }] : action === 'store_false' ? [{ t: 'const', v: true }] : [{ t: 'const', v: null }]));
+      }
+      return [];
+    }
+    if (m === 'add_argument_group' || m === 'add_mutually_exclusive_group') {
+      const g = this.alloc('opaque', site, ctx.key, { q: 'argparse-group' });
+      g.attrs = parser.attrs;
+      return [{ t: 'obj', obj: g }];
+    }
+    if (m === 'set_defaults') {
+      for (const [k, v] of kw) defaults.defaults.set(k, v);
+      return [];
+    }
+    if (m === 'parse_args' || m === 'parse_known_args') {
+      return m === 'parse_args' ? [defaults] : [{ t: 'seq', items: [[defaults], []], key: `${site.file.path}:${site.span.start}` }];
+    }
+    return [];
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Forward calls (data flow for structure, inference for modes)
+
+  private forwardCall(obj: Obj, call: CallExpr, pos: Val[][], ctx: Ctx, st: State, site: Site, how: 'call' | 'predict'): Val[] {
+    if (obj.kind === 'loader' || obj.kind === 'optimizer' || obj.kind === 'trainer') return [];
+    if (obj.q === 'parameters-of' || obj.q === 'modules-of' || obj.q?.startsWith('argparse')) return [];
+    const input = (pos[0] ?? []).filter((v): v is TensorVal => v.t === 'tensor');
+    if (ctx.purpose === 'flow' && isModuleLike(obj)) {
+      let kind: InferenceKind | null = null;
+      if (st.noGrad) kind = ctx.fn && ctx.fn.decorators.some(isNoGradDecorator) ? 'decorator' : 'no_grad';
+      else if (ctx.evalNamed && !ctx.file.isTestFile) kind = 'eval-function';
+      else if (how === 'predict') kind = 'eval-function';
+      else if (st.trainedBefore && call.span.start > ctx.lastStepOffset && ctx.loops.length === 0) kind = 'after-training';
+      else if (!ctx.bodyHasStep && st.loaded.has(obj) && !ctx.file.isTestFile && !(ctx.summary && ctx.fn)) kind = 'load-and-predict';
+      if (kind) this.noteInference(obj, call.fn.k === 'attr' && how === 'predict' ? call.fn.obj : call.fn, kind, ctx, st, site);
+      else if (!st.noGrad) st.forwarded.add(obj);
+    }
+    // Data flow through layers.
+    if (obj.kind === 'layer' && obj.spec) {
+      const inTensor = input.length === 1 ? input[0] : null;
+      if (inTensor?.producer && ctx.purpose === 'construct') {
+        const first = firstLayer(obj) ?? obj;
+        this.addPair(inTensor.producer, first, inTensor.how, 'forward', site);
+      }
+      if (ctx.purpose === 'construct' && obj.spec.kind === 'batchnorm' && inTensor) {
+        const seq = inTensor.path.find((p) => p.spec?.kind === 'recurrent' || p.spec?.kind === 'attention');
+        if (seq) this.sequenceNorms.push({ norm: obj, seq, at: site, why: 'after-sequence-layer' });
+        else if (ctx.loopIds.length > 0) this.noteLoopCall(obj, ctx, site);
+      }
+      if (ctx.purpose === 'construct' && (obj.spec.kind === 'recurrent') && ctx.loopIds.length > 0) this.noteLoopCall(obj, ctx, site);
+      const last = lastLayer(obj) ?? obj;
+      const path = inTensor ? [...inTensor.path, ...layersIn(obj)] : layersIn(obj);
+      if (obj.spec.kind === 'activation' || obj.spec.kind === 'dropout' || obj.spec.kind === 'identity') {
+        if (inTensor) return [tensor(inTensor.producer, inTensor.how === 'direct' && obj.spec.kind !== 'identity' ? 'preserving' : inTensor.how, path)];
+      }
+      return [tensor(last, 'direct', path)];
+    }
+    if (input.length > 0 || ctx.purpose === 'construct') return [tensor(obj.kind === 'instance' ? obj : null, 'direct', input.length ? mergePaths(input) : [])];
+    return [tensor(null, 'direct', [])];
+  }
+
+  private readonly loopCalls = new Map<number, { norms: Array<{ obj: Obj; site: Site }>; seqs: Obj[] }>();
+  private noteLoopCall(obj: Obj, ctx: Ctx, site: Site): void {
+    for (const id of ctx.loopIds) {
+      let e = this.loopCalls.get(id);
+      if (!e) this.loopCalls.set(id, (e = { norms: [], seqs: [] }));
+      if (obj.spec?.kind === 'batchnorm') e.norms.push({ obj, site });
+      else e.seqs.push(obj);
+      for (const n of e.norms) {
+        for (const s of e.seqs) {
+          if (!this.sequenceNorms.some((f) => f.norm === n.obj && f.seq === s)) this.sequenceNorms.push({ norm: n.obj, seq: s, at: n.site, why: 'time-step-loop' });
+        }
+      }
+    }
+  }
+
+  private analyzeForward(ref: ClassRef): void {
+    const fwd = this.findMethod(ref, 'forward') ?? this.findMethod(ref, 'call');
+    if (!fwd) return;
+    const site: Site = { file: ref.file, span: ref.def.nameSpan };
+    const self = this.alloc('instance', site, 'generic', { cls: ref });
+    if (!self.attrs.has('__built__')) {
+      self.attrs.set('__built__', []);
+      this.runInit(self, ref, [], new Map(), 1);
+    }
+    const ctx = this.newCtx(fwd.cls.file, 'construct', fwd.def, fwd.cls, 1, `fwd:${self.id}`);
+    const st = this.newState();
+    const params = fwd.def.params;
+    params.forEach((p, i) => st.env.set(p.name, i === 0 ? [{ t: 'obj', obj: self }] : [tensor(null, 'direct', [])]));
+    this.execBlock(fwd.def.body, ctx, st);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Mode facts
+
+  private modeOf(st: State, obj: Obj): ModeInfo {
+    const m = st.modes.get(obj);
+    if (m) return m;
+    if (obj.kind === 'sym') {
+      // A sub-object of a symbolic object inherits its parent's mode (set by `parent.eval()`).
+      const parent = obj.sym?.parent;
+      return parent ? this.modeOf(st, parent) : modeInfo('entry', null, 'entry');
+    }
+    return modeInfo('unknown', null, 'unknown');
+  }
+
+  private setMode(st: State, obj: Obj, info: ModeInfo): void {
+    st.modes.set(obj, { sources: info.sources, stepSinceSet: false });
+    // Children follow the parent.
+    for (const [o] of st.modes) {
+      if (o !== obj && this.isDescendant(o, obj)) st.modes.set(o, { sources: info.sources, stepSinceSet: false });
+    }
+  }
+
+  private isDescendant(o: Obj, anc: Obj): boolean {
+    let p = o.sym?.parent;
+    while (p) {
+      if (p === anc) return true;
+      p = p.sym?.parent;
+    }
+    for (const vals of anc.attrs.values()) for (const c of objsOf(vals)) if (c === o) return true;
+    return false;
+  }
+
+  private receiverText(e: Expr, ctx: Ctx): string {
+    return exprName(e) ?? (ctx.fn ? 'model' : 'model');
+  }
+
+  private noteInference(obj: Obj, recvExpr: Expr, kind: InferenceKind, ctx: Ctx, st: State, site: Site): void {
+    const fact: InferenceFact = {
+      site, obj, mode: this.modeOf(st, obj), kind, via: [], fn: ctx.fn,
+      insertBefore: ctx.topStmt?.span ?? site.span, receiver: this.receiverText(recvExpr, ctx),
+    };
+    this.emitInference(fact, ctx);
+  }
+
+  private emitInference(fact: InferenceFact, ctx: Ctx): void {
+    if (fact.obj.kind === 'sym' || modesOf(fact.mode).has('entry')) {
+      if (ctx.summary) {
+        const list = ctx.summary.infer;
+        const i = list.findIndex((f) => f.site.span.start === fact.site.span.start && f.site.file === fact.site.file && f.obj === fact.obj);
+        if (i >= 0) list[i] = fact;
+        else list.push(fact);
+      }
+      if (fact.obj.kind === 'sym') return;
+    }
+    const k = `${fact.site.file.path}:${fact.site.span.start}:${fact.obj.id}`;
+    const prev = this.inference.get(k);
+    this.inference.set(k, prev ? { ...fact, mode: joinInfo(prev.mode, fact.mode)!, via: prev.via.length ? prev.via : fact.via } : fact);
+  }
+
+  private noteTrainingStep(call: CallExpr, ctx: Ctx, st: State, site: Site): void {
+    st.trainedBefore = true;
+    const accumulation = false;
+    const loopTop = ctx.loops[ctx.loops.length - 1];
+    const insertAt = loopTop ? { offset: loopTop.bodyStart, indent: loopTop.indent } : ctx.fn ? { offset: ctx.fn.bodyStart, indent: ctx.fn.bodyIndent } : null;
+    const loaders = ctx.loops.flatMap((l) => l.loaders);
+    for (const obj of st.forwarded) {
+      const info = this.modeOf(st, obj);
+      const fact: TrainStepFact = {
+        site, obj, mode: info, via: [], fn: ctx.fn, insertAt, receiver: obj.attrs.get('__name__')?.length ? '' : this.nameOf(obj, st) ?? 'model',
+        lightning: ctx.lightningStep, accumulation, loaders,
+      };
+      this.emitStep(fact, ctx);
+    }
+    for (const [o, info] of st.modes) st.modes.set(o, { sources: info.sources, stepSinceSet: true });
+    st.forwarded = new Set();
+  }
+
+  private nameOf(obj: Obj, st: State): string | undefined {
+    for (const [n, vals] of st.env) if (vals.length === 1 && vals[0].t === 'obj' && vals[0].obj === obj) return n;
+    if (obj.sym) {
+      const root = obj.sym.root.replace(/^(param|global):/, '');
+      return [root, ...obj.sym.path].join('.');
+    }
+    return undefined;
+  }
+
+  private emitStep(fact: TrainStepFact, ctx: Ctx): void {
+    const symbolic = fact.obj.kind === 'sym' || modesOf(fact.mode).has('entry') || fact.loaders.some((l) => l.kind === 'sym');
+    if (symbolic && ctx.summary) {
+      const list = ctx.summary.steps;
+      const i = list.findIndex((f) => f.site.span.start === fact.site.span.start && f.site.file === fact.site.file && f.obj === fact.obj);
+      if (i >= 0) list[i] = fact;
+      else list.push(fact);
+    }
+    if (fact.obj.kind === 'sym') return;
+    for (const l of fact.loaders) {
+      const lf = this.loaderByObj.get(l);
+      if (lf) {
+        lf.trains.add(fact.obj);
+        lf.accumulation ||= fact.accumulation;
+      }
+    }
+    const k = `${fact.site.file.path}:${fact.site.span.start}:${fact.obj.id}`;
+    const prev = this.steps.get(k);
+    this.steps.set(k, prev ? { ...fact, mode: joinInfo(prev.mode, fact.mode)!, via: prev.via.length ? prev.via : fact.via } : fact);
+  }
+
+  private noteTrainCall(obj: Obj, call: CallExpr, ctx: Ctx, st: State, site: Site): void {
+    const stmt = ctx.topStmt;
+    const bnEvalAfter = bnEvalFollows(ctx.fn ? ctx.fn.body : ctx.file.ir.body, call.span.end);
+    if (bnEvalAfter) return;
+    const receiver = call.fn.k === 'attr' ? exprName(call.fn.obj) ?? 'model' : 'model';
+    if (obj.kind === 'sym' && ctx.summary) {
+      ctx.summary.frozenTrains.push({ obj, site, stmtSpan: stmt?.span ?? call.span, receiver, bnEvalAfter });
+      return;
+    }
+    this.checkFrozenTrain(obj, st, site, stmt?.span ?? call.span, receiver, []);
+  }
+
+  private checkFrozenTrain(obj: Obj, st: State, site: Site, stmtSpan: Span, receiver: string, via: Site[]): void {
+    for (const [frozen, at] of st.frozen) {
+      if (frozen !== obj && !this.isDescendant(frozen, obj)) continue;
+      if (!this.carriesBatchNorm(frozen)) continue;
+      if (obj.kind === 'instance' && obj.cls && this.overridesTrainForBn(obj.cls)) continue;
+      const k = `${site.file.path}:${site.span.start}`;
+      if (!this.frozenTrains.has(k)) this.frozenTrains.set(k, { site, obj, frozen, frozenAt: at, via, stmtSpan, receiver });
+    }
+  }
+
+  /** A class whose `train()` override puts BatchNorm back into eval mode (mmdet's `norm_eval`). */
+  private overridesTrainForBn(cls: ClassRef): boolean {
+    const m = this.findMethod(cls, 'train');
+    return !!m && setsParamEval(m.def, true);
+  }
+
+  private noteDdp(obj: Obj, call: CallExpr, ctx: Ctx, st: State, site: Site): void {
+    const k = `${site.file.path}:${site.span.start}:${obj.id}`;
+    if (this.ddp.has(k)) return;
+    const arg = call.args[0] ?? call.kwargs.find((kw) => kw.name === 'module')?.value;
+    this.ddp.set(k, {
+      site, call, obj, converted: st.converted.has(obj), convertedAfter: null,
+      stmtSpan: ctx.topStmt?.span ?? call.span, argText: arg ? exprName(arg) ?? '' : '',
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Summaries
+
+  private summaryOf(file: ProjectFile, def: FuncDef, cls: ClassRef | null): Summary | null {
+    const memo = this.summaries.get(def);
+    if (memo === 'pending') return null;
+    if (memo) return memo;
+    this.summaries.set(def, 'pending');
+    const summary: Summary = {
+      infer: [], steps: [], frozenTrains: [], exit: new Map(), freezes: [], loaded: new Set(), converted: new Set(), hasStep: false, returns: [],
+    };
+    const ctx = this.newCtx(file, 'flow', def, cls, 0, `flow:${file.path}:${def.span.start}`);
+    ctx.summary = summary;
+    ctx.evalNamed = EVAL_FN_NAME.test(def.name);
+    ctx.lightningStep = !!cls && /^(training_step|training_epoch_end|on_train_\w+)$/.test(def.name) && this.isLightningClass(cls);
+    const st = this.newState();
+    st.noGrad = def.decorators.some(isNoGradDecorator);
+    const fk = this.fnKey(ctx);
+    def.params.forEach((p, i) => {
+      if (p.kind === 'varargs' || p.kind === 'kwargs') return;
+      const s = this.sym(fk, `param:${i}`, []);
+      st.env.set(p.name, [{ t: 'obj', obj: s }]);
+    });
+    this.scanSteps(def.body, ctx);
+    this.execBlock(def.body, ctx, st);
+    // Effects on symbolic objects, and on objects created here and returned (the caller sees
+    // them as its own construction-purpose objects of the same creation site).
+    const returned = new Set(objsOf(ctx.returns));
+    const visible = (o: Obj): boolean => o.kind === 'sym' || returned.has(o);
+    for (const [o, info] of st.modes) if (o.kind === 'sym') summary.exit.set(o, info);
+    for (const [o, at] of st.frozen) if (visible(o)) summary.freezes.push({ obj: o, site: at });
+    for (const o of st.loaded) if (visible(o)) summary.loaded.add(o);
+    for (const o of st.converted) if (visible(o)) summary.converted.add(o);
+    summary.hasStep = ctx.bodyHasStep;
+    for (const v of ctx.returns) if (v.t === 'obj') summary.returns.push({ obj: v.obj, mode: this.modeOf(st, v.obj) });
+    this.summaries.set(def, summary);
+    return summary;
+  }
+
+  /** Precomputes where the last training step of a body is (for "after training finished"). */
+  private scanSteps(body: Stmt[], ctx: Ctx): void {
+    let last = -1;
+    const visitExpr = (e: Expr): void => {
+      forEachCall(e, (c) => {
+        if (c.fn.k === 'attr' && (c.fn.attr === 'backward' || (c.fn.attr === 'step' && this.isOptimizerLike(c.fn, [])))) {
+          last = Math.max(last, c.span.start);
+          return;
+        }
+        const fns = this.isCallToStepper(c, ctx);
+        if (fns) last = Math.max(last, c.span.start);
+      });
+    };
+    forEachExprInBody(body, visitExpr);
+    ctx.lastStepOffset = last;
+    ctx.bodyHasStep = last >= 0;
+  }
+
+  private isCallToStepper(c: CallExpr, ctx: Ctx): boolean {
+    const name = c.fn.k === 'name' ? c.fn.id : null;
+    if (!name) return false;
+    const vals = this.resolveGlobal(ctx.file, name);
+    for (const v of vals) {
+      if (v.t === 'fn') {
+        const file = this.fileOfFunction(v.def);
+        if (!file) continue;
+        const s = this.summaryOf(file, v.def, null);
+        if (s?.hasStep) return true;
+      }
+    }
+    return false;
+  }
+
+  private applySummary(f: Extract<Val, { t: 'fn' }>, call: CallExpr, args: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site, ret: Val[]): Val[] {
+    const file = f.cls?.file ?? this.fileOfFunction(f.def);
+    if (!file) return ret;
+    const s = this.summaryOf(file, f.def, f.cls ?? null);
+    if (!s) return ret;
+    if (s.hasStep) {
+      st.trainedBefore = true;
+      for (const [o, info] of st.modes) st.modes.set(o, { sources: info.sources, stepSinceSet: true });
+    }
+    // Map each symbolic root of the callee to the caller's values.
+    const bound = new Map<string, Val[]>();
+    f.def.params.forEach((p, i) => {
+      let v: Val[] | undefined;
+      if (p.kind !== 'kwonly' && i < args.length) v = args[i];
+      else if (kw.has(p.name)) v = kw.get(p.name);
+      if (v) bound.set(`param:${i}`, v);
+    });
+    const retBySite = new Map<string, Obj[]>();
+    for (const o of objsOf(ret)) if (o.site) {
+      const k = `${o.site.file.path}:${o.site.span.start}`;
+      retBySite.set(k, [...(retBySite.get(k) ?? []), o]);
+    }
+    const resolveSym = (o: Obj): Obj[] => {
+      if (o.kind !== 'sym' || !o.sym) return (o.site && retBySite.get(`${o.site.file.path}:${o.site.span.start}`)) || [o];
+      let base: Val[];
+      if (o.sym.root.startsWith('global:')) base = this.lookup(o.sym.root.slice(7), ctx, st);
+      else base = bound.get(o.sym.root) ?? [];
+      let objs = objsOf(base);
+      for (const a of o.sym.path) {
+        const next: Obj[] = [];
+        for (const b of objs) {
+          if (b.kind === 'sym' && b.sym) next.push(this.sym(this.fnKey(ctx), b.sym.root, [...b.sym.path, a], b));
+          else if (a === 'module') next.push(b);
+          else for (const x of objsOf(b.attrs.get(a) ?? [])) next.push(x);
+        }
+        objs = next;
+      }
+      return objs;
+    };
+    const subst = (info: ModeInfo, target: Obj): ModeInfo => {
+      if (!info.sources.some((x) => x.mode === 'entry')) return info;
+      const callerInfo = this.modeOf(st, target);
+      const rest = { sources: info.sources.filter((x) => x.mode !== 'entry'), stepSinceSet: info.stepSinceSet };
+      return joinInfo(rest.sources.length ? rest : undefined, { ...callerInfo, stepSinceSet: callerInfo.stepSinceSet || info.stepSinceSet })!;
+    };
+    for (const fact of s.infer) {
+      for (const target of resolveSym(fact.obj)) {
+        this.emitInference({ ...fact, obj: target, mode: subst(fact.mode, target), via: [...fact.via, site] }, ctx);
+      }
+    }
+    for (const fact of s.steps) {
+      for (const target of resolveSym(fact.obj)) {
+        const loaders = fact.loaders.flatMap((l) => resolveSym(l));
+        this.emitStep({ ...fact, obj: target, mode: subst(fact.mode, target), via: [...fact.via, site], loaders }, ctx);
+      }
+    }
+    for (const fz of s.freezes) for (const target of resolveSym(fz.obj)) st.frozen.set(target, fz.site);
+    for (const o of s.loaded) for (const target of resolveSym(o)) st.loaded.add(target);
+    for (const o of s.converted) for (const target of resolveSym(o)) st.converted.add(target);
+    for (const ft of s.frozenTrains) {
+      for (const target of resolveSym(ft.obj)) {
+        if (target.kind === 'sym') ctx.summary?.frozenTrains.push({ ...ft, obj: target });
+        else this.checkFrozenTrain(target, st, ft.site, ft.stmtSpan, ft.receiver, [site]);
+      }
+    }
+    for (const [o, info] of s.exit) {
+      for (const target of resolveSym(o)) st.modes.set(target, subst(info, target));
+    }
+    // Returned objects carry the mode the callee left them in.
+    for (const r of s.returns) {
+      if (r.obj.kind === 'sym') continue;
+      for (const v of ret) if (v.t === 'obj' && v.obj.site && r.obj.site && v.obj.site.span.start === r.obj.site.span.start && v.obj.site.file === r.obj.site.file) {
+        this.setMode(st, v.obj, r.mode);
+      }
+    }
+    for (const v of ret) if (v.t === 'obj' && !st.modes.has(v.obj) && isModuleLike(v.obj)) this.setMode(st, v.obj, modeInfo('train', v.obj.site ?? site, 'construct'));
+    // An optimizer built inside the callee over a parameter.
+    return ret;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Statements
+
+  private analyzeModuleBody(file: ProjectFile): void {
+    const ctx = this.newCtx(file, 'flow', null, null, 0, `flow:${file.path}`);
+    const st = this.newState();
+    this.scanSteps(file.ir.body, ctx);
+    this.execBlock(file.ir.body, ctx, st);
+  }
+
+  /**
+   * Executes a block. `anchors`: statements of this block are insertion anchors for fixes
+   * (function, module, `if` and `try` blocks); loop and `with` bodies keep the enclosing anchor,
+   * so `model.eval()` goes before the whole `with torch.no_grad():` or loop.
+   */
+  execBlock(body: Stmt[], ctx: Ctx, st: State, anchors = true): void {
+    for (const s of body) {
+      if (++this.steps_ > MAX_STEPS) return;
+      const outer = ctx.topStmt;
+      if (anchors) ctx.topStmt = s;
+      this.execStmt(s, ctx, st);
+      ctx.topStmt = outer;
+      if (s.k === 'return' || (s.k === 'simple' && (s.kind === 'raise' || s.kind === 'break' || s.kind === 'continue'))) break;
+    }
+  }
+
+  private execStmt(s: Stmt, ctx: Ctx, st: State): void {
+    switch (s.k) {
+      case 'expr':
+        this.evalExpr(s.value, ctx, st);
+        break;
+      case 'assign': {
+        if (!s.value) break;
+        if (s.op) {
+          // `layers += [...]`
+          const cur = s.targets[0];
+          const add = this.evalExpr(s.value, ctx, st);
+          if (cur.k === 'name') {
+            const old = this.lookup(cur.id, ctx, st);
+            const seqs = old.filter((v): v is SeqVal => v.t === 'seq');
+            const addSeqs = add.filter((v): v is SeqVal => v.t === 'seq');
+            if (s.op === '+=' && seqs.length === 1 && addSeqs.length === 1) {
+              seqs[0].items.push(...addSeqs[0].items);
+              this.recordSequence(seqs[0].items.slice(-addSeqs[0].items.length - 1), ctx, null);
+            } else {
+              const l = constOf(old);
+              const r = constOf(add);
+              const v = typeof l === 'number' && typeof r === 'number' ? arith(s.op.slice(0, -1), l, r) : undefined;
+              st.env.set(cur.id, v === undefined ? [] : [{ t: 'const', v }]);
+            }
+          }
+          break;
+        }
+        const v = this.evalExpr(s.value, ctx, st);
+        for (const t of s.targets) this.assign(t, v, ctx, st);
+        break;
+      }
+      case 'if': {
+        const test = constOf(this.evalExpr(s.test, ctx, st));
+        if (test !== undefined && !isMainGuard(s.test)) {
+          this.execBlock(truthy(test) ? s.body : s.orelse, ctx, st);
+          break;
+        }
+        const a = cloneState(st);
+        const b = cloneState(st);
+        this.execBlock(s.body, ctx, a);
+        this.execBlock(s.orelse, ctx, b);
+        assignState(st, joinState(a, b));
+        break;
+      }
+      case 'for':
+      case 'while': {
+        const iter = s.k === 'for' ? this.evalExpr(s.iter, ctx, st) : (this.evalExpr(s.test, ctx, st), []);
+        const loaders = objsOf(iter).filter((o) => o.kind === 'loader' || o.kind === 'sym');
+        const first = s.body[0];
+        const loop = { span: s.span, bodyStart: first ? first.span.start : s.span.start, indent: '', loaders };
+        ctx.loops.push(loop);
+        ctx.loopIds.push(++this.loopCounter);
+        if (s.k === 'for') this.bindLoopTarget(s.target, iter, ctx, st);
+        // modules() loop that sets BatchNorm layers to eval.
+        if (s.k === 'for' && ctx.purpose === 'flow') {
+          const mods = objsOf(iter).filter((o) => o.q === 'modules-of');
+          if (mods.length > 0 && bodyCallsEvalOn(s.body, s.target)) {
+            for (const m of mods) for (const o of m.children) this.setMode(st, o, modeInfo('bneval', { file: ctx.file, span: s.span }, 'explicit'));
+          }
+          const params = objsOf(iter).filter((o) => o.q === 'parameters-of');
+          if (params.length > 0 && bodyFreezes(s.body, s.target)) {
+            for (const p of params) for (const o of p.children) st.frozen.set(o, { file: ctx.file, span: s.span });
+          }
+        }
+        let head = cloneState(st);
+        for (let i = 0; i < MAX_LOOP_ITERATIONS; i++) {
+          const body = cloneState(head);
+          this.execBlock(s.body, ctx, body, false);
+          const next = joinState(head, body);
+          if (stateKey(next) === stateKey(head)) {
+            head = next;
+            break;
+          }
+          head = next;
+        }
+        ctx.loops.pop();
+        ctx.loopIds.pop();
+        this.execBlock(s.orelse, ctx, head);
+        assignState(st, head);
+        break;
+      }
+      case 'with': {
+        const prev = st.noGrad;
+        for (const item of s.items) {
+          const v = this.evalExpr(item.ctx, ctx, st);
+          if (isNoGradContext(item.ctx, v)) st.noGrad = true;
+          if (item.as) this.assign(item.as, v.filter((x) => x.t === 'obj'), ctx, st);
+        }
+        this.execBlock(s.body, ctx, st, false);
+        st.noGrad = prev;
+        break;
+      }
+      case 'try': {
+        this.execBlock(s.body, ctx, st);
+        for (const h of s.handlers) {
+          const hs = cloneState(st);
+          this.execBlock(h.body, ctx, hs);
+          assignState(st, joinState(st, hs));
+        }
+        this.execBlock(s.orelse, ctx, st);
+        this.execBlock(s.finalbody, ctx, st);
+        break;
+      }
+      case 'return':
+        if (s.value) ctx.returns = union(ctx.returns, this.evalExpr(s.value, ctx, st));
+        break;
+      case 'func':
+        st.env.set(s.def.name, [{ t: 'fn', file: ctx.file, def: s.def }]);
+        break;
+      case 'class':
+        st.env.set(s.def.name, [{ t: 'cls', cls: { file: ctx.file, def: s.def } }]);
+        break;
+      case 'import':
+        break;
+      case 'simple':
+        for (const e of s.exprs) this.evalExpr(e, ctx, st);
+        break;
+      case 'block': {
+        for (const e of s.exprs) this.evalExpr(e, ctx, st);
+        let acc: State | null = null;
+        for (const b of s.bodies) {
+          const bs = cloneState(st);
+          this.execBlock(b, ctx, bs);
+          acc = acc ? joinState(acc, bs) : bs;
+        }
+        if (acc) assignState(st, joinState(st, acc));
+        break;
+      }
+    }
+  }
+
+  private bindLoopTarget(target: Expr, iter: Val[], ctx: Ctx, st: State): void {
+    let elem: Val[] = [];
+    for (const v of iter) {
+      if (v.t === 'seq') for (const it of v.items) elem = union(elem, it);
+      if (v.t === 'obj' && v.obj.kind === 'layer' && v.obj.children.length) elem = union(elem, v.obj.children.map((c) => ({ t: 'obj', obj: c }) as Val));
+    }
+    this.assign(target, elem, ctx, st);
+  }
+
+  private assign(t: Expr, v: Val[], ctx: Ctx, st: State): void {
+    switch (t.k) {
+      case 'name':
+        st.env.set(t.id, v);
+        break;
+      case 'attr': {
+        const owners = objsOf(this.evalExpr(t.obj, ctx, st));
+        for (const o of owners) {
+          if (o.kind === 'sym' && ctx.purpose === 'flow') continue;
+          const prev = o.attrs.get(t.attr);
+          o.attrs.set(t.attr, ctx.purpose === 'construct' && prev && ctx.fn?.name !== '__init__' ? union(prev, v) : v);
+        }
+        // `p.requires_grad = False` inside a parameters() loop is handled by the loop.
+        break;
+      }
+      case 'tuple':
+      case 'list': {
+        const seqs = v.filter((x): x is SeqVal => x.t === 'seq');
+        t.elts.forEach((el, i) => {
+          let ev: Val[] = [];
+          if (seqs.length === 1 && el.k !== 'star') ev = seqs[0].items[i] ?? [];
+          else if (v.some((x) => x.t === 'tensor')) ev = v.filter((x) => x.t === 'tensor');
+          else if (v.some((x) => x.t === 'obj') && el.k !== 'star') ev = i === 0 ? [] : [];
+          this.assign(el.k === 'star' ? el.value : el, ev, ctx, st);
+        });
+        break;
+      }
+      case 'subscript': {
+        this.evalExpr(t.obj, ctx, st);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+// -----------------------------------------------------------------------------------------
+// Helpers
+
+const BUILTINS = new Set([
+  'super', 'isinstance', 'range', 'len', 'int', 'float', 'str', 'bool', 'list', 'dict', 'tuple', 'set', 'enumerate', 'zip', 'iter',
+  'next', 'getattr', 'setattr', 'hasattr', 'print', 'max', 'min', 'sum', 'abs', 'round', 'map', 'filter', 'sorted', 'open', 'type', 'object',
+]);
+
+/** Attribute names that are methods, not sub-modules, on symbolic objects. */
+const METHOD_LIKE = new Set(['eval', 'train', 'parameters', 'named_parameters', 'modules', 'named_modules', 'children', 'to', 'cuda', 'cpu', 'state_dict', 'load_state_dict', 'forward', 'zero_grad', 'step', 'backward', 'apply', 'requires_grad_', 'training']);
+
+function isModuleLike(o: Obj): boolean {
+  return o.kind === 'instance' || o.kind === 'factory' || o.kind === 'sym' || (o.kind === 'opaque' && (o.q === undefined || WHOLE_MODULE_LOADERS.has(o.q))) || (o.kind === 'layer' && !!o.spec);
+}
+
+function tensor(producer: Obj | null, how: TensorVal['how'], path: Obj[]): TensorVal {
+  return { t: 'tensor', producer, how, path };
+}
+
+function mergePaths(ts: TensorVal[]): Obj[] {
+  const out: Obj[] = [];
+  for (const t of ts) for (const p of t.path) if (!out.includes(p)) out.push(p);
+  return out;
+}
+
+function layersIn(o: Obj): Obj[] {
+  if (o.spec?.kind === 'container') return o.children.flatMap(layersIn);
+  return [o];
+}
+
+/** The first real layer of a (possibly nested) Sequential. */
+function firstLayer(o: Obj): Obj | null {
+  if (o.spec?.kind === 'container') return o.children.length ? firstLayer(o.children[0]) : null;
+  return o.kind === 'layer' ? o : null;
+}
+
+function lastLayer(o: Obj): Obj | null {
+  if (o.spec?.kind === 'container') return o.children.length ? lastLayer(o.children[o.children.length - 1]) : null;
+  return o.kind === 'layer' ? o : null;
+}
+
+function parseDefault(src: string): Val[] {
+  if (src === 'True' || src === 'False') return [{ t: 'const', v: src === 'True' }];
+  if (src === 'None') return [{ t: 'const', v: null }];
+  const n = Number(src);
+  if (!Number.isNaN(n)) return [{ t: 'const', v: n }];
+  const m = /^'(.*)'$/.exec(src);
+  return m ? [{ t: 'const', v: m[1] }] : [];
+}
+
+function truthy(c: number | string | boolean | null): boolean {
+  return !!c;
+}
+
+function arith(op: string, a: number, b: number): number | undefined {
+  switch (op) {
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
+    case '/': return b === 0 ? undefined : a / b;
+    case '//': return b === 0 ? undefined : Math.floor(a / b);
+    case '%': return b === 0 ? undefined : ((a % b) + b) % b;
+    case '**': return a ** b;
+    default: return undefined;
+  }
+}
+
+function compare(op: string, a: unknown, b: unknown): boolean | undefined {
+  switch (op) {
+    case '==': case 'is': return a === b;
+    case '!=': case 'is not': return a !== b;
+    case '<': return typeof a === 'number' && typeof b === 'number' ? a < b : undefined;
+    case '<=': return typeof a === 'number' && typeof b === 'number' ? a <= b : undefined;
+    case '>': return typeof a === 'number' && typeof b === 'number' ? a > b : undefined;
+    case '>=': return typeof a === 'number' && typeof b === 'number' ? a >= b : undefined;
+    default: return undefined;
+  }
+}
+
+function argsKey(pos: Val[][], kw: Map<string, Val[]>): string {
+  const one = (vs: Val[]): string => vs.map(valKey).sort().join('|');
+  return [...pos.map(one), ...[...kw].map(([k, v]) => `${k}=${one(v)}`)].join(';');
+}
+
+/** Dotted source name of a name/attribute chain (`self.model.module`), or undefined. */
+export function exprName(e: Expr): string | undefined {
+  if (e.k === 'name') return e.id;
+  if (e.k === 'attr') {
+    const b = exprName(e.obj);
+    return b === undefined ? undefined : `${b}.${e.attr}`;
+  }
+  if (e.k === 'call') return exprName(e.fn);
+  return undefined;
+}
+
+function isNoGradDecorator(d: Expr): boolean {
+  const n = exprName(d) ?? '';
+  return /(^|\.)(no_grad|inference_mode)$/.test(n);
+}
+
+function isNoGradContext(e: Expr, vals: Val[]): boolean {
+  if (e.k === 'call') {
+    const n = exprName(e.fn) ?? '';
+    if (/(^|\.)(no_grad|inference_mode)$/.test(n)) {
+      // `torch.inference_mode(False)` / `set_grad_enabled` are not inference.
+      return !(e.args[0]?.k === 'bool' && e.args[0].value === false);
+    }
+    if (/(^|\.)set_grad_enabled$/.test(n)) return e.args[0]?.k === 'bool' && e.args[0].value === false;
+  }
+  return vals.some((v) => v.t === 'ext' && NO_GRAD_CONTEXTS.has(v.q));
+}
+
+function isMainGuard(e: Expr): boolean {
+  return e.k === 'compare' && e.operands.some((o) => o.k === 'name' && o.id === '__name__');
+}
+
+function hasReturnValue(body: Stmt[]): boolean {
+  let found = false;
+  const visit = (b: Stmt[]): void => {
+    for (const s of b) {
+      if (found) return;
+      if (s.k === 'return' && s.value) found = true;
+      else if (s.k === 'if') { visit(s.body); visit(s.orelse); }
+      else if (s.k === 'for' || s.k === 'while') { visit(s.body); visit(s.orelse); }
+      else if (s.k === 'with') visit(s.body);
+      else if (s.k === 'try') { visit(s.body); s.handlers.forEach((h) => visit(h.body)); visit(s.orelse); visit(s.finalbody); }
+      else if (s.k === 'block') s.bodies.forEach(visit);
+    }
+  };
+  visit(body);
+  return found;
+}
+
+/** Calls `f` on every call expression inside `e` (including nested ones). */
+export function forEachCall(e: Expr, f: (c: CallExpr) => void): void {
+  const stack: Expr[] = [e];
+  while (stack.length) {
+    const x = stack.pop()!;
+    switch (x.k) {
+      case 'call':
+        f(x);
+        stack.push(x.fn, ...x.args, ...x.kwargs.map((k) => k.value), ...x.doubleStar);
+        break;
+      case 'attr': stack.push(x.obj); break;
+      case 'bin': stack.push(x.left, x.right); break;
+      case 'unary': stack.push(x.operand); break;
+      case 'boolop': stack.push(x.left, x.right); break;
+      case 'compare': stack.push(...x.operands); break;
+      case 'list': case 'tuple': case 'set': stack.push(...x.elts); break;
+      case 'dict': stack.push(...x.values, ...(x.keys.filter(Boolean) as Expr[])); break;
+      case 'subscript': stack.push(x.obj, x.index); break;
+      case 'cond': stack.push(x.test, x.body, x.orelse); break;
+      case 'star': stack.push(x.value); break;
+      case 'other': stack.push(...x.parts); break;
+      case 'lambda': stack.push(x.body); break;
+      default: break;
+    }
+  }
+}
+
+/** Calls `f` on every expression of a body (not descending into nested defs/classes). */
+export function forEachExprInBody(body: Stmt[], f: (e: Expr) => void): void {
+  for (const s of body) {
+    switch (s.k) {
+      case 'expr': f(s.value); break;
+      case 'assign': if (s.value) f(s.value); s.targets.forEach(f); break;
+      case 'if': f(s.test); forEachExprInBody(s.body, f); forEachExprInBody(s.orelse, f); break;
+      case 'for': f(s.iter); forEachExprInBody(s.body, f); forEachExprInBody(s.orelse, f); break;
+      case 'while': f(s.test); forEachExprInBody(s.body, f); forEachExprInBody(s.orelse, f); break;
+      case 'with': s.items.forEach((i) => f(i.ctx)); forEachExprInBody(s.body, f); break;
+      case 'try': forEachExprInBody(s.body, f); s.handlers.forEach((h) => forEachExprInBody(h.body, f)); forEachExprInBody(s.orelse, f); forEachExprInBody(s.finalbody, f); break;
+      case 'return': if (s.value) f(s.value); break;
+      case 'simple': s.exprs.forEach(f); break;
+      case 'block': s.exprs.forEach(f); s.bodies.forEach((b) => forEachExprInBody(b, f)); break;
+      default: break;
+    }
+  }
+}
+
+/** Does a loop body call `.eval()` (or `.train(False)`) on the loop variable? */
+function bodyCallsEvalOn(body: Stmt[], target: Expr): boolean {
+  const names = new Set<string>();
+  const collect = (t: Expr): void => {
+    if (t.k === 'name') names.add(t.id);
+    if (t.k === 'tuple' || t.k === 'list') t.elts.forEach(collect);
+  };
+  collect(target);
+  let found = false;
+  forEachExprInBody(body, (e) => forEachCall(e, (c) => {
+    if (c.fn.k === 'attr' && (c.fn.attr === 'eval' || (c.fn.attr === 'train' && c.args[0]?.k === 'bool' && !c.args[0].value))) {
+      const r = exprName(c.fn.obj);
+      if (r && names.has(r.split('.')[0])) found = true;
+    }
+  }));
+  return found;
+}
+
+/**
+ * After `offset` in `body`, is there a `for m in X.modules(): ... m.eval()` loop or an
+ * `X.apply(fn)` whose `fn` puts modules in eval mode (the frozen-BatchNorm idiom)?
+ */
+function bnEvalFollows(body: Stmt[], offset: number): boolean {
+  let found = false;
+  const visit = (b: Stmt[]): void => {
+    for (const s of b) {
+      if (found) return;
+      if (s.span.end <= offset && s.k !== 'for' && s.k !== 'while' && s.k !== 'if' && s.k !== 'with' && s.k !== 'try') continue;
+      if (s.k === 'for' && s.span.start >= offset && s.iter.k === 'call' && s.iter.fn.k === 'attr' && /^(named_)?modules$|^(named_)?children$/.test(s.iter.fn.attr) && bodyCallsEvalOn(s.body, s.target)) found = true;
+      if (s.k === 'expr' && s.span.start >= offset) {
+        forEachCall(s.value, (c) => {
+          if (c.fn.k === 'attr' && c.fn.attr === 'apply') found = true;
+        });
+      }
+      if (s.k === 'for' || s.k === 'while' || s.k === 'with') visit(s.body);
+      if (s.k === 'if') { visit(s.body); visit(s.orelse); }
+      if (s.k === 'try') visit(s.body);
+    }
+  };
+  visit(body);
+  return found;
+}
+
+/** Does a parameters() loop body set `requires_grad = False` on the loop variable? */
+function bodyFreezes(body: Stmt[], target: Expr): boolean {
+  const names = new Set<string>();
+  const collect = (t: Expr): void => {
+    if (t.k === 'name') names.add(t.id);
+    if (t.k === 'tuple' || t.k === 'list') t.elts.forEach(collect);
+  };
+  collect(target);
+  let found = false;
+  const visit = (b: Stmt[]): void => {
+    for (const s of b) {
+      if (s.k === 'assign' && s.value?.k === 'bool' && s.value.value === false) {
+        for (const t of s.targets) if (t.k === 'attr' && t.attr === 'requires_grad' && t.obj.k === 'name' && names.has(t.obj.id)) found = true;
+      }
+      if (s.k === 'expr') forEachCall(s.value, (c) => {
+        if (c.fn.k === 'attr' && c.fn.attr === 'requires_grad_' && c.fn.obj.k === 'name' && names.has(c.fn.obj.id) && c.args[0]?.k === 'bool' && !c.args[0].value) found = true;
+      });
+      if (s.k === 'if') { visit(s.body); visit(s.orelse); }
+    }
+  };
+  visit(body);
+  return found;
+}
+
+/** Does a function put (BatchNorm) modules of its parameter into eval mode (`fn` for `model.apply(fn)`, or a `train()` override)? */
+function setsParamEval(def: FuncDef, modulesLoop = false): boolean {
+  let found = false;
+  forEachExprInBody(def.body, (e) => forEachCall(e, (c) => {
+    if (c.fn.k === 'attr' && c.fn.attr === 'eval') found = true;
+  }));
+  if (!found) {
+    const visit = (b: Stmt[]): void => {
+      for (const s of b) {
+        if (s.k === 'for' && bodyCallsEvalOn(s.body, s.target)) found = true;
+        if (s.k === 'if' || s.k === 'for' || s.k === 'with') visit(s.k === 'if' ? [...s.body, ...s.orelse] : s.body);
+      }
+    };
+    visit(def.body);
+  }
+  void modulesLoop;
+  return found;
+}
+
+function cloneState(st: State): State {
+  return {
+    env: new Map(st.env), modes: new Map(st.modes), noGrad: st.noGrad, trainedBefore: st.trainedBefore,
+    forwarded: new Set(st.forwarded), frozen: new Map(st.frozen), loaded: new Set(st.loaded), converted: new Set(st.converted),
+  };
+}
+
+function joinState(a: State, b: State): State {
+  const env = new Map(a.env);
+  for (const [k, v] of b.env) env.set(k, union(env.get(k) ?? [], v));
+  const modes = new Map(a.modes);
+  for (const [k, v] of b.modes) modes.set(k, joinInfo(modes.get(k), v)!);
+  return {
+    env, modes, noGrad: a.noGrad, trainedBefore: a.trainedBefore || b.trainedBefore,
+    forwarded: new Set([...a.forwarded, ...b.forwarded]), frozen: new Map([...a.frozen, ...b.frozen]),
+    loaded: new Set([...a.loaded, ...b.loaded]), converted: new Set([...a.converted, ...b.converted]),
+  };
+}
+
+function assignState(dst: State, src: State): void {
+  Object.assign(dst, src);
+}
+
+function stateKey(st: State): string {
+  const parts: string[] = [];
+  for (const [k, v] of st.env) parts.push(`${k}=${v.map(valKey).sort().join('|')}`);
+  for (const [o, i] of st.modes) parts.push(`#${o.id}=${infoKey(i)}`);
+  parts.push(`f${[...st.forwarded].map((o) => o.id).join(',')}`, `t${st.trainedBefore}`, `z${st.frozen.size}`, `l${st.loaded.size}`, `c${st.converted.size}`);
+  return parts.sort().join(';');
+}
+
+export type { ParamSpec };

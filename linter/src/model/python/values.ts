@@ -1,0 +1,164 @@
+/**
+ * Abstract values of the Python model: what an expression may evaluate to.
+ *
+ * The interpreter (`interp.ts`) is set-valued: an expression evaluates to `Val[]`, the
+ * possible values (an empty array means "unknown"). Objects (`Obj`) stand for module instances,
+ * layers, data loaders, optimizers and symbolic parameters; they are allocated once per
+ * creation site and evaluation context, so re-running a loop body yields the same objects.
+ */
+import type { Span } from '../../core/diagnostic';
+import type { CallExpr, ClassDef, FuncDef } from './ir';
+import type { LayerSpec } from '../frameworks/pytorch';
+import type { ProjectFile } from './project';
+
+/** A place in the project. */
+export interface Site {
+  file: ProjectFile;
+  span: Span;
+}
+
+/** A project class. */
+export interface ClassRef {
+  file: ProjectFile;
+  def: ClassDef;
+}
+
+/** What a module carries, transitively. `unknown` when some part could not be resolved. */
+export interface Carry {
+  batchnorm: boolean;
+  dropout: boolean;
+  /** Some part of the module could not be resolved (an unknown factory or a loaded checkpoint). */
+  unknown: boolean;
+  /** BatchNorm1d present (a batch of one raises in training). */
+  batchnorm1d: boolean;
+}
+
+export type ObjKind =
+  /** A `torch.nn` layer or container (`spec` set). */
+  | 'layer'
+  /** An instance of a project class (`cls` set). */
+  | 'instance'
+  /** A model built by a known or unknown factory (`factory` set). */
+  | 'factory'
+  /** `torch.utils.data.DataLoader(...)`. */
+  | 'loader'
+  /** A `torch.optim` optimizer or a GradScaler. */
+  | 'optimizer'
+  /** A Lightning Trainer. */
+  | 'trainer'
+  /** A symbolic object: a parameter or a module global seen from inside a function (`sym` set). */
+  | 'sym'
+  /** An object from outside the project we know nothing about (`torch.load(...)` of a whole module). */
+  | 'opaque';
+
+export interface Obj {
+  id: number;
+  kind: ObjKind;
+  /** Qualified name of the external class or factory (`torch.nn.BatchNorm2d`, `torchvision.models.resnet50`). */
+  q?: string;
+  spec?: LayerSpec;
+  cls?: ClassRef;
+  /** The creation call (layers, instances, loaders...). */
+  site?: Site;
+  call?: CallExpr;
+  /** Environment of the creation call, to resolve its arguments later. */
+  env?: Env;
+  /** Attributes assigned in `__init__` and later (`self.bn = ...`). */
+  attrs: Map<string, Val[]>;
+  /** Members of a container (`nn.Sequential`, `ModuleList`, `ModuleDict`) in order. */
+  children: Obj[];
+  /** Every object created while constructing this one (transitively through helpers). */
+  created: Obj[];
+  /** Factory result: what the table says it carries (null for an unknown factory). */
+  factoryCarry?: { batchnorm: boolean; dropout: boolean } | null;
+  /** Symbolic root (`param:0`, `global:model`) and attribute path. */
+  sym?: { root: string; path: string[]; parent?: Obj };
+  /** Memoized carry. */
+  carry?: Carry;
+}
+
+/** A tensor flowing through `forward()`: which layer produced it, and how directly. */
+export interface TensorVal {
+  t: 'tensor';
+  /** The last layer applied, or null when unknown or produced by something else. */
+  producer: Obj | null;
+  /**
+   * `direct`: the producer's output unchanged; `preserving`: changed only by ops that keep the
+   * channel count and dimensionality (activations, dropout); `reshaped`: layout ops (permute,
+   * transpose, view) since.
+   */
+  how: 'direct' | 'preserving' | 'reshaped';
+  /** Every layer on the path so far (for "is this on the sequence path", NL005). */
+  path: Obj[];
+}
+
+/** A mutable Python list/tuple being built (`layers = []; layers.append(...)`). */
+export interface SeqVal {
+  t: 'seq';
+  items: Val[][];
+  /** Creation site, for identity. */
+  key: string;
+}
+
+export type Val =
+  | { t: 'ext'; q: string }
+  | { t: 'mod'; file: ProjectFile }
+  | { t: 'cls'; cls: ClassRef }
+  | { t: 'fn'; file: ProjectFile; def: FuncDef; cls?: ClassRef; self?: Obj }
+  | { t: 'obj'; obj: Obj }
+  | { t: 'const'; v: number | string | boolean | null }
+  | { t: 'dict'; entries: Map<string, Val[]> }
+  | { t: 'partial'; fn: Val[]; kwargs: Map<string, Val[]> }
+  | { t: 'argparse'; defaults: Map<string, Val[]> }
+  | SeqVal
+  | TensorVal;
+
+/** A local environment: variable name → possible values. */
+export type Env = Map<string, Val[]>;
+
+/** A stable key for a value (for deduplication and memo keys). */
+export function valKey(v: Val): string {
+  switch (v.t) {
+    case 'ext': return `e:${v.q}`;
+    case 'mod': return `m:${v.file.path}`;
+    case 'cls': return `c:${v.cls.file.path}:${v.cls.def.span.start}`;
+    case 'fn': return `f:${v.file.path}:${v.def.span.start}:${v.self ? v.self.id : ''}`;
+    case 'obj': return `o:${v.obj.id}`;
+    case 'const': return `k:${typeof v.v}:${String(v.v)}`;
+    case 'seq': return `s:${v.key}`;
+    case 'tensor': return `t:${v.producer ? v.producer.id : '-'}:${v.how}`;
+    case 'dict': return `d:${[...v.entries.keys()].join(',')}`;
+    case 'partial': return `p:${v.fn.map(valKey).join('|')}`;
+    case 'argparse': return 'a';
+  }
+}
+
+/** Union of value sets, deduplicated by `valKey`. */
+export function union(a: Val[], b: Val[]): Val[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const seen = new Set(a.map(valKey));
+  const out = a.slice();
+  for (const v of b) {
+    const k = valKey(v);
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(v);
+    }
+  }
+  return out;
+}
+
+/** The single constant of a value set, or undefined when it is not exactly one constant. */
+export function constOf(vals: Val[]): number | string | boolean | null | undefined {
+  if (vals.length !== 1) return undefined;
+  const v = vals[0];
+  return v.t === 'const' ? v.v : undefined;
+}
+
+/** The objects in a value set. */
+export function objsOf(vals: Val[]): Obj[] {
+  const out: Obj[] = [];
+  for (const v of vals) if (v.t === 'obj') out.push(v.obj);
+  return out;
+}

@@ -1,0 +1,50 @@
+/**
+ * NL010 frozen-bn-still-updating: BatchNorm parameters are frozen (requires_grad=False), then
+ * `model.train()` puts those layers back into training mode, so their running statistics keep
+ * drifting.
+ */
+import { defineRule, indentAt, lineStartOf, type RuleContext } from '../define';
+import { layerName, nnPrefix } from '../util';
+
+export default defineRule({
+  meta: {
+    code: 'NL010',
+    name: 'frozen-bn-still-updating',
+    summary: 'Frozen BatchNorm layers are put back into training mode and keep updating their running statistics.',
+    severity: 'warning',
+    fix: 'sometimes',
+    enabledByDefault: true,
+    frameworks: ['pytorch'],
+  },
+  check(ctx: RuleContext) {
+    for (const f of ctx.model.frozenTrains.values()) {
+      const text = ctx.text(f.site.file.path);
+      const frozenText = text.slice(f.frozenAt.span.start, f.frozenAt.span.end);
+      const m = /([A-Za-z_][\w.]*)\.(?:parameters|named_parameters|requires_grad_)\(/.exec(frozenText);
+      const frozenName = m && f.frozenAt.file === f.site.file ? m[1] : f.receiver;
+      const prefix = nnPrefix(ctx.model, f.site.file);
+      // Insert the BatchNorm-eval loop on the line after the `.train()` statement.
+      const nl = text.indexOf('\n', f.stmtSpan.end);
+      const at = nl < 0 ? text.length : nl + 1;
+      const indent = indentAt(text, f.stmtSpan.start);
+      void layerName;
+      ctx.report({
+        site: f.site,
+        message: `\`${f.receiver}.train()\` puts the frozen BatchNorm layers of \`${frozenName}\` back into training mode: requires_grad=False stops their weights, not their running statistics, which keep updating with every batch; set those BatchNorm modules to eval after \`.train()\` (or use FrozenBatchNorm2d)`,
+        related: [{ site: f.frozenAt, message: 'parameters frozen here' }, ...f.via.map((site) => ({ site, message: 'reached through this call' }))],
+        fix:
+          prefix && /^[A-Za-z_][\w.]*$/.test(frozenName) && lineStartOf(text, at) === at
+            ? {
+                title: `Put the BatchNorm layers of \`${frozenName}\` in eval mode after \`.train()\``,
+                applicability: 'unsafe',
+                edits: [{
+                  start: at,
+                  end: at,
+                  content: `${nl < 0 ? '\n' : ''}${indent}for module in ${frozenName}.modules():\n${indent}    if isinstance(module, ${prefix}modules.batchnorm._BatchNorm):\n${indent}        module.eval()\n`,
+                }],
+              }
+            : null,
+      });
+    }
+  },
+});

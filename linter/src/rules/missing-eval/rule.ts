@@ -1,0 +1,72 @@
+/**
+ * NL001 missing-eval: a module that carries BatchNorm or Dropout runs for inference while it is
+ * still in training mode.
+ */
+import { defineRule, insertLinesBefore, type RuleContext } from '../define';
+import { modesOf } from '../../model/python/interp';
+import type { InferenceFact } from '../../model/python/facts';
+import { describe, sourcesOf } from '../util';
+
+const WHY: Record<InferenceFact['kind'], (f: InferenceFact) => string> = {
+  no_grad: () => 'inside `torch.no_grad()`',
+  decorator: () => 'in a `@torch.no_grad()` function',
+  'eval-function': (f) => (f.fn ? `in \`${f.fn.name}()\`` : 'in an evaluation function'),
+  export: () => 'exported',
+  'after-training': () => 'after training',
+  'load-and-predict': () => 'after loading weights, on a path with no training step',
+};
+
+export default defineRule({
+  meta: {
+    code: 'NL001',
+    name: 'missing-eval',
+    summary: 'A module with BatchNorm or Dropout runs for inference while still in training mode.',
+    severity: 'error',
+    fix: 'sometimes',
+    enabledByDefault: true,
+    frameworks: ['pytorch'],
+  },
+  check(ctx: RuleContext) {
+    const { model } = ctx;
+    for (const f of model.inference.values()) {
+      if (f.obj.kind === 'sym') continue;
+      const modes = modesOf(f.mode);
+      if (!modes.has('train') || modes.has('unknown') || modes.has('entry')) continue;
+      const trains = sourcesOf(f.mode, 'train');
+      // Recalibrating BatchNorm statistics: an explicit `.train()` followed by no_grad forward
+      // passes with no training step in between (torch.optim.swa_utils.update_bn does this).
+      if ((f.kind === 'no_grad' || f.kind === 'decorator') && !f.mode.stepSinceSet && trains.every((s) => s.how === 'explicit')) continue;
+      const carry = model.carry(f.obj);
+      const bn = model.carriesBatchNorm(f.obj);
+      if (!bn && !carry.dropout) continue;
+      const maybe = modes.size > 1;
+      const what = bn
+        ? 'BatchNorm normalizes with the statistics of the current batch and keeps updating its running statistics'
+        : 'Dropout keeps dropping activations at random';
+      const verb = f.kind === 'export' ? `is exported (the export freezes the current mode)` : `runs for inference (${WHY[f.kind](f)})`;
+      const message = `\`${f.receiver}\` ${verb} while it ${maybe ? 'may still be' : 'is still'} in training mode: ${what}; call \`${f.receiver}.eval()\` first`;
+      const related = [
+        ...trains.filter((s) => s.site).map((s) => ({
+          site: s.site!,
+          message: s.how === 'construct' ? `${describe(f.obj)} is created here, in training mode` : s.how === 'load' ? 'loaded here, in training mode' : 'put in training mode here',
+        })),
+        ...f.via.map((site) => ({ site, message: 'reached through this call' })),
+      ];
+      const text = ctx.text(f.site.file.path);
+      const receiverOk = /^[A-Za-z_][\w.]*$/.test(f.receiver);
+      ctx.report({
+        site: f.site,
+        severity: bn ? 'error' : 'warning',
+        message,
+        related,
+        fix: receiverOk
+          ? {
+              title: `Insert \`${f.receiver}.eval()\` before the inference`,
+              applicability: 'unsafe',
+              edits: [insertLinesBefore(text, f.insertBefore.start, [`${f.receiver}.eval()`])],
+            }
+          : null,
+      });
+    }
+  },
+});

@@ -1,0 +1,44 @@
+/**
+ * NL007 momentum-convention: a BatchNorm momentum written in the other framework's convention
+ * (PyTorch weighs the new batch, default 0.1; Keras/TensorFlow.js weigh the old average, 0.99).
+ */
+import { defineRule, type RuleContext } from '../define';
+import { constOf } from '../../model/python/values';
+import { layerName } from '../util';
+
+/** `1 - m` printed with as many decimals as `raw` has (0.99 → 0.01, 0.9 → 0.1, 0.999 → 0.001). */
+export function complement(raw: string, m: number): string {
+  const dec = /\.(\d+)/.exec(raw)?.[1].length ?? 1;
+  return (1 - m).toFixed(Math.max(1, dec));
+}
+
+export default defineRule({
+  meta: {
+    code: 'NL007',
+    name: 'momentum-convention',
+    summary: 'A BatchNorm momentum is written in the other framework\'s convention.',
+    severity: 'warning',
+    fix: 'sometimes',
+    enabledByDefault: true,
+    frameworks: ['pytorch'],
+  },
+  check(ctx: RuleContext) {
+    for (const layer of ctx.model.layers) {
+      if (layer.spec?.kind !== 'batchnorm' || !layer.site) continue;
+      const arg = ctx.model.argOf(layer, 'momentum');
+      if (!arg.expr) continue;
+      const m = constOf(arg.value);
+      if (typeof m !== 'number' || m <= 0.5 || m > 1) continue;
+      const literal = arg.expr.k === 'num' ? arg.expr : null;
+      const fixed = literal ? complement(literal.raw, m) : complement(String(m), m);
+      ctx.report({
+        site: layer.site,
+        span: arg.expr.span,
+        message: `\`${layerName(layer)}(momentum=${literal?.raw ?? m})\` uses the Keras convention: PyTorch's momentum is the weight of the new batch (default 0.1), so running statistics follow the last batch almost exactly; use \`momentum=${fixed}\``,
+        fix: literal
+          ? { title: `Replace \`momentum=${literal.raw}\` with \`momentum=${fixed}\``, applicability: 'safe', edits: [{ start: literal.span.start, end: literal.span.end, content: fixed }] }
+          : null,
+      });
+    }
+  },
+});

@@ -1,0 +1,59 @@
+/**
+ * NL004 small-batch-norm: a BatchNorm model is trained with per-device batches too small for
+ * reliable batch statistics, or a last batch of one may reach a BatchNorm1d.
+ */
+import { defineRule, type RuleContext } from '../define';
+import { constOf } from '../../model/python/values';
+import { setKeywordEdit } from '../util';
+
+export default defineRule({
+  meta: {
+    code: 'NL004',
+    name: 'small-batch-norm',
+    summary: 'A BatchNorm model is trained with batches too small for reliable batch statistics.',
+    severity: 'warning',
+    fix: 'sometimes',
+    enabledByDefault: true,
+    frameworks: ['pytorch'],
+  },
+  check(ctx: RuleContext) {
+    const { model } = ctx;
+    const ddp = model.ddp.size > 0;
+    for (const l of model.loaders) {
+      if (l.hasBatchSampler) continue;
+      const trained = [...l.trains].filter((o) => model.carriesBatchNorm(o));
+      if (trained.length === 0) continue;
+      const opts = ctx.config(l.site.file.path).options;
+      const bs = constOf(l.batchSize);
+      const per = ddp ? ' per process (DDP: each process normalizes over its own batch)' : '';
+      const accum = l.accumulation ? ' Gradient accumulation does not help: BatchNorm still sees one small batch at a time.' : '';
+      const span = l.batchSizeArg?.span ?? l.call.span;
+      if (bs === 1) {
+        ctx.report({
+          site: l.site,
+          span,
+          severity: 'error',
+          message: `BatchNorm is trained with batches of 1${per}: each example is normalized by its own statistics, and BatchNorm1d on [N, C] inputs raises "Expected more than 1 value per channel when training".${accum}`,
+        });
+        continue;
+      }
+      if (typeof bs === 'number' && Number.isInteger(bs) && bs > 1 && bs < opts.minBatchSize) {
+        ctx.report({
+          site: l.site,
+          span,
+          message: `BatchNorm is trained with batches of ${bs}${per}: statistics from fewer than ${opts.minBatchSize} examples are noisy and accuracy drops; use a larger batch, GroupNorm, or SyncBatchNorm under DDP.${accum}`,
+        });
+      }
+      // The last batch may hold one example: only BatchNorm1d on [N, C] inputs raises on it.
+      const dropLast = l.dropLast ? constOf(l.dropLast) : false;
+      if (opts.checkDropLast && dropLast === false && bs !== 1 && trained.some((o) => model.carry(o).batchnorm1d)) {
+        const text = ctx.text(l.site.file.path);
+        ctx.report({
+          site: l.site,
+          message: 'This training DataLoader feeds a model with BatchNorm1d and does not set `drop_last=True`: when the dataset size leaves a last batch of one example, training raises "Expected more than 1 value per channel when training"',
+          fix: { title: 'Set `drop_last=True`', applicability: 'safe', edits: [setKeywordEdit(text, l.call, 'drop_last', 'True')] },
+        });
+      }
+    }
+  },
+});

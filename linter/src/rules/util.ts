@@ -1,0 +1,73 @@
+/**
+ * Helpers shared by the PyTorch rules: names of objects, how `torch`/`nn` are imported in a
+ * file, and argument edits.
+ */
+import type { Edit } from '../core/diagnostic';
+import type { CallExpr, Expr } from '../model/python/ir';
+import type { PyTorchModel } from '../model/python/interp';
+import type { ModeInfo, ModeSource } from '../model/python/facts';
+import type { Obj } from '../model/python/values';
+import type { ProjectFile } from '../model/python/project';
+
+/** Short display name of a layer class (`nn.BatchNorm2d`) from its qualified name. */
+export function layerName(obj: Obj): string {
+  const q = obj.q ?? 'module';
+  return q.startsWith('torch.nn.') ? `nn.${q.slice(9)}` : q.slice(q.lastIndexOf('.') + 1);
+}
+
+/** A short human description of what an object is (`ResNet18`, `nn.BatchNorm2d`, `torchvision.models.resnet50()`). */
+export function describe(obj: Obj): string {
+  if (obj.kind === 'instance' && obj.cls) return `a \`${obj.cls.def.name}\``;
+  if (obj.kind === 'factory' && obj.q) return `\`${obj.q.replace(/^torchvision\.models\./, 'torchvision.models.')}()\``;
+  if (obj.kind === 'layer') return `\`${layerName(obj)}\``;
+  return 'a module';
+}
+
+/**
+ * The prefix under which `torch.nn` is reachable in `file` (`nn.`, `torch.nn.`), or null when
+ * the file imports neither.
+ */
+export function nnPrefix(model: PyTorchModel, file: ProjectFile): string | null {
+  for (const name of file.bindings.keys()) {
+    const vals = model.resolveGlobal(file, name);
+    if (vals.some((v) => v.t === 'ext' && v.q === 'torch.nn')) return `${name}.`;
+  }
+  for (const name of file.bindings.keys()) {
+    const vals = model.resolveGlobal(file, name);
+    if (vals.some((v) => v.t === 'ext' && v.q === 'torch')) return `${name}.nn.`;
+  }
+  return null;
+}
+
+/**
+ * An edit that sets keyword `name` to `value` in `call`: replaces the existing keyword's value,
+ * or appends `, name=value` before the closing parenthesis (keeping a trailing comma layout).
+ */
+export function setKeywordEdit(text: string, call: CallExpr, name: string, value: string): Edit {
+  const kw = call.kwargs.find((k) => k.name === name);
+  if (kw) return { start: kw.value.span.start, end: kw.value.span.end, content: value };
+  const close = call.argsSpan.end - 1;
+  const inner = text.slice(call.argsSpan.start + 1, close);
+  if (inner.trim() === '') return { start: close, end: close, content: `${name}=${value}` };
+  const trimmedEnd = inner.replace(/\s+$/, '');
+  const lastChar = trimmedEnd[trimmedEnd.length - 1];
+  const insertAt = call.argsSpan.start + 1 + trimmedEnd.length;
+  if (lastChar === ',') {
+    // Multi-line call with a trailing comma: add a new line in the same style.
+    const m = /\n([ \t]*)[^\n]*$/.exec(trimmedEnd);
+    if (m) return { start: insertAt, end: insertAt, content: `\n${m[1]}${name}=${value},` };
+    return { start: insertAt, end: insertAt, content: ` ${name}=${value},` };
+  }
+  return { start: insertAt, end: insertAt, content: `, ${name}=${value}` };
+}
+
+/** True for a literal `True`. */
+export function isTrueLiteral(e: Expr | null): boolean {
+  return !!e && e.k === 'bool' && e.value;
+}
+
+/** Sources of a mode info that are the given mode. */
+export function sourcesOf(info: ModeInfo, mode: ModeSource['mode']): ModeSource[] {
+  return info.sources.filter((s) => s.mode === mode);
+}
+
