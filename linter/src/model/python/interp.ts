@@ -428,6 +428,12 @@ export class PyTorchModel {
         const imp = b.imp;
         const abs = this.index.absoluteModule(imp, file);
         if (abs === null) return [];
+        // Frameworks are facts from tables, even when their sources are part of the project
+        // (a checkout of torchvision): `from torch import nn` is always `torch.nn`.
+        if (imp.level === 0 && EXTERNAL_PACKAGES.has(abs.split('.')[0])) {
+          if (imp.name === null) return [{ t: 'ext', q: canonicalTorchName(imp.asname ? abs : abs.split('.')[0]) }];
+          return [{ t: 'ext', q: canonicalTorchName(`${abs}.${imp.name}`) }];
+        }
         if (imp.name === null) {
           // `import a.b.c` binds `a`; `import a.b as m` binds `a.b`.
           const modName = imp.asname ? abs : abs.split('.')[0];
@@ -677,6 +683,9 @@ export class PyTorchModel {
   evalCall(call: CallExpr, ctx: Ctx, st: State): Val[] {
     if (++this.steps_ > MAX_STEPS) return [];
     const site: Site = { file: ctx.file, span: call.span };
+    if (call.fn.k === 'attr' && call.fn.obj.k === 'call' && call.fn.obj.fn.k === 'name' && call.fn.obj.fn.id === 'super') {
+      return this.superCall(call, call.fn.attr, ctx, st, site);
+    }
     if (call.fn.k === 'attr') {
       const method = call.fn.attr;
       const recv = this.evalExpr(call.fn.obj, ctx, st);
@@ -691,6 +700,32 @@ export class PyTorchModel {
       out = [tensor(null, 'direct', [])];
     }
     return out;
+  }
+
+  /** `super().method(...)` inside a method of a project class: the first base that defines it. */
+  private superCall(call: CallExpr, method: string, ctx: Ctx, st: State, site: Site): Val[] {
+    const { pos, kw } = this.argVals(call, ctx, st);
+    const cls = ctx.cls;
+    const selfName = ctx.fn?.params[0]?.name;
+    if (!cls || !selfName) return [];
+    const self = st.env.get(selfName) ?? [];
+    for (const vals of this.basesOf(cls)) {
+      for (const b of vals) {
+        if (b.t !== 'cls') continue;
+        const m = this.findMethod(b.cls, method);
+        if (!m) continue;
+        let out: Val[] = [];
+        for (const so of objsOf(self)) {
+          if (method === '__init__' && ctx.purpose === 'construct') {
+            this.evalFunctionBody(m.def, m.cls, [[{ t: 'obj', obj: so }], ...pos], kw, ctx.depth + 1, so, `init:${so.id}:${m.cls.def.span.start}`);
+          } else {
+            out = union(out, this.callFunction({ t: 'fn', file: m.cls.file, def: m.def, cls: m.cls, self: so }, call, pos, kw, ctx, st, site));
+          }
+        }
+        return out;
+      }
+    }
+    return [];
   }
 
   private callValue(f: Val, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
@@ -1029,7 +1064,9 @@ export class PyTorchModel {
       return this.instantiate(f.cls, call, [], new Map(), ctx, st, site);
     }
     let ret: Val[] = [];
-    if (hasReturnValue(f.def.body)) {
+    // Bodies are evaluated for their return value, and methods under construction also for
+    // the attributes they assign (`self._build_head()` in `__init__`).
+    if (hasReturnValue(f.def.body) || (ctx.purpose === 'construct' && f.self && f.self === ctx.building)) {
       ret = this.evalFunctionBody(f.def, f.cls ?? null, args, kw, ctx.depth + 1, ctx.building, `${ctx.key}|${site.file.path}:${site.span.start}|${argsKey(args, kw)}`);
     }
     if (ctx.purpose === 'flow') ret = this.applySummary(f, call, args, kw, ctx, st, site, ret);
@@ -1753,6 +1790,9 @@ export class PyTorchModel {
 
 // -----------------------------------------------------------------------------------------
 // Helpers
+
+/** Packages always resolved as external (their facts come from the framework tables). */
+const EXTERNAL_PACKAGES = new Set(['torch', 'torchvision', 'timm', 'tensorflow', 'keras', 'pytorch_lightning', 'lightning', 'apex', 'accelerate']);
 
 const BUILTINS = new Set([
   'super', 'isinstance', 'range', 'len', 'int', 'float', 'str', 'bool', 'list', 'dict', 'tuple', 'set', 'enumerate', 'zip', 'iter',
