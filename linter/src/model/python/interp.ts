@@ -584,7 +584,7 @@ export class PyTorchModel {
           } else if (v.t === 'obj' && v.obj.kind === 'layer' && typeof idx === 'number') {
             const c = v.obj.children[idx < 0 ? v.obj.children.length + idx : idx];
             if (c) out = union(out, [{ t: 'obj', obj: c }]);
-          } else if (v.t === 'tensor') out = union(out, [tensor(v.producer, 'reshaped', v.path)]);
+          } else if (v.t === 'tensor') out = union(out, [tensor(v.producer, 'reshaped', dropSequence(v.path))]);
         }
         return out;
       }
@@ -915,7 +915,8 @@ export class PyTorchModel {
     if (tens.length > 0) {
       if (PRESERVING_FUNCS.test(q) && tens.length === 1) return [tensor(tens[0].producer, tens[0].how === 'direct' ? 'preserving' : tens[0].how, tens[0].path)];
       if (/^torch\.(flatten|transpose|permute|reshape|squeeze|unsqueeze)$/.test(q) && tens.length === 1) return [tensor(tens[0].producer, 'reshaped', tens[0].path)];
-      return [tensor(null, 'direct', mergePaths(tens))];
+      const reduces = /^torch\.(mean|sum|max|min|amax|amin|logsumexp|norm|std|var)$/.test(q);
+      return [tensor(null, 'direct', reduces ? dropSequence(mergePaths(tens)) : mergePaths(tens))];
     }
     return [];
   }
@@ -1090,7 +1091,8 @@ export class PyTorchModel {
       const t = tensors[0];
       if (RESHAPE_METHODS.test(m)) return [tensor(t.producer, 'reshaped', mergePaths(tensors))];
       if (/^(relu|sigmoid|tanh|relu_|clone|float|half|to|cuda|cpu|detach)$/.test(m)) return [tensor(t.producer, t.how === 'direct' ? 'preserving' : t.how, mergePaths(tensors))];
-      return [tensor(null, 'direct', mergePaths(tensors))];
+      const reduces = /^(mean|sum|max|min|amax|amin|logsumexp|norm|std|var|argmax|select)$/.test(m);
+      return [tensor(null, 'direct', reduces ? dropSequence(mergePaths(tensors)) : mergePaths(tensors))];
     }
     if (objs.length === 0 || objs.length !== recv.length) {
       // Seq and argparse methods.
@@ -1250,6 +1252,11 @@ export class PyTorchModel {
       const path = inTensor ? [...inTensor.path, ...layersIn(obj)] : layersIn(obj);
       if (obj.spec.kind === 'activation' || obj.spec.kind === 'dropout' || obj.spec.kind === 'identity') {
         if (inTensor) return [tensor(inTensor.producer, inTensor.how === 'direct' && obj.spec.kind !== 'identity' ? 'preserving' : inTensor.how, path)];
+      }
+      if (obj.spec.kind === 'recurrent' || (obj.spec.kind === 'attention' && obj.q?.endsWith('MultiheadAttention'))) {
+        // (output with a time axis, state without one); a cell's output is one step.
+        if (obj.q?.endsWith('Cell')) return [tensor(last, 'direct', dropSequence(path))];
+        return [{ t: 'seq', items: [[tensor(last, 'direct', path)], [tensor(null, 'direct', dropSequence(path))]], key: `${site.file.path}:${site.span.start}:out` }];
       }
       return [tensor(last, 'direct', path)];
     }
@@ -1808,6 +1815,11 @@ function isModuleLike(o: Obj): boolean {
 
 function tensor(producer: Obj | null, how: TensorVal['how'], path: Obj[]): TensorVal {
   return { t: 'tensor', producer, how, path };
+}
+
+/** A path whose time axis was indexed or reduced away: sequence layers no longer count. */
+function dropSequence(path: Obj[]): Obj[] {
+  return path.filter((p) => p.spec?.kind !== 'recurrent' && p.spec?.kind !== 'attention');
 }
 
 function mergePaths(ts: TensorVal[]): Obj[] {

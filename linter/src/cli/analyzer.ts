@@ -1,0 +1,178 @@
+/**
+ * Per-file analysis (`Engine.analyze`) in-process or on worker threads.
+ *
+ * With `threads > 1`, files are sent in batches (about 256 KiB of text each) to a pool of
+ * workers (`dist/worker.js`), each with its own Engine; batches are handed out as workers
+ * finish, so a large file does not hold up the others. Workers start only when the work pays
+ * for their start-up (at least ~1.5 MiB of text per worker) unless `--threads` was given
+ * explicitly; from source (no bundle) analysis always runs in-process. A failing batch is
+ * redone in-process and reported as an internal error.
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Engine, FileFacts, FileInput, Grammars } from '../core/engine';
+import type { WorkerReply, WorkerRequest } from './worker';
+import { BUNDLED } from './env';
+
+const BATCH_CHARS = 256 * 1024;
+const MIN_CHARS_PER_WORKER = 1.5 * 1024 * 1024;
+
+/** Options of {@link Analyzer}. */
+export interface AnalyzerOptions {
+  /** Maximum number of worker threads; 1 = in-process. */
+  threads: number;
+  /** Whether `threads` was given explicitly (then workers start for any run of ≥ 2 files). */
+  explicitThreads: boolean;
+  /** The main thread's engine (created on first use). */
+  engine: () => Promise<Engine>;
+  /** Grammar bytes for the workers. */
+  grammars: () => Grammars;
+  /** Called after each file or batch with the number of files done so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  busy: boolean;
+}
+
+/** Runs `Engine.analyze` over files; keep one per CLI run and {@link Analyzer.close} it. */
+export class Analyzer {
+  private workers: PoolWorker[] = [];
+  private nextId = 1;
+  /** Internal errors (stack traces) from failed batches. */
+  readonly errors: string[] = [];
+
+  constructor(private readonly opts: AnalyzerOptions) {}
+
+  private wanted(files: readonly FileInput[]): number {
+    if (!BUNDLED || this.opts.threads <= 1 || files.length < 2) return 1;
+    if (this.opts.explicitThreads) return Math.min(this.opts.threads, files.length);
+    const chars = files.reduce((n, f) => n + f.text.length, 0);
+    return Math.max(1, Math.min(this.opts.threads, Math.floor(chars / MIN_CHARS_PER_WORKER)));
+  }
+
+  /** Facts of every file, in the same order. Never throws for a file's content. */
+  async analyze(files: readonly FileInput[]): Promise<FileFacts[]> {
+    const n = this.wanted(files);
+    if (n <= 1) return this.inProcess(files, 0, files.length);
+    while (this.workers.length < n) {
+      const grammars = this.opts.grammars();
+      const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: { grammars } });
+      worker.unref();
+      this.workers.push({ worker, busy: false });
+    }
+    return this.onWorkers(files);
+  }
+
+  private async inProcess(files: readonly FileInput[], doneBefore: number, total: number): Promise<FileFacts[]> {
+    const engine = await this.opts.engine();
+    const out: FileFacts[] = [];
+    for (const f of files) {
+      out.push(engine.analyze(f));
+      this.opts.onProgress?.(doneBefore + out.length, total);
+    }
+    return out;
+  }
+
+  private onWorkers(files: readonly FileInput[]): Promise<FileFacts[]> {
+    const batches: Array<{ start: number; files: FileInput[] }> = [];
+    let cur: FileInput[] = [];
+    let chars = 0;
+    let start = 0;
+    files.forEach((f, i) => {
+      cur.push(f);
+      chars += f.text.length;
+      if (chars >= BATCH_CHARS) {
+        batches.push({ start, files: cur });
+        cur = [];
+        chars = 0;
+        start = i + 1;
+      }
+    });
+    if (cur.length) batches.push({ start, files: cur });
+
+    const result: FileFacts[] = new Array(files.length);
+    let done = 0;
+    let next = 0;
+    return new Promise((resolve) => {
+      let active = 0;
+      const finish = (batch: { start: number; files: FileInput[] }, facts: FileFacts[]): void => {
+        facts.forEach((f, i) => (result[batch.start + i] = f));
+        done += batch.files.length;
+        this.opts.onProgress?.(done, files.length);
+      };
+      const pump = (): void => {
+        if (next >= batches.length && active === 0) {
+          resolve(result);
+          return;
+        }
+        if (this.workers.length === 0 && next < batches.length) {
+          // Every worker died: finish in-process.
+          const rest = batches.slice(next);
+          next = batches.length;
+          active++;
+          void (async () => {
+            for (const b of rest) finish(b, await this.inProcess(b.files, done, files.length));
+          })().finally(() => {
+            active--;
+            pump();
+          });
+          return;
+        }
+        for (const pw of this.workers) {
+          if (pw.busy || next >= batches.length) continue;
+          const batch = batches[next++];
+          pw.busy = true;
+          active++;
+          this.runBatch(pw, batch.files).then(
+            (facts) => finish(batch, facts),
+            async (err: unknown) => {
+              this.errors.push(`worker failed; analyzed in-process instead: ${(err as Error).message ?? String(err)}`);
+              finish(batch, await this.inProcess(batch.files, done, files.length));
+            },
+          ).finally(() => {
+            pw.busy = false;
+            active--;
+            pump();
+          });
+        }
+      };
+      pump();
+    });
+  }
+
+  private runBatch(pw: PoolWorker, files: FileInput[]): Promise<FileFacts[]> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const onMessage = (reply: WorkerReply): void => {
+        if (reply.id !== id) return;
+        cleanup();
+        if ('error' in reply) reject(new Error(reply.error));
+        else resolve(reply.facts);
+      };
+      const onError = (err: Error): void => {
+        cleanup();
+        this.workers = this.workers.filter((w) => w !== pw);
+        reject(err);
+      };
+      const onExit = (code: number): void => onError(new Error(`worker exited with code ${code}`));
+      const cleanup = (): void => {
+        pw.worker.off('message', onMessage);
+        pw.worker.off('error', onError);
+        pw.worker.off('exit', onExit);
+      };
+      pw.worker.on('message', onMessage);
+      pw.worker.on('error', onError);
+      pw.worker.on('exit', onExit);
+      pw.worker.postMessage({ id, files } satisfies WorkerRequest);
+    });
+  }
+
+  /** Stop the workers. */
+  async close(): Promise<void> {
+    const ws = this.workers;
+    this.workers = [];
+    await Promise.all(ws.map((w) => w.worker.terminate()));
+  }
+}

@@ -1,0 +1,431 @@
+/**
+ * `normlint check`: discover projects and files, lint (with caches and worker threads), apply
+ * suppressions, fix, and report.
+ *
+ * Exit codes: 0 no findings (or all fixed), 1 findings remain (or `--diff` has fixes to show),
+ * 2 usage/config errors or an internal error. Files that cannot be read, are binary, too large
+ * or not UTF-8 are skipped with a warning on stderr and do not change the exit code.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
+import type { Diagnostic } from '../core/diagnostic';
+import { compareDiagnostics } from '../core/diagnostic';
+import type { RuleMeta } from '../core/rule';
+import { Engine, type FileConfig, type FileFacts } from '../core/engine';
+import type { SelectionFlags } from '../core/config';
+import { applySuppressions, UNUSED_NOQA } from '../core/suppression';
+import { applyEdits, fixApplies, reparsesAsWell, selectFixes } from '../core/apply-fixes';
+import { Cache, hashParts, type DirectiveWarning } from './cache';
+import { ConfigFileError, ConfigResolver } from './config-files';
+import { projectRootFor, walkPythonFiles } from './project';
+import { encodeSource, readSource, type SourceFile } from './source';
+import { Analyzer } from './analyzer';
+import { Progress } from './progress';
+import { writeFileAtomic } from './write';
+import { buildStamp, colorsFor, readGrammars, VERSION } from './env';
+import { ReportedFile, plural, type ReportInput, type ReportItem } from './report/common';
+import { renderSummary, renderText } from './report/text';
+import { renderJson } from './report/json';
+import { renderSarif } from './report/sarif';
+import { renderGithub } from './report/github';
+import { renderStatisticsJson, renderStatisticsText } from './report/statistics';
+import crypto from 'node:crypto';
+
+/** Output formats of `check`. */
+export type OutputFormat = 'text' | 'json' | 'sarif' | 'github';
+
+/** Options of `normlint check` (selectors already validated). */
+export interface CheckOptions extends SelectionFlags {
+  paths: string[];
+  fix: boolean;
+  unsafeFixes: boolean;
+  diff: boolean;
+  statistics: boolean;
+  outputFormat: OutputFormat;
+  quiet: boolean;
+  cache: boolean;
+  threads: number;
+  explicitThreads: boolean;
+  config?: string;
+}
+
+/** Where `check` writes and what it considers the current directory. */
+export interface CheckIo {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  cwd: string;
+}
+
+/** Rounds of fix → re-lint before giving up (Ruff uses 100 per file; re-linting a project costs more). */
+export const MAX_FIX_ROUNDS = 10;
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+/** One project: its files, the requested subset, caches and the current (possibly fixed) texts. */
+class ProjectRun {
+  /** Current text per project-relative path (changes as fixes apply). */
+  readonly texts = new Map<string, string>();
+  /** Content hash (sha1 of the bytes as they would be written) per path. */
+  private readonly hashes = new Map<string, string>();
+  private readonly factsByHash = new Map<string, FileFacts>();
+  private readonly cache: Cache;
+  warnings: DirectiveWarning[] = [];
+
+  constructor(
+    readonly root: string,
+    readonly sources: Map<string, SourceFile>,
+    readonly requested: Set<string>,
+    private readonly ctx: CheckContext,
+  ) {
+    this.cache = new Cache(root, ctx.opts.cache, ctx.stamp);
+    for (const [rel, s] of sources) {
+      this.texts.set(rel, s.text);
+      this.hashes.set(rel, s.hash);
+    }
+  }
+
+  /** Replace a file's text (after fixes). */
+  setText(rel: string, text: string): void {
+    this.texts.set(rel, text);
+    const src = this.sources.get(rel)!;
+    this.hashes.set(rel, crypto.createHash('sha1').update(encodeSource(text, src.bom)).digest('hex'));
+  }
+
+  configFor(rel: string): FileConfig {
+    return this.ctx.configs.fileConfig(path.join(this.root, rel));
+  }
+
+  /** Lint the whole project; diagnostics after suppression, grouped by path. */
+  async lint(): Promise<Map<string, Diagnostic[]>> {
+    const rels = [...this.texts.keys()].sort();
+    const flagsKey = JSON.stringify([this.ctx.opts.select, this.ctx.opts.extendSelect, this.ctx.opts.ignore, this.ctx.opts.config ?? null]);
+    const slot = hashParts([this.ctx.stamp, flagsKey, this.root]).slice(0, 32);
+    const runKey = hashParts([
+      this.ctx.stamp,
+      flagsKey,
+      ...this.ctx.configs.usedConfigs().flatMap((c) => [c.file, c.text]),
+      ...rels.flatMap((r) => [r, this.hashes.get(r)!]),
+    ]);
+    const cached = this.cache.getRun(slot, runKey);
+    if (cached) {
+      this.warnings = cached.warnings;
+      return group(cached.diagnostics);
+    }
+
+    const facts: FileFacts[] = new Array(rels.length);
+    const pending: number[] = [];
+    rels.forEach((rel, i) => {
+      const hash = this.hashes.get(rel)!;
+      const mem = this.factsByHash.get(hash);
+      const hit = mem ? { ...mem, path: rel } : this.cache.getFacts(this.cache.factsKey(hash), rel);
+      if (hit) facts[i] = hit;
+      else pending.push(i);
+    });
+    if (pending.length) {
+      const analyzed = await this.ctx.analyzer.analyze(pending.map((i) => ({ path: rels[i], text: this.texts.get(rels[i])! })));
+      this.ctx.progress.clear();
+      pending.forEach((i, k) => {
+        facts[i] = analyzed[k];
+        const hash = this.hashes.get(rels[i])!;
+        this.cache.putFacts(this.cache.factsKey(hash), analyzed[k]);
+      });
+    }
+    for (const f of facts) this.factsByHash.set(this.hashes.get(f.path)!, f);
+
+    const engine = await this.ctx.engine();
+    const raw = engine.lint(facts, { configFor: (p) => this.configFor(p), textOf: (p) => this.texts.get(p) ?? '' });
+    const byFile = group(raw);
+    const out: Diagnostic[] = [];
+    const warnings: DirectiveWarning[] = [];
+    for (const f of facts) {
+      const fc = this.configFor(f.path);
+      const own = (byFile.get(f.path) ?? [])
+        .filter((d) => fc.enabled.has(d.code))
+        .map((d) => (fc.severity[d.code] ? { ...d, severity: fc.severity[d.code] } : d));
+      const text = this.texts.get(f.path)!;
+      out.push(...applySuppressions(own, f.suppressions, text, fc.enabled, { file: f.path, rules: this.ctx.registry, severity: fc.severity }));
+      for (const inv of f.suppressions.invalid) warnings.push({ file: f.path, line: inv.line + 1, message: inv.message });
+    }
+    out.sort(compareDiagnostics);
+    this.cache.putRun(slot, { key: runKey, diagnostics: out, warnings });
+    this.warnings = warnings;
+    return group(out);
+  }
+}
+
+function group(diags: readonly Diagnostic[]): Map<string, Diagnostic[]> {
+  const m = new Map<string, Diagnostic[]>();
+  for (const d of diags) {
+    let list = m.get(d.file);
+    if (!list) m.set(d.file, (list = []));
+    list.push(d);
+  }
+  return m;
+}
+
+/** Shared state of one `check` invocation. */
+interface CheckContext {
+  opts: CheckOptions;
+  io: CheckIo;
+  registry: readonly RuleMeta[];
+  configs: ConfigResolver;
+  analyzer: Analyzer;
+  progress: Progress;
+  stamp: string;
+  engine: () => Promise<Engine>;
+}
+
+/** The rule registry the CLI uses: the engine's rules plus NL000 (when not registered already). */
+export function fullRegistry(rules: readonly RuleMeta[]): RuleMeta[] {
+  const plain = rules.map((r) => ({
+    code: r.code,
+    name: r.name,
+    summary: r.summary,
+    severity: r.severity,
+    fix: r.fix,
+    enabledByDefault: r.enabledByDefault,
+    frameworks: r.frameworks,
+  }));
+  return plain.some((r) => r.code === UNUSED_NOQA.code) ? plain : [UNUSED_NOQA, ...plain];
+}
+
+/**
+ * Run `normlint check`.
+ * @returns the exit code.
+ */
+export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly RuleMeta[]): Promise<number> {
+  const err = (msg: string): void => {
+    io.stderr.write(`${colorsFor(io.stderr).red(colorsFor(io.stderr).bold('error'))}: ${msg}\n`);
+  };
+  const warn = (msg: string): void => {
+    if (!opts.quiet) io.stderr.write(`${colorsFor(io.stderr).yellow(colorsFor(io.stderr).bold('warning'))}: ${msg}\n`);
+  };
+  const registry = fullRegistry(rules);
+  let configs: ConfigResolver;
+  try {
+    configs = new ConfigResolver(registry, opts, io.cwd, opts.config);
+  } catch (e) {
+    if (e instanceof ConfigFileError) {
+      for (const m of e.errors) err(m);
+      return 2;
+    }
+    throw e;
+  }
+
+  // Requested paths, grouped by project.
+  const projects = new Map<string, { dirs: string[]; files: string[] }>();
+  for (const p of opts.paths.length ? opts.paths : ['.']) {
+    const abs = path.resolve(io.cwd, p);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(abs);
+    } catch {
+      err(`${p}: No such file or directory`);
+      return 2;
+    }
+    const root = projectRootFor(abs, st.isDirectory(), io.cwd);
+    let entry = projects.get(root);
+    if (!entry) projects.set(root, (entry = { dirs: [], files: [] }));
+    (st.isDirectory() ? entry.dirs : entry.files).push(abs);
+  }
+
+  // Discover files (this also discovers and validates the config files on the way).
+  const plans: Array<{ root: string; files: string[]; requested: Set<string> }> = [];
+  for (const [root, req] of projects) {
+    const walked = walkPythonFiles(root, configs);
+    const all = new Set(walked.files);
+    const under = (dir: string, f: string): boolean => f === dir || f.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+    for (const d of req.dirs) {
+      if (d !== root && walked.pruned.some((p) => under(p, d))) for (const f of walkPythonFiles(d, configs, true).files) all.add(f);
+    }
+    for (const f of req.files) all.add(f);
+    const requested = new Set<string>();
+    for (const f of all) if (req.files.includes(f) || req.dirs.some((d) => under(d, f))) requested.add(toPosix(path.relative(root, f)));
+    plans.push({ root, files: [...all].sort(), requested });
+  }
+  if (configs.configErrors.length) {
+    for (const m of configs.configErrors) err(m);
+    return 2;
+  }
+
+  const display = (abs: string): string => {
+    const rel = path.relative(io.cwd, abs);
+    return toPosix(rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs);
+  };
+
+  let enginePromise: Promise<Engine> | null = null;
+  const engine = (): Promise<Engine> =>
+    (enginePromise ??= Promise.resolve().then(() => Engine.create(readGrammars())));
+  const progress = new Progress(io.stderr, Boolean(io.stderr.isTTY) && !opts.quiet);
+  const analyzer = new Analyzer({
+    threads: opts.threads,
+    explicitThreads: opts.explicitThreads,
+    engine,
+    grammars: readGrammars,
+    onProgress: (done, total) => progress.update(done, total),
+  });
+  const ctx: CheckContext = { opts, io, registry, configs, analyzer, progress, stamp: buildStamp(), engine };
+
+  let internalError = false;
+  let fixedTotal = 0;
+  const items: ReportItem[] = [];
+  const patches: string[] = [];
+  try {
+    for (const plan of plans) {
+      const sources = new Map<string, SourceFile>();
+      for (const abs of plan.files) {
+        const rel = toPosix(path.relative(plan.root, abs));
+        const r = readSource(abs, rel);
+        if (r.ok) sources.set(rel, r.file);
+        else if (plan.requested.has(rel)) warn(`${display(abs)}: ${r.reason}`);
+      }
+      const run = new ProjectRun(plan.root, sources, plan.requested, ctx);
+      let byFile: Map<string, Diagnostic[]>;
+      try {
+        byFile = await run.lint();
+        if (opts.fix || opts.diff) {
+          const fixed = await fixLoop(run, byFile, ctx, warn);
+          byFile = fixed.byFile;
+          fixedTotal += fixed.count;
+          for (const [rel, text] of run.texts) {
+            const src = sources.get(rel)!;
+            if (text === src.text) continue;
+            if (opts.diff) {
+              patches.push(createTwoFilesPatch(display(src.abs), display(src.abs), src.text, text, undefined, undefined, { headerOptions: FILE_HEADERS_ONLY }));
+            } else {
+              try {
+                writeFileAtomic(src.abs, encodeSource(text, src.bom), src.mode, src.hash);
+              } catch (e) {
+                err(`${display(src.abs)}: cannot write fixes: ${(e as Error).message}`);
+                internalError = true;
+              }
+            }
+          }
+        }
+      } catch (e) {
+        err(`internal error while checking ${display(plan.root)}: ${(e as Error).stack ?? String(e)}`);
+        internalError = true;
+        continue;
+      }
+      for (const w of run.warnings) if (plan.requested.has(w.file)) warn(`${display(path.join(plan.root, w.file))}:${w.line}: invalid suppression directive: ${w.message}`);
+
+      const files = new Map<string, ReportedFile>();
+      const fileOf = (rel: string): ReportedFile => {
+        let f = files.get(rel);
+        if (!f) {
+          const abs = path.join(plan.root, rel);
+          files.set(rel, (f = new ReportedFile(abs, display(abs), run.texts.get(rel) ?? null)));
+        }
+        return f;
+      };
+      for (const [rel, diags] of byFile) {
+        if (!plan.requested.has(rel)) continue;
+        for (const diag of diags) {
+          items.push({ diag, file: fileOf(rel), related: diag.related.map((info) => ({ info, file: fileOf(info.file) })) });
+        }
+      }
+    }
+  } finally {
+    progress.clear();
+    await analyzer.close();
+  }
+  for (const e of analyzer.errors) {
+    err(`internal error: ${e}`);
+    internalError = true;
+  }
+  if (plans.every((p) => p.requested.size === 0)) warn('No Python files found under the given path(s)');
+
+  items.sort(
+    (a, b) => (a.file.display < b.file.display ? -1 : a.file.display > b.file.display ? 1 : compareDiagnostics(a.diag, b.diag)),
+  );
+  const input: ReportInput = { items, unsafeFixes: opts.unsafeFixes, rules: registry, version: VERSION, cwd: io.cwd };
+  const c = colorsFor(io.stdout);
+
+  if (opts.diff) {
+    io.stdout.write(patches.join(''));
+    if (!opts.quiet) {
+      io.stderr.write(fixedTotal ? `Would fix ${plural(fixedTotal, 'error')}.\n` : 'No errors would be fixed.\n');
+    }
+    return internalError ? 2 : fixedTotal > 0 ? 1 : 0;
+  }
+
+  let out = '';
+  if (opts.statistics) {
+    out = opts.outputFormat === 'json' ? renderStatisticsJson(input) : renderStatisticsText(input);
+  } else {
+    switch (opts.outputFormat) {
+      case 'json':
+        out = renderJson(input);
+        break;
+      case 'sarif':
+        out = renderSarif(input);
+        break;
+      case 'github':
+        out = renderGithub(input);
+        break;
+      default:
+        out = renderText(input, c);
+    }
+  }
+  if (opts.outputFormat === 'text' && !opts.quiet) {
+    if (fixedTotal) out += `Fixed ${plural(fixedTotal, 'error')}.\n`;
+    // "All checks passed!" only when the checks ran.
+    if (items.length || (!fixedTotal && !internalError)) out += renderSummary(input, c);
+  }
+  io.stdout.write(out);
+  return internalError ? 2 : items.length ? 1 : 0;
+}
+
+/**
+ * Apply fixes in rounds (Ruff's loop): choose non-overlapping applicable fixes per requested
+ * file, apply them in memory, re-lint the project, and repeat until nothing changes or
+ * {@link MAX_FIX_ROUNDS} rounds ran. A file whose fixed text would have more syntax-error spans
+ * than before keeps its text (a warning says so).
+ */
+async function fixLoop(
+  run: ProjectRun,
+  initial: Map<string, Diagnostic[]>,
+  ctx: CheckContext,
+  warn: (msg: string) => void,
+): Promise<{ byFile: Map<string, Diagnostic[]>; count: number }> {
+  let byFile = initial;
+  let count = 0;
+  const refused = new Set<string>();
+  for (let round = 0; ; round++) {
+    let changed = false;
+    for (const rel of [...run.requested].sort()) {
+      if (refused.has(rel) || !run.texts.has(rel)) continue;
+      const sel = selectFixes(byFile.get(rel) ?? [], (a) => fixApplies(a, ctx.opts.unsafeFixes));
+      if (!sel.edits.length) continue;
+      const before = run.texts.get(rel)!;
+      const display = path.relative(ctx.io.cwd, path.join(run.root, rel)) || rel;
+      if (round >= MAX_FIX_ROUNDS) {
+        warn(`${display}: fixes did not converge after ${MAX_FIX_ROUNDS} rounds; some fixable findings remain`);
+        refused.add(rel);
+        continue;
+      }
+      let after: string;
+      try {
+        after = applyEdits(before, sel.edits);
+      } catch (e) {
+        warn(`${display}: fixes skipped: ${(e as Error).message}`);
+        refused.add(rel);
+        continue;
+      }
+      const engine = await ctx.engine();
+      if (!reparsesAsWell(before, after, (t) => engine.countParseErrors(t))) {
+        warn(`${display}: fixes skipped: the fixed code would have more syntax errors than the original`);
+        refused.add(rel);
+        continue;
+      }
+      run.setText(rel, after);
+      count += sel.applied.length;
+      changed = true;
+    }
+    if (!changed) return { byFile, count };
+    byFile = await run.lint();
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The `normlint` command line (bundled as `dist/cli.js`):
+ *
+ * - `normlint check [PATHS...]`: lint (see `check.ts`);
+ * - `normlint rule NL001 | --all`: rule documentation;
+ * - `normlint --version`.
+ *
+ * Exit codes: 0 clean, 1 findings, 2 usage, configuration or internal errors.
+ */
+import os from 'node:os';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { RULES } from '../rules/index';
+import { parseSelectorList } from '../core/config';
+import type { RuleMeta } from '../core/rule';
+import { fullRegistry, runCheck, type CheckIo, type OutputFormat } from './check';
+import { runRule } from './rule-command';
+import { VERSION } from './env';
+
+/** Default `--threads`: min(2, cores). */
+export const DEFAULT_THREADS = Math.max(1, Math.min(2, os.availableParallelism?.() ?? os.cpus().length));
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer ≥ 1');
+  return n;
+}
+
+interface RawCheckOptions {
+  select?: string[];
+  extendSelect?: string[];
+  ignore?: string[];
+  fix?: boolean;
+  unsafeFixes?: boolean;
+  diff?: boolean;
+  statistics?: boolean;
+  outputFormat: OutputFormat;
+  quiet?: boolean;
+  cache: boolean;
+  threads?: number;
+  config?: string;
+}
+
+/**
+ * Run the CLI with `argv` (without the `node` and script entries).
+ * @returns the exit code.
+ */
+export async function main(argv: readonly string[], io: CheckIo, rules: readonly RuleMeta[] = RULES): Promise<number> {
+  let exitCode = 0;
+  const registry = fullRegistry(rules);
+  const program = new Command('normlint')
+    .description('Find normalization bugs (BatchNorm train/eval mode, small batches, DDP without SyncBatchNorm, ...) in PyTorch code.')
+    .version(`normlint ${VERSION}`, '-V, --version', 'print the version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run `normlint --help` for usage)');
+
+  program
+    .command('check')
+    .description('lint Python files (default: the current directory)')
+    .argument('[paths...]', 'files or directories to check', [])
+    .option('--select <rules>', 'rules to enable (codes, prefixes like NL0, ALL, or rule names; comma-separated); replaces the configured set', collect)
+    .option('--extend-select <rules>', 'rules to enable in addition to the configured set', collect)
+    .option('--ignore <rules>', 'rules to disable', collect)
+    .option('--fix', 'apply safe fixes')
+    .option('--unsafe-fixes', 'also apply (and count as fixable) unsafe fixes')
+    .option('--diff', 'print the fixes as a unified diff instead of writing them; exit 1 if there are any')
+    .option('--statistics', 'print the number of findings per rule')
+    .addOption(new Option('--output-format <format>', 'output format').choices(['text', 'json', 'sarif', 'github']).default('text'))
+    .option('-q, --quiet', 'print findings only (no summary, no warnings)')
+    .option('--no-cache', 'do not read or write .normlint_cache/')
+    .option('--threads <n>', `worker threads for per-file analysis (1 = in-process; default ${DEFAULT_THREADS})`, positiveInt)
+    .option('--config <path>', 'use this config file (normlint.toml or pyproject.toml) for every file')
+    .action(async (paths: string[], raw: RawCheckOptions) => {
+      const lists: Record<string, string[] | undefined> = {};
+      for (const [key, flag] of [
+        ['select', '--select'],
+        ['extendSelect', '--extend-select'],
+        ['ignore', '--ignore'],
+      ] as const) {
+        const given = raw[key];
+        if (!given) continue;
+        const r = parseSelectorList(given, flag, registry);
+        if (!r.ok) {
+          io.stderr.write(`error: ${r.message}\n`);
+          exitCode = 2;
+          return;
+        }
+        lists[key] = r.selectors;
+      }
+      exitCode = await runCheck(
+        {
+          paths,
+          select: lists.select,
+          extendSelect: lists.extendSelect,
+          ignore: lists.ignore,
+          fix: Boolean(raw.fix),
+          unsafeFixes: Boolean(raw.unsafeFixes),
+          diff: Boolean(raw.diff),
+          statistics: Boolean(raw.statistics),
+          outputFormat: raw.outputFormat,
+          quiet: Boolean(raw.quiet),
+          cache: raw.cache,
+          threads: raw.threads ?? DEFAULT_THREADS,
+          explicitThreads: raw.threads !== undefined,
+          config: raw.config,
+        },
+        io,
+        registry,
+      );
+    });
+
+  program
+    .command('rule')
+    .description("print a rule's documentation (by code or name), or list all rules")
+    .argument('[rule]', 'a rule code (NL001) or name (missing-eval)')
+    .option('--all', 'list every rule')
+    .addOption(new Option('--output-format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((rule: string | undefined, raw: { all?: boolean; outputFormat: 'text' | 'json' }) => {
+      const r = runRule({ rule, all: Boolean(raw.all), outputFormat: raw.outputFormat }, registry);
+      io.stdout.write(r.stdout);
+      io.stderr.write(r.stderr);
+      exitCode = r.code;
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+    }
+    io.stderr.write(`error: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return 2;
+  }
+  return exitCode;
+}
+
+if (require.main === module) {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`error: internal error: ${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,386 @@
+/**
+ * Suppression comments in Python files: `# noqa` directives on a line and file-level
+ * `# normlint: disable=...` directives; and NL000 `unused-noqa` (Ruff's RUF100).
+ *
+ * - `# noqa: NL001, NL002` (or `# noqa: missing-eval`, codes separated by commas and/or
+ *   spaces; `noqa` in any case; `#noqa:NL001` too) suppresses those rules on its line: the line
+ *   of a diagnostic's `span.start`. A bare `# noqa` suppresses everything on the line. The
+ *   directive may follow other comment text (`# type: ignore  # noqa: NL003`). Codes of other
+ *   tools (`E501`) may share the directive; they are kept and never reported.
+ * - `# normlint: disable=NL003,NL004` on a comment-only line (anywhere in the file) disables
+ *   those rules for the whole file; `# normlint: disable` alone disables every rule.
+ * - A code in a `# noqa:` list that refers to an enabled normlint rule and suppressed nothing on
+ *   its line (or appears twice) is reported as NL000 `unused-noqa` with a safe fix that removes
+ *   the code, or the whole directive when nothing else remains. A bare `# noqa` is never
+ *   reported (other linters share it), nor are codes of rules that are not enabled, nor
+ *   directives that name NL000 itself.
+ *
+ * Scanning is lexical, not a parse: a small state machine over the text skips string literals
+ * (single, double and triple quoted, with backslash escapes) and treats a `#` outside them as
+ * the start of a comment. Known limits: a Python 3.12 f-string that reuses its own quote inside
+ * a replacement field (`f"{d["k"]}"`) can desynchronize the scan until the next string;
+ * a `# noqa` after a multi-line string applies to the line it is on (Ruff maps it to the
+ * string's lines), and files without `noqa`/`normlint` anywhere are not scanned at all.
+ *
+ * Units: spans are UTF-16 code-unit offsets into the text; `line` is 0-based.
+ * Everything here is pure and plain JSON (the engine caches `Suppressions` in `FileFacts`).
+ */
+import type { Diagnostic, Edit, Severity, Span } from './diagnostic';
+import type { RuleMeta } from './rule';
+import { LineIndex } from './line-index';
+
+/** A code or rule name as written in a directive, e.g. `NL001`, `missing-eval`, `E501`. */
+export interface DirectiveCode {
+  /** The token as written (case preserved). */
+  text: string;
+  span: Span;
+}
+
+/** A `# noqa` directive on one line. */
+export interface NoqaDirective {
+  /** 0-based line the directive is on (and applies to). */
+  line: number;
+  /** The listed codes, or `'all'` for a bare `# noqa`. */
+  codes: DirectiveCode[] | 'all';
+  /** From the directive's `#` through `noqa` or the last code. */
+  span: Span;
+  /** Offset of the `#` that starts the comment holding the directive (≤ `span.start`). */
+  commentStart: number;
+}
+
+/** A file-level `# normlint: disable=...` directive. */
+export interface FileDirective {
+  /** 0-based line of the directive. */
+  line: number;
+  /** The listed codes, or `'all'` for `# normlint: disable` without codes. */
+  codes: DirectiveCode[] | 'all';
+  span: Span;
+}
+
+/** A comment that looks like a directive but cannot be used (the CLI warns about it). */
+export interface InvalidDirective {
+  /** 0-based line. */
+  line: number;
+  span: Span;
+  /** Why, e.g. "expected a comma-separated list of codes after `# noqa:`". */
+  message: string;
+}
+
+/** All suppression directives of one file (plain JSON, sorted by position). */
+export interface Suppressions {
+  noqa: NoqaDirective[];
+  file: FileDirective[];
+  invalid: InvalidDirective[];
+}
+
+/** Metadata of NL000 `unused-noqa`, the engine's own rule (reported by {@link applySuppressions}). */
+export const UNUSED_NOQA: RuleMeta = {
+  code: 'NL000',
+  name: 'unused-noqa',
+  summary: 'A `# noqa` directive names a normlint rule that reports nothing on its line.',
+  severity: 'info',
+  fix: 'always',
+  enabledByDefault: true,
+  frameworks: ['pytorch', 'keras', 'tfjs'],
+};
+
+/** An empty {@link Suppressions} value. */
+export function emptySuppressions(): Suppressions {
+  return { noqa: [], file: [], invalid: [] };
+}
+
+/** Offsets `[start, end)` of every `#` comment outside string literals (end = end of line). */
+export function findComments(text: string): Span[] {
+  const out: Span[] = [];
+  const special = /[#'"]/g;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    special.lastIndex = i;
+    const m = special.exec(text);
+    if (!m) break;
+    i = m.index;
+    const ch = text[i];
+    if (ch === '#') {
+      let end = i;
+      while (end < n && text[end] !== '\n' && text[end] !== '\r') end++;
+      out.push({ start: i, end });
+      i = end;
+      continue;
+    }
+    // A string literal: triple-quoted strings run to the matching triple quote; others end at
+    // the matching quote or (unterminated, an error Python reports) at an unescaped newline.
+    const triple = text.startsWith(ch + ch + ch, i);
+    let j = i + (triple ? 3 : 1);
+    for (;;) {
+      if (j >= n) break;
+      const c = text[j];
+      if (c === '\\') {
+        j += 2;
+        continue;
+      }
+      if (c === ch) {
+        if (!triple) {
+          j++;
+          break;
+        }
+        if (text.startsWith(ch + ch + ch, j)) {
+          j += 3;
+          break;
+        }
+      } else if (!triple && (c === '\n' || c === '\r')) {
+        break;
+      }
+      j++;
+    }
+    i = j;
+  }
+  return out;
+}
+
+const NOQA_RE = /#\s*noqa(?![A-Za-z0-9_-])/gi;
+const FILE_RE = /#\s*normlint\s*:\s*disable(?![A-Za-z0-9_-])/iy;
+const SEP_RE = /[\s,]*/y;
+/** A code (`NL001`, `E501`) or a kebab-case rule name with at least one hyphen (`missing-eval`). */
+const TOKEN_RE = /(?:[A-Za-z]+[0-9]+|[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+)(?![A-Za-z0-9_-])/y;
+
+/** Parse a list of codes starting at `pos` (separators: commas and whitespace) up to `end`. */
+function parseCodes(text: string, pos: number, end: number): { codes: DirectiveCode[]; end: number } {
+  const codes: DirectiveCode[] = [];
+  const line = text.slice(0, end);
+  let p = pos;
+  let last = pos;
+  for (;;) {
+    SEP_RE.lastIndex = p;
+    SEP_RE.exec(line);
+    const q = SEP_RE.lastIndex;
+    TOKEN_RE.lastIndex = q;
+    const m = TOKEN_RE.exec(line);
+    if (!m) break;
+    codes.push({ text: m[0], span: { start: q, end: q + m[0].length } });
+    p = last = q + m[0].length;
+  }
+  return { codes, end: last };
+}
+
+/**
+ * Find the suppression directives of a Python file's text (see the module comment for the
+ * syntax and the scanner's limits). Never throws.
+ */
+export function scanSuppressions(text: string): Suppressions {
+  const result = emptySuppressions();
+  if (!/noqa|normlint/i.test(text)) return result;
+  let index: LineIndex | null = null;
+  for (const comment of findComments(text)) {
+    const body = text.slice(comment.start, comment.end);
+    if (!/noqa|normlint/i.test(body)) continue;
+    index ??= new LineIndex(text);
+    const line = index.lineOf(comment.start);
+
+    FILE_RE.lastIndex = 0;
+    const fileMatch = FILE_RE.exec(body);
+    if (fileMatch) {
+      const start = comment.start;
+      const ownLine = text.slice(index.lineStart(line), start).trim() === '';
+      let p = start + fileMatch[0].length;
+      const eq = /\s*=\s*/y;
+      eq.lastIndex = p;
+      const hasEq = eq.exec(text.slice(0, comment.end)) !== null;
+      if (hasEq) p = eq.lastIndex;
+      const parsed = parseCodes(text, p, comment.end);
+      if (!ownLine) {
+        result.invalid.push({
+          line,
+          span: { start, end: comment.end },
+          message: 'a file-level `# normlint: disable` directive must be on a line of its own',
+        });
+      } else if (hasEq && parsed.codes.length === 0) {
+        result.invalid.push({
+          line,
+          span: { start, end: comment.end },
+          message: 'expected a comma-separated list of codes after `# normlint: disable=`',
+        });
+      } else {
+        result.file.push({
+          line,
+          codes: parsed.codes.length ? parsed.codes : 'all',
+          span: { start, end: parsed.codes.length ? parsed.end : start + fileMatch[0].length },
+        });
+      }
+      continue;
+    }
+
+    NOQA_RE.lastIndex = 0;
+    const m = NOQA_RE.exec(body);
+    if (!m) continue;
+    const start = comment.start + m.index;
+    const afterNoqa = start + m[0].length;
+    const colon = /\s*:/y;
+    colon.lastIndex = afterNoqa;
+    if (colon.exec(text.slice(0, comment.end))) {
+      const parsed = parseCodes(text, colon.lastIndex, comment.end);
+      if (parsed.codes.length === 0) {
+        result.invalid.push({
+          line,
+          span: { start, end: comment.end },
+          message: 'expected a comma-separated list of codes after `# noqa:` (e.g. `# noqa: NL001, NL002`)',
+        });
+        continue;
+      }
+      result.noqa.push({ line, codes: parsed.codes, span: { start, end: parsed.end }, commentStart: comment.start });
+    } else {
+      result.noqa.push({ line, codes: 'all', span: { start, end: afterNoqa }, commentStart: comment.start });
+    }
+  }
+  return result;
+}
+
+/** Options of {@link applySuppressions}. */
+export interface ApplySuppressionsOptions {
+  /** The file's path as the diagnostics spell it (used for NL000 findings). */
+  file: string;
+  /** Rule codes and names, to resolve names in directives (`# noqa: missing-eval`). */
+  rules?: ReadonlyArray<Pick<RuleMeta, 'code' | 'name'>>;
+  /** Per-code severity overrides (applied to NL000 findings). */
+  severity?: Readonly<Record<string, Severity>>;
+}
+
+function tokenMatches(token: string, d: Diagnostic): boolean {
+  return token.toUpperCase() === d.code || token.toLowerCase() === d.name;
+}
+
+function matchesAny(codes: DirectiveCode[] | 'all', d: Diagnostic): boolean {
+  return codes === 'all' || codes.some((c) => tokenMatches(c.text, d));
+}
+
+/**
+ * Drop the diagnostics that suppression directives cover and add NL000 `unused-noqa` findings
+ * (when `NL000` is in `enabledCodes` and not disabled for the file).
+ *
+ * @param diags diagnostics of ONE file, before suppression.
+ * @param supp the file's directives ({@link scanSuppressions}).
+ * @param text the file's text (the one `supp` and the spans refer to).
+ * @param enabledCodes codes of the rules enabled for this file; only these count as "unused".
+ * @returns the remaining diagnostics plus NL000 findings, sorted by position.
+ */
+export function applySuppressions(
+  diags: readonly Diagnostic[],
+  supp: Suppressions,
+  text: string,
+  enabledCodes: ReadonlySet<string>,
+  options: ApplySuppressionsOptions,
+): Diagnostic[] {
+  if (supp.noqa.length === 0 && supp.file.length === 0) return [...diags];
+  const index = new LineIndex(text);
+  const fileDisabled = (d: Diagnostic): boolean => supp.file.some((f) => matchesAny(f.codes, d));
+  const byLine = new Map<number, NoqaDirective>();
+  for (const n of supp.noqa) if (!byLine.has(n.line)) byLine.set(n.line, n);
+  /** Per directive: which of its code tokens suppressed something. */
+  const used = new Map<NoqaDirective, Set<number>>();
+
+  const kept: Diagnostic[] = [];
+  for (const d of diags) {
+    if (fileDisabled(d)) continue;
+    const directive = byLine.get(index.lineOf(d.span.start));
+    if (directive) {
+      if (directive.codes === 'all') continue;
+      const i = directive.codes.findIndex((c) => tokenMatches(c.text, d));
+      if (i >= 0) {
+        let set = used.get(directive);
+        if (!set) used.set(directive, (set = new Set()));
+        set.add(i);
+        continue;
+      }
+    }
+    kept.push(d);
+  }
+
+  const nameToCode = new Map<string, string>();
+  for (const r of options.rules ?? []) nameToCode.set(r.name, r.code);
+  nameToCode.set(UNUSED_NOQA.name, UNUSED_NOQA.code);
+  const codeOf = (token: string): string =>
+    /^[A-Za-z]+[0-9]+$/.test(token) ? token.toUpperCase() : (nameToCode.get(token.toLowerCase()) ?? token);
+  const fileDisabledCode = (code: string): boolean =>
+    supp.file.some((f) => f.codes === 'all' || f.codes.some((c) => codeOf(c.text) === code));
+
+  if (enabledCodes.has(UNUSED_NOQA.code) && !fileDisabledCode(UNUSED_NOQA.code)) {
+    for (const directive of supp.noqa) {
+      if (directive.codes === 'all' || byLine.get(directive.line) !== directive) continue;
+      const codes = directive.codes;
+      if (codes.some((c) => codeOf(c.text) === UNUSED_NOQA.code)) continue;
+      const usedSet = used.get(directive) ?? new Set<number>();
+      const unused: number[] = [];
+      const duplicated: number[] = [];
+      const seen = new Set<string>();
+      codes.forEach((c, i) => {
+        const code = codeOf(c.text);
+        const dup = seen.has(code);
+        seen.add(code);
+        if (usedSet.has(i) || !enabledCodes.has(code) || fileDisabledCode(code)) return;
+        (dup ? duplicated : unused).push(i);
+      });
+      if (unused.length === 0 && duplicated.length === 0) continue;
+      const parts: string[] = [];
+      const list = (ix: number[]): string => ix.map((i) => `\`${codes[i].text}\``).join(', ');
+      if (unused.length) parts.push(`unused: ${list(unused)}`);
+      if (duplicated.length) parts.push(`duplicated: ${list(duplicated)}`);
+      const remove = new Set([...unused, ...duplicated]);
+      const edit = noqaRemovalEdit(text, index, directive, remove);
+      kept.push({
+        code: UNUSED_NOQA.code,
+        name: UNUSED_NOQA.name,
+        severity: options.severity?.[UNUSED_NOQA.code] ?? UNUSED_NOQA.severity,
+        message: `Unused \`noqa\` directive (${parts.join('; ')})`,
+        file: options.file,
+        span: { ...directive.span },
+        related: [],
+        fix: {
+          title: remove.size === codes.length ? 'Remove unused `noqa` directive' : 'Remove unused codes from the `noqa` directive',
+          applicability: 'safe',
+          edits: [edit],
+        },
+      });
+    }
+  }
+  return kept.sort((a, b) => a.span.start - b.span.start || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+}
+
+/**
+ * The edit that removes the codes at `remove` (indices into `directive.codes`) from a `# noqa:`
+ * directive, or the whole directive when none remain (Ruff's RUF100 fix):
+ * - `x = f()  # noqa: NL001` → `x = f()`; a comment-only line is deleted with its terminator;
+ * - `# noqa: NL001 reason` → `# reason`; `# note  # noqa: NL001` → `# note`;
+ * - `# noqa: E501, NL001` → `# noqa: E501`.
+ */
+export function noqaRemovalEdit(text: string, index: LineIndex, directive: NoqaDirective, remove: ReadonlySet<number>): Edit {
+  const codes = directive.codes === 'all' ? [] : directive.codes;
+  const keep = codes.filter((_, i) => !remove.has(i));
+  if (keep.length > 0) {
+    // Re-render the directive with the remaining codes, keeping how `# noqa` itself was written.
+    const head = text.slice(directive.span.start, codes[0].span.start).replace(/\s*$/, '');
+    return { ...directive.span, content: `${head} ${keep.map((c) => c.text).join(', ')}` };
+  }
+  const line = directive.line;
+  const lineStart = index.lineStart(line);
+  const lineEnd = index.lineEnd(line);
+  const before = text.slice(lineStart, directive.span.start);
+  const after = text.slice(directive.span.end, lineEnd);
+  const atCommentStart = directive.commentStart === directive.span.start;
+  if (atCommentStart && after.trim() === '') {
+    if (before.trim() === '') {
+      // A comment-only line: delete the line with its terminator.
+      return { start: lineStart, end: index.lineEndWithTerminator(line), content: '' };
+    }
+    // Trailing comment after code: delete it with the whitespace before it.
+    return { start: lineStart + before.replace(/\s+$/, '').length, end: lineEnd, content: '' };
+  }
+  if (atCommentStart) {
+    // `# noqa: NL001 reason` → `# reason` (or `# noqa: X  # other` → `# other`).
+    const rest = after.replace(/^\s+/, '');
+    const restStart = lineEnd - rest.length;
+    return { start: directive.span.start, end: restStart, content: rest.startsWith('#') ? '' : '# ' };
+  }
+  // Text before the directive in the same comment: delete the directive and whitespace before it.
+  const trimmedBefore = before.replace(/\s+$/, '');
+  return { start: lineStart + trimmedBefore.length, end: directive.span.end, content: '' };
+}
