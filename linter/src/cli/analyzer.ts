@@ -10,8 +10,8 @@
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Engine, FileFacts, FileInput, Grammars } from '../core/engine';
-import type { WorkerReply, WorkerRequest } from './worker';
+import type { Engine, FileFacts, Grammars } from '../core/engine';
+import { runJob, type AnalyzeJob, type WorkerReply, type WorkerRequest } from './worker';
 import { BUNDLED } from './env';
 
 const BATCH_CHARS = 256 * 1024;
@@ -45,62 +45,62 @@ export class Analyzer {
 
   constructor(private readonly opts: AnalyzerOptions) {}
 
-  private wanted(files: readonly FileInput[]): number {
-    if (!BUNDLED || this.opts.threads <= 1 || files.length < 2) return 1;
-    if (this.opts.explicitThreads) return Math.min(this.opts.threads, files.length);
-    const chars = files.reduce((n, f) => n + f.text.length, 0);
+  private wanted(jobs: readonly AnalyzeJob[]): number {
+    if (!BUNDLED || this.opts.threads <= 1 || jobs.length < 2) return 1;
+    if (this.opts.explicitThreads) return Math.min(this.opts.threads, jobs.length);
+    const chars = jobs.reduce((n, f) => n + f.input.text.length, 0);
     return Math.max(1, Math.min(this.opts.threads, Math.floor(chars / MIN_CHARS_PER_WORKER)));
   }
 
-  /** Facts of every file, in the same order. Never throws for a file's content. */
-  async analyze(files: readonly FileInput[]): Promise<FileFacts[]> {
-    const n = this.wanted(files);
-    if (n <= 1) return this.inProcess(files, 0, files.length);
+  /** Facts of every job's file, in the same order (cached where the job says). Never throws for a file's content. */
+  async analyze(jobs: readonly AnalyzeJob[]): Promise<FileFacts[]> {
+    const n = this.wanted(jobs);
+    if (n <= 1) return this.inProcess(jobs, 0, jobs.length);
     while (this.workers.length < n) {
       const grammars = this.opts.grammars();
       const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: { grammars } });
       worker.unref();
       this.workers.push({ worker, busy: false });
     }
-    return this.onWorkers(files);
+    return this.onWorkers(jobs);
   }
 
-  private async inProcess(files: readonly FileInput[], doneBefore: number, total: number): Promise<FileFacts[]> {
+  private async inProcess(jobs: readonly AnalyzeJob[], doneBefore: number, total: number): Promise<FileFacts[]> {
     const engine = await this.opts.engine();
     const out: FileFacts[] = [];
-    for (const f of files) {
-      out.push(engine.analyze(f));
+    for (const f of jobs) {
+      out.push(runJob(engine, f));
       this.opts.onProgress?.(doneBefore + out.length, total);
     }
     return out;
   }
 
-  private onWorkers(files: readonly FileInput[]): Promise<FileFacts[]> {
-    const batches: Array<{ start: number; files: FileInput[] }> = [];
-    let cur: FileInput[] = [];
+  private onWorkers(jobs: readonly AnalyzeJob[]): Promise<FileFacts[]> {
+    const batches: Array<{ start: number; jobs: AnalyzeJob[] }> = [];
+    let cur: AnalyzeJob[] = [];
     let chars = 0;
     let start = 0;
-    files.forEach((f, i) => {
+    jobs.forEach((f, i) => {
       cur.push(f);
-      chars += f.text.length;
+      chars += f.input.text.length;
       if (chars >= BATCH_CHARS) {
-        batches.push({ start, files: cur });
+        batches.push({ start, jobs: cur });
         cur = [];
         chars = 0;
         start = i + 1;
       }
     });
-    if (cur.length) batches.push({ start, files: cur });
+    if (cur.length) batches.push({ start, jobs: cur });
 
-    const result: FileFacts[] = new Array(files.length);
+    const result: FileFacts[] = new Array(jobs.length);
     let done = 0;
     let next = 0;
     return new Promise((resolve) => {
       let active = 0;
-      const finish = (batch: { start: number; files: FileInput[] }, facts: FileFacts[]): void => {
+      const finish = (batch: { start: number; jobs: AnalyzeJob[] }, facts: FileFacts[]): void => {
         facts.forEach((f, i) => (result[batch.start + i] = f));
-        done += batch.files.length;
-        this.opts.onProgress?.(done, files.length);
+        done += batch.jobs.length;
+        this.opts.onProgress?.(done, jobs.length);
       };
       const pump = (): void => {
         if (next >= batches.length && active === 0) {
@@ -113,7 +113,7 @@ export class Analyzer {
           next = batches.length;
           active++;
           void (async () => {
-            for (const b of rest) finish(b, await this.inProcess(b.files, done, files.length));
+            for (const b of rest) finish(b, await this.inProcess(b.jobs, done, jobs.length));
           })().finally(() => {
             active--;
             pump();
@@ -125,11 +125,11 @@ export class Analyzer {
           const batch = batches[next++];
           pw.busy = true;
           active++;
-          this.runBatch(pw, batch.files).then(
+          this.runBatch(pw, batch.jobs).then(
             (facts) => finish(batch, facts),
             async (err: unknown) => {
               this.errors.push(`worker failed; analyzed in-process instead: ${(err as Error).message ?? String(err)}`);
-              finish(batch, await this.inProcess(batch.files, done, files.length));
+              finish(batch, await this.inProcess(batch.jobs, done, jobs.length));
             },
           ).finally(() => {
             pw.busy = false;
@@ -142,7 +142,7 @@ export class Analyzer {
     });
   }
 
-  private runBatch(pw: PoolWorker, files: FileInput[]): Promise<FileFacts[]> {
+  private runBatch(pw: PoolWorker, jobs: AnalyzeJob[]): Promise<FileFacts[]> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const onMessage = (reply: WorkerReply): void => {
@@ -165,7 +165,7 @@ export class Analyzer {
       pw.worker.on('message', onMessage);
       pw.worker.on('error', onError);
       pw.worker.on('exit', onExit);
-      pw.worker.postMessage({ id, files } satisfies WorkerRequest);
+      pw.worker.postMessage({ id, jobs } satisfies WorkerRequest);
     });
   }
 

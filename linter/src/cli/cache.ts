@@ -44,6 +44,25 @@ export function hashParts(parts: readonly string[]): string {
   return h.digest('hex');
 }
 
+/**
+ * Write `value` as JSON to `file` atomically (temp file + rename), creating the directory;
+ * failures are ignored (a cache write is best effort).
+ */
+export function writeJsonAtomic(file: string, value: unknown): void {
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(tmp, JSON.stringify(value));
+    fs.renameSync(tmp, file);
+  } catch {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      /* nothing to clean */
+    }
+  }
+}
+
 /** Read/write access to one project's cache (a no-op when disabled). */
 export class Cache {
   private readonly dir: string;
@@ -86,24 +105,20 @@ export class Cache {
   }
 
   private writeJson(file: string, value: unknown): void {
-    if (!this.init()) return;
-    const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-    try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(tmp, JSON.stringify(value));
-      fs.renameSync(tmp, file);
-    } catch {
-      try {
-        fs.unlinkSync(tmp);
-      } catch {
-        /* nothing to clean */
-      }
-    }
+    if (this.init()) writeJsonAtomic(file, value);
   }
 
   /** The facts key of a file's content hash. */
   factsKey(contentHash: string): string {
     return hashParts([this.stamp, contentHash]);
+  }
+
+  /**
+   * Where the facts for `key` are stored, or `null` when the cache is off or unusable. Whoever
+   * analyzes the file (a worker thread, or the main thread) writes it with {@link writeJsonAtomic}.
+   */
+  factsPathForWrite(key: string): string | null {
+    return this.init() ? this.factsFile(key) : null;
   }
 
   private factsFile(key: string): string {
@@ -116,11 +131,6 @@ export class Cache {
     if (!facts || typeof facts !== 'object' || !('suppressions' in facts)) return null;
     facts.path = relPath;
     return facts;
-  }
-
-  /** Store facts under `key`. */
-  putFacts(key: string, facts: FileFacts): void {
-    this.writeJson(this.factsFile(key), facts);
   }
 
   private runFile(slot: string): string {

@@ -125,13 +125,14 @@ class ProjectRun {
       else pending.push(i);
     });
     if (pending.length) {
-      const analyzed = await this.ctx.analyzer.analyze(pending.map((i) => ({ path: rels[i], text: this.texts.get(rels[i])! })));
+      const analyzed = await this.ctx.analyzer.analyze(
+        pending.map((i) => ({
+          input: { path: rels[i], text: this.texts.get(rels[i])! },
+          cacheFile: this.cache.factsPathForWrite(this.cache.factsKey(this.hashes.get(rels[i])!)),
+        })),
+      );
       this.ctx.progress.clear();
-      pending.forEach((i, k) => {
-        facts[i] = analyzed[k];
-        const hash = this.hashes.get(rels[i])!;
-        this.cache.putFacts(this.cache.factsKey(hash), analyzed[k]);
-      });
+      pending.forEach((i, k) => (facts[i] = analyzed[k]));
     }
     for (const f of facts) this.factsByHash.set(this.hashes.get(f.path)!, f);
 
@@ -232,9 +233,12 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
     (st.isDirectory() ? entry.dirs : entry.files).push(abs);
   }
 
-  // Discover files (this also discovers and validates the config files on the way).
+  // Discover files (this also discovers and validates the config files on the way). Outer
+  // projects first: a file requested through an outer project (`check . sub/` where `sub` has
+  // its own pyproject.toml) is reported (and fixed) once, by the first project that claims it.
   const plans: Array<{ root: string; files: string[]; requested: Set<string> }> = [];
-  for (const [root, req] of projects) {
+  const claimed = new Set<string>();
+  for (const [root, req] of [...projects].sort(([a], [b]) => a.length - b.length)) {
     const walked = walkPythonFiles(root, configs);
     const all = new Set(walked.files);
     const under = (dir: string, f: string): boolean => f === dir || f.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
@@ -243,7 +247,11 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
     }
     for (const f of req.files) all.add(f);
     const requested = new Set<string>();
-    for (const f of all) if (req.files.includes(f) || req.dirs.some((d) => under(d, f))) requested.add(toPosix(path.relative(root, f)));
+    for (const f of all) {
+      if (claimed.has(f) || !(req.files.includes(f) || req.dirs.some((d) => under(d, f)))) continue;
+      claimed.add(f);
+      requested.add(toPosix(path.relative(root, f)));
+    }
     plans.push({ root, files: [...all].sort(), requested });
   }
   if (configs.configErrors.length) {

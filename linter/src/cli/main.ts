@@ -61,7 +61,7 @@ export async function main(argv: readonly string[], io: CheckIo, rules: readonly
   program
     .command('check')
     .description('lint Python files (default: the current directory)')
-    .argument('[paths...]', 'files or directories to check', [])
+    .argument('[paths...]', 'files or directories to check')
     .option('--select <rules>', 'rules to enable (codes, prefixes like NL0, ALL, or rule names; comma-separated); replaces the configured set', collect)
     .option('--extend-select <rules>', 'rules to enable in addition to the configured set', collect)
     .option('--ignore <rules>', 'rules to disable', collect)
@@ -74,7 +74,7 @@ export async function main(argv: readonly string[], io: CheckIo, rules: readonly
     .option('--no-cache', 'do not read or write .normlint_cache/')
     .option('--threads <n>', `worker threads for per-file analysis (1 = in-process; default ${DEFAULT_THREADS})`, positiveInt)
     .option('--config <path>', 'use this config file (normlint.toml or pyproject.toml) for every file')
-    .action(async (paths: string[], raw: RawCheckOptions) => {
+    .action(async (paths: string[] | undefined, raw: RawCheckOptions) => {
       const lists: Record<string, string[] | undefined> = {};
       for (const [key, flag] of [
         ['select', '--select'],
@@ -93,7 +93,7 @@ export async function main(argv: readonly string[], io: CheckIo, rules: readonly
       }
       exitCode = await runCheck(
         {
-          paths,
+          paths: paths ?? [],
           select: lists.select,
           extendSelect: lists.extendSelect,
           ignore: lists.ignore,

@@ -69,14 +69,16 @@ export function firstInvalidUtf8Byte(bytes: Uint8Array): number {
 }
 
 /**
- * Read and decode one file. Skips (with a reason): unreadable files, files over `maxBytes`,
- * binary files (a NUL byte in the first 8 KiB) and invalid UTF-8.
+ * Read and decode one file. Skips (with a reason): anything but a regular file (a FIFO would
+ * block), unreadable files, files over `maxBytes`, binary files (a NUL byte in the first 8 KiB)
+ * and invalid UTF-8.
  */
 export function readSource(abs: string, rel: string, maxBytes = MAX_FILE_BYTES): ReadResult {
   let st: fs.Stats;
   let bytes: Buffer;
   try {
     st = fs.statSync(abs);
+    if (!st.isFile()) return { ok: false, reason: 'not a regular file; skipped' };
     if (st.size > maxBytes) {
       return { ok: false, reason: `file is larger than ${formatBytes(maxBytes)} (${formatBytes(st.size)}); skipped` };
     }

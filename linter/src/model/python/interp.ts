@@ -34,7 +34,7 @@ import type {
 import {
   DATALOADER, DATALOADER_PARAMS, DDP_WRAPPERS, EXPORT_CALLS, LIGHTNING_BASES, LIGHTNING_TRAINERS, MODULE_BASES,
   MODULE_WRAPPERS, NO_GRAD_CONTEXTS, SELF_RETURNING_METHODS, SYNC_BN_CONVERTERS, WHOLE_MODULE_LOADERS,
-  canonicalTorchName, torchLayer, type ParamSpec,
+  TORCH_LAYERS, canonicalTorchName, torchLayer, type ParamSpec,
 } from '../frameworks/pytorch';
 import { factoryCarry, timmCarry } from '../frameworks/factories';
 
@@ -103,6 +103,8 @@ interface Ctx {
   topStmt: Stmt | null;
   /** Forward-analysis: current loop nesting id for NL005 time-step loops. */
   loopIds: number[];
+  /** While evaluating `return <call>` in a flow summary: skip constructing the result. */
+  skipConstruct: boolean;
 }
 
 function emptyInfo(): ModeInfo {
@@ -167,6 +169,7 @@ export class PyTorchModel {
   private readonly pairKeys = new Set<string>();
   private readonly isModuleMemo = new Map<ClassDef, boolean | 'pending'>();
   private loopCounter = 0;
+  private readonly relevantMemo = new Map<FuncDef | Stmt[], boolean | 'pending'>();
   private readonly layerKeys = new Set<number>();
   private readonly loaderByObj = new Map<Obj, LoaderFact>();
   private readonly opts: ModelOptions;
@@ -187,8 +190,21 @@ export class PyTorchModel {
     // Module bodies first (they are the entry points), then every function not reached.
     for (const f of this.index.files) this.analyzeModuleBody(f);
     for (const f of this.index.files) this.forEachFunction(f.ir.body, null, (def, cls) => void this.summaryOf(f, def, cls));
-    // Structure: a generic instance of every module class, and its forward() data flow.
+    // Structure: a generic instance of every module class and its forward() data flow, and
+    // every other body that constructs layers (helpers such as `conv_bn`, module-level
+    // `nn.Sequential`s) evaluated once with its parameters' defaults.
     for (const ref of this.moduleClasses) this.analyzeForward(ref);
+    for (const f of this.index.files) {
+      if (!this.relevantMemo.get(f.ir.body) && constructsLayers(f.ir.body)) {
+        const ctx = this.newCtx(f, 'construct', null, null, 1, `generic:${f.path}`);
+        this.execBlock(f.ir.body, ctx, this.newState());
+      }
+      this.forEachFunction(f.ir.body, null, (def, cls) => {
+        if (cls && this.isModuleClass(cls)) return;
+        if (this.summaries.get(def) && this.relevantMemo.get(def)) return;
+        if (constructsLayers(def.body)) this.evalFunctionBody(def, cls, cls ? [[]] : [], new Map(), 1, null, 'generic');
+      }, f);
+    }
     return this;
   }
 
@@ -387,7 +403,7 @@ export class PyTorchModel {
   private newCtx(file: ProjectFile, purpose: Ctx['purpose'], fn: FuncDef | null, cls: ClassRef | null, depth: number, key: string): Ctx {
     return {
       file, purpose, fn, cls, building: null, depth, key, returns: [], summary: null,
-      evalNamed: false, lightningStep: false, lastStepOffset: -1, bodyHasStep: false, loops: [], topStmt: null, loopIds: [],
+      evalNamed: false, lightningStep: false, lastStepOffset: -1, bodyHasStep: false, loops: [], topStmt: null, loopIds: [], skipConstruct: false,
     };
   }
 
@@ -969,6 +985,7 @@ export class PyTorchModel {
 
   /** Project class instantiation: evaluate `__init__` with the arguments bound. */
   private instantiate(cls: ClassRef, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
+    if (ctx.skipConstruct) return [];
     const argKey = argsKey(pos, kw);
     const obj = this.alloc('instance', site, `${ctx.key}|${argKey}`, { cls, call });
     if (!obj.attrs.has('__built__')) {
@@ -1067,8 +1084,13 @@ export class PyTorchModel {
     let ret: Val[] = [];
     // Bodies are evaluated for their return value, and methods under construction also for
     // the attributes they assign (`self._build_head()` in `__init__`).
-    if (hasReturnValue(f.def.body) || (ctx.purpose === 'construct' && f.self && f.self === ctx.building)) {
-      ret = this.evalFunctionBody(f.def, f.cls ?? null, args, kw, ctx.depth + 1, ctx.building, `${ctx.key}|${site.file.path}:${site.span.start}|${argsKey(args, kw)}`);
+    if (ctx.skipConstruct) {
+      // The return value of a returned call is not needed (see execStmt 'return').
+    } else if (hasReturnValue(f.def.body) || (ctx.purpose === 'construct' && f.self && f.self === ctx.building)) {
+      // From a flow, each call site builds its own objects (two `build_model()` calls are two
+      // models); nested construction is shared per argument values.
+      const key = ctx.purpose === 'flow' ? `${site.file.path}:${site.span.start}|${argsKey(args, kw)}` : argsKey(args, kw);
+      ret = this.evalFunctionBody(f.def, f.cls ?? null, args, kw, ctx.depth + 1, ctx.building, key);
     }
     if (ctx.purpose === 'flow') ret = this.applySummary(f, call, args, kw, ctx, st, site, ret);
     return ret;
@@ -1280,14 +1302,14 @@ export class PyTorchModel {
   }
 
   private analyzeForward(ref: ClassRef): void {
-    const fwd = this.findMethod(ref, 'forward') ?? this.findMethod(ref, 'call');
-    if (!fwd) return;
     const site: Site = { file: ref.file, span: ref.def.nameSpan };
     const self = this.alloc('instance', site, 'generic', { cls: ref });
     if (!self.attrs.has('__built__')) {
       self.attrs.set('__built__', []);
       this.runInit(self, ref, [], new Map(), 1);
     }
+    const fwd = this.findMethod(ref, 'forward') ?? this.findMethod(ref, 'call');
+    if (!fwd) return;
     const ctx = this.newCtx(fwd.cls.file, 'construct', fwd.def, fwd.cls, 1, `fwd:${self.id}`);
     const st = this.newState();
     const params = fwd.def.params;
@@ -1448,6 +1470,13 @@ export class PyTorchModel {
     if (memo === 'pending') return null;
     if (memo) return memo;
     this.summaries.set(def, 'pending');
+    // Module constructors build; they do not run models (and are the bulk of a model zoo).
+    const constructor = def.name === '__init__' && !!cls && this.isModuleClass(cls);
+    if (constructor || !this.isModeRelevant(def.body, file, cls, def)) {
+      const empty = emptySummary();
+      this.summaries.set(def, empty);
+      return empty;
+    }
     const summary: Summary = {
       infer: [], steps: [], frozenTrains: [], exit: new Map(), freezes: [], loaded: new Set(), converted: new Set(), hasStep: false, returns: [],
     };
@@ -1595,7 +1624,55 @@ export class PyTorchModel {
   // ---------------------------------------------------------------------------------------
   // Statements
 
+  /**
+   * Can a body matter to mode analysis? Syntactically: it calls one of the mode-relevant
+   * names (`eval`, `train`, `backward`, `no_grad`, `DataLoader`, ...), is an evaluation
+   * function by name or decorator, or calls a project function that can. Bodies that cannot
+   * get an empty summary without being analyzed (most of a model zoo is construction code).
+   */
+  private isModeRelevant(body: Stmt[], file: ProjectFile, cls: ClassRef | null, def: FuncDef | null): boolean {
+    const key = def ?? body;
+    const memo = this.relevantMemo.get(key);
+    if (memo === 'pending') return false;
+    if (memo !== undefined) return memo;
+    this.relevantMemo.set(key, 'pending');
+    let result = (!!def && (EVAL_FN_NAME.test(def.name) || def.decorators.some(isNoGradDecorator))) || assignsRequiresGrad(body);
+    const callees: CallExpr[] = [];
+    if (!result) {
+      forEachExprInBody(body, (e) => forEachCall(e, (c) => {
+        if (result) return;
+        const name = c.fn.k === 'attr' ? c.fn.attr : c.fn.k === 'name' ? c.fn.id : '';
+        if (MODE_RELEVANT_CALLS.has(name)) result = true;
+        else callees.push(c);
+      }));
+    }
+    if (!result) {
+      for (const c of callees) {
+        let fns: Val[] = [];
+        if (c.fn.k === 'name') fns = this.resolveGlobal(file, c.fn.id);
+        else if (c.fn.k === 'attr' && c.fn.obj.k === 'name' && cls && def && c.fn.obj.id === def.params[0]?.name) {
+          const m = this.findMethod(cls, c.fn.attr);
+          if (m) fns = [{ t: 'fn', file: m.cls.file, def: m.def, cls: m.cls }];
+        } else if (c.fn.k === 'attr' && c.fn.obj.k === 'name') {
+          for (const v of this.resolveGlobal(file, c.fn.obj.id)) if (v.t === 'mod') fns = fns.concat(this.resolveGlobal(v.file, c.fn.attr));
+        }
+        for (const f of fns) {
+          if (f.t !== 'fn') continue;
+          const ff = f.cls?.file ?? this.fileOfFunction(f.def);
+          if (ff && this.isModeRelevant(f.def.body, ff, f.cls ?? null, f.def)) {
+            result = true;
+            break;
+          }
+        }
+        if (result) break;
+      }
+    }
+    this.relevantMemo.set(key, result);
+    return result;
+  }
+
   private analyzeModuleBody(file: ProjectFile): void {
+    if (!this.isModeRelevant(file.ir.body, file, null, null)) return;
     const ctx = this.newCtx(file, 'flow', null, null, 0, `flow:${file.path}`);
     const st = this.newState();
     this.scanSteps(file.ir.body, ctx);
@@ -1722,7 +1799,14 @@ export class PyTorchModel {
         break;
       }
       case 'return':
-        if (s.value) ctx.returns = union(ctx.returns, this.evalExpr(s.value, ctx, st));
+        if (s.value) {
+          // In a flow summary, `return build(...)` needs the callee's effects but not the object
+          // it builds: a caller that uses the result evaluates the construction itself.
+          const lazy = ctx.purpose === 'flow' && !!ctx.fn && s.value.k === 'call';
+          ctx.skipConstruct = lazy;
+          ctx.returns = union(ctx.returns, this.evalExpr(s.value, ctx, st));
+          ctx.skipConstruct = false;
+        }
         break;
       case 'func':
         st.env.set(s.def.name, [{ t: 'fn', file: ctx.file, def: s.def }]);
@@ -1797,6 +1881,45 @@ export class PyTorchModel {
 
 // -----------------------------------------------------------------------------------------
 // Helpers
+
+/** Call names that can matter to mode analysis (see `isModeRelevant`). */
+const MODE_RELEVANT_CALLS = new Set([
+  'eval', 'train', 'backward', 'step', 'no_grad', 'inference_mode', 'set_grad_enabled', 'DataLoader', 'DistributedDataParallel', 'DDP',
+  'convert_sync_batchnorm', 'convert_syncbn_model', 'requires_grad_', 'load_state_dict', 'load', 'export', 'trace', 'script',
+  'dynamo_export', 'Trainer', 'fit', 'deepcopy', 'predict', 'load_from_checkpoint',
+]);
+
+const LAYER_NAMES = new Set(Object.keys(TORCH_LAYERS).map((q) => q.slice(q.lastIndexOf('.') + 1)));
+
+/** Does a body (syntactically) call a torch layer class or a `norm_layer`-style parameter? */
+function constructsLayers(body: Stmt[]): boolean {
+  let found = false;
+  forEachExprInBody(body, (e) => forEachCall(e, (c) => {
+    const name = c.fn.k === 'attr' ? c.fn.attr : c.fn.k === 'name' ? c.fn.id : '';
+    if (LAYER_NAMES.has(name) || /norm/i.test(name)) found = true;
+  }));
+  return found;
+}
+
+/** Does a body assign `x.requires_grad = ...` (freezing parameters)? */
+function assignsRequiresGrad(body: Stmt[]): boolean {
+  let found = false;
+  const visit = (b: Stmt[]): void => {
+    for (const s of b) {
+      if (found) return;
+      if (s.k === 'assign' && s.targets.some((t) => t.k === 'attr' && t.attr === 'requires_grad')) found = true;
+      else if (s.k === 'for' || s.k === 'while' || s.k === 'with') visit(s.body);
+      else if (s.k === 'if') { visit(s.body); visit(s.orelse); }
+      else if (s.k === 'try') visit(s.body);
+    }
+  };
+  visit(body);
+  return found;
+}
+
+function emptySummary(): Summary {
+  return { infer: [], steps: [], frozenTrains: [], exit: new Map(), freezes: [], loaded: new Set(), converted: new Set(), hasStep: false, returns: [] };
+}
 
 /** Packages always resolved as external (their facts come from the framework tables). */
 const EXTERNAL_PACKAGES = new Set(['torch', 'torchvision', 'timm', 'tensorflow', 'keras', 'pytorch_lightning', 'lightning', 'apex', 'accelerate']);

@@ -2,12 +2,19 @@
  * Lowers a tree-sitter-python 0.25 syntax tree to the Python IR (`./ir.ts`).
  *
  * How it walks: one `TreeCursor`, moved by recursive descent. Every cursor call crosses the
- * WASM boundary (see `shared/notes/performance.md`), so the walk asks only for what it uses:
- * node types are numeric ids mapped through a per-language table, anonymous tokens are never
- * asked for offsets, leaves (identifiers, literals, non-f strings) are not descended into,
- * identifier and keyword ends are computed from the text, and compound expressions take their
- * end from their last operand. Field names are never read: children are told apart by kind and
- * position.
+ * WASM boundary and costs far more than the JavaScript around it (see
+ * `shared/notes/performance.md`), so the walk asks only for what it uses:
+ * - node types are numeric ids mapped through a per-language table; field names are never read
+ *   (children are told apart by kind and position);
+ * - leaves (identifiers, numbers, plain strings) are not descended into;
+ * - a compound node's start and end come from its first and last children, and child loops stop
+ *   at the node's last child (a closing bracket, the right operand) instead of running off the
+ *   end;
+ * - in an error-free tree the text is read where it is unambiguous: identifier, number and
+ *   string ends, an attribute's `.name`, the commas and closing parenthesis of argument lists,
+ *   the `=` of an assignment. Whitespace is not a node and comments and line continuations are
+ *   never skipped this way, so the text between two siblings tells exactly which tokens follow.
+ *   In a tree with errors (MISSING nodes can be zero-width) every offset comes from tree-sitter.
  *
  * Errors: ERROR and MISSING nodes are collected with one compiled query (only for trees that
  * have errors); the walk skips ERROR subtrees wherever they occur and keeps lowering siblings.
@@ -25,6 +32,7 @@ import type {
   IfStmt,
   ImportFact,
   Keyword,
+  NameExpr,
   OtherExpr,
   Param,
   PyFile,
@@ -82,47 +90,47 @@ const AUG_ASSIGN = 43;
 const IF = 44;
 const ELIF = 45;
 const ELSE = 46;
-const FOR = 47;
-const WHILE = 48;
-const TRY = 49;
-const EXCEPT = 50;
-const WITH = 51;
-const WITH_CLAUSE = 52;
-const WITH_ITEM = 53;
-const AS_TARGET = 54;
-const RETURN = 55;
-const FUNC = 56;
-const CLASS = 57;
-const DECORATED = 58;
-const DECORATOR = 59;
-const PARAMS = 60; // parameters, lambda_parameters
-const PARAM = 61; // typed_parameter, default_parameter, typed_default_parameter
-const DICT_SPLAT_PATTERN = 62;
-const KEYWORD_SEP = 63;
-const IMPORT = 64;
-const IMPORT_FROM = 65;
-const FUTURE_IMPORT = 66;
-const DOTTED = 67;
-const ALIASED = 68;
-const RELATIVE = 69;
-const IMPORT_PREFIX = 70;
-const WILDCARD = 71;
-const PASS = 72;
-const BREAK = 73;
-const CONTINUE = 74;
-const RAISE = 75;
-const DEL = 76;
-const GLOBAL = 77;
-const NONLOCAL = 78;
-const ASSERT = 79;
-const MATCH = 80;
-const CASE = 81;
-const IF_CLAUSE = 82;
-const FOR_IN = 83;
-const ARGS = 84;
-const KWARG = 85;
-const PAIR = 86;
-const FINALLY = 87;
+const FINALLY = 47;
+const FOR = 48;
+const WHILE = 49;
+const TRY = 50;
+const EXCEPT = 51;
+const WITH = 52;
+const WITH_CLAUSE = 53;
+const WITH_ITEM = 54;
+const AS_TARGET = 55;
+const RETURN = 56;
+const FUNC = 57;
+const CLASS = 58;
+const DECORATED = 59;
+const DECORATOR = 60;
+const PARAMS = 61; // parameters, lambda_parameters
+const PARAM = 62; // typed_parameter, default_parameter, typed_default_parameter
+const DICT_SPLAT_PATTERN = 63;
+const KEYWORD_SEP = 64;
+const IMPORT = 65;
+const IMPORT_FROM = 66;
+const FUTURE_IMPORT = 67;
+const DOTTED = 68;
+const ALIASED = 69;
+const RELATIVE = 70;
+const IMPORT_PREFIX = 71;
+const WILDCARD = 72;
+const PASS = 73;
+const BREAK = 74;
+const CONTINUE = 75;
+const RAISE = 76;
+const DEL = 77;
+const GLOBAL = 78;
+const NONLOCAL = 79;
+const ASSERT = 80;
+const MATCH = 81;
+const CASE = 82;
+const IF_CLAUSE = 83;
+const FOR_IN = 84;
+const ARGS = 85;
+const KWARG = 86;
+const PAIR = 87;
 
 const NAMED_KINDS: Readonly<Record<string, number>> = {
   string_start: SKIP, string_content: SKIP, string_end: SKIP, escape_sequence: SKIP,
@@ -165,10 +173,12 @@ const ERROR_TYPE_ID = 0xffff;
 interface Grammar {
   /** Node type id → kind (indexable by any 16-bit id, ERROR included). */
   kinds: Uint8Array;
-  /** Node type id → type name (`types[id]`; ERROR is handled by `typeName`). */
+  /** Node type id → type name (ERROR is handled by `typeName`). */
   types: readonly string[];
   /** Type id of the anonymous `:` token (ends a `def` header). */
   colon: number;
+  /** Type ids of the anonymous closing brackets `)`, `]`, `}`: always a node's last child. */
+  closers: readonly number[];
   /** Captures every ERROR and MISSING node. */
   errorQuery: Query;
 }
@@ -184,10 +194,12 @@ function grammarFor(language: Language): Grammar {
       if (name !== null && language.nodeTypeIsNamed(id)) kinds[id] = NAMED_KINDS[name] ?? WRAPPER;
     }
     kinds[ERROR_TYPE_ID] = ERROR;
+    const anon = (token: string): number => language.idForNodeType(token, false) ?? -1;
     g = {
       kinds,
       types: language.types,
-      colon: language.idForNodeType(':', false) ?? -1,
+      colon: anon(':'),
+      closers: [anon(')'), anon(']'), anon('}')],
       errorQuery: new Query(language, '(ERROR) @error (MISSING) @missing'),
     };
     grammars.set(language, g);
@@ -239,25 +251,36 @@ function isIdentChar(ch: number): boolean {
   return (ch >= 97 && ch <= 122) || (ch >= 65 && ch <= 90) || (ch >= 48 && ch <= 57) || ch === 95;
 }
 
+/** The first offset at or after `i` that is not a space, tab, form feed, CR or LF. */
+function skipBlank(text: string, i: number): number {
+  for (;;) {
+    const ch = text.charCodeAt(i);
+    if (ch === 32 || ch === 10 || ch === 9 || ch === 13 || ch === 12) i++;
+    else return i;
+  }
+}
+
 /**
  * The lowering of one tree. Every method that lowers a node expects the cursor on that node and
  * leaves it there.
  */
 class Lowering {
   private depth = 0;
+  /** Start and end of the node that `expr` lowered last (wider than its IR span for `(x)`). */
+  private lastStart = 0;
+  private lastEnd = 0;
   private readonly kinds: Uint8Array;
+  /** The text may be read instead of the tree (see the module comment): the tree has no errors. */
+  private readonly guided: boolean;
 
-  /**
-   * @param exact - The tree has errors: MISSING nodes may be zero-width, so ask tree-sitter for
-   *   every end offset instead of computing it from the text.
-   */
   constructor(
     private readonly c: TreeCursor,
     private readonly text: string,
     private readonly g: Grammar,
-    private readonly exact: boolean,
+    hasError: boolean,
   ) {
     this.kinds = g.kinds;
+    this.guided = !hasError;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -316,45 +339,73 @@ class Lowering {
     this.depth--;
   }
 
+  /**
+   * An expression statement: an assignment, or one expression, or several (a bare tuple). Its
+   * span is its single child's when the text shows the statement ends there.
+   */
   private exprStmt(): Stmt | null {
     const c = this.c;
-    const span = this.span();
+    const text = this.text;
     const values: Expr[] = [];
     let stmt: Stmt | null = null;
+    let span: Span | null = null;
     if (c.gotoFirstChild()) {
       do {
         const t = c.nodeTypeId;
         const kind = this.kinds[t];
-        if (kind === ASSIGN) stmt = this.assign(span);
-        else if (kind === AUG_ASSIGN) stmt = this.augAssign(span);
-        else if (kind >= MEANINGFUL) values.push(this.expr(t));
+        if (kind === ASSIGN || kind === AUG_ASSIGN) {
+          stmt = kind === ASSIGN ? this.assign() : this.augAssign();
+          break; // an assignment is the statement's only child
+        } else if (kind < MEANINGFUL) continue;
+        else {
+          values.push(this.expr(t));
+          if (values.length > 1 || !this.guided) continue;
+          // One expression followed by the end of the line (or `;`): it is the whole statement.
+          let i = this.lastEnd;
+          let ch = text.charCodeAt(i);
+          while (ch === 32 || ch === 9) ch = text.charCodeAt(++i);
+          if (ch === 10 || ch === 13 || ch === 59 /* ; */ || ch === 35 /* # */ || i >= text.length) {
+            span = { start: this.lastStart, end: this.lastEnd };
+            break;
+          }
+        }
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
     if (stmt !== null) return stmt;
     if (values.length === 0) return null;
+    span ??= this.span();
     const value: Expr = values.length === 1 ? values[0] : { k: 'tuple', elts: values, span };
     return { k: 'expr', value, span };
   }
 
-  /** `a = b`, `a = b = c` (nested `assignment` nodes, walked iteratively), `a: T = b`. */
-  private assign(span: Span): Stmt {
+  /**
+   * `a = b`, `a = b = c` (nested `assignment` nodes, walked iteratively: the chain can be long),
+   * `a: T`, `a: T = b`. The span is the `assignment` node's (the statement's).
+   */
+  private assign(): Stmt {
     const c = this.c;
+    const text = this.text;
     const targets: Expr[] = [];
     let value: Expr | null = null;
     let annotation: Expr | null = null;
+    let start = -1;
     let levels = 0;
     while (c.gotoFirstChild()) {
       levels++;
       let hasTarget = false;
       let chained = false;
-      do {
+      for (let more = true; more; more = c.gotoNextSibling()) {
         const t = c.nodeTypeId;
         const kind = this.kinds[t];
         if (kind < MEANINGFUL) continue;
         if (!hasTarget) {
           targets.push(this.expr(t));
           hasTarget = true;
+          if (start < 0) start = this.lastStart;
+          // `target = value`: step over the `=` token without asking for its type.
+          const i = skipBlank(text, this.lastEnd);
+          if (this.guided && text.charCodeAt(i) === 61 && text.charCodeAt(i + 1) !== 61) more = c.gotoNextSibling();
         } else if (kind === TYPE) {
           annotation = this.expr(t);
         } else if (kind === ASSIGN) {
@@ -362,30 +413,40 @@ class Lowering {
           break;
         } else {
           value = this.expr(t);
+          break; // the value is the last child
         }
-      } while (c.gotoNextSibling());
+      }
       if (!chained) break;
     }
+    const end = this.lastEnd;
     for (; levels > 0; levels--) c.gotoParent();
+    const span = this.guided ? { start, end } : this.span();
     return { k: 'assign', targets, value, op: null, annotation, span };
   }
 
-  private augAssign(span: Span): Stmt {
+  private augAssign(): Stmt {
     const c = this.c;
     let target: Expr | null = null;
     let value: Expr | null = null;
     let op = '';
+    let start = 0;
     if (c.gotoFirstChild()) {
       do {
         const t = c.nodeTypeId;
         const kind = this.kinds[t];
         if (kind === ANON) op = this.g.types[t];
         else if (kind < MEANINGFUL) continue;
-        else if (target === null) target = this.expr(t);
-        else value = this.expr(t);
+        else if (target === null) {
+          target = this.expr(t);
+          start = this.lastStart;
+        } else {
+          value = this.expr(t);
+          break;
+        }
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
+    const span = this.guided ? { start, end: this.lastEnd } : this.span();
     return { k: 'assign', targets: [target ?? missing(span.start)], value, op, annotation: null, span };
   }
 
@@ -504,8 +565,7 @@ class Lowering {
     let finalbody: Stmt[] = [];
     if (c.gotoFirstChild()) {
       do {
-        const t = c.nodeTypeId;
-        const kind = this.kinds[t];
+        const kind = this.kinds[c.nodeTypeId];
         if (kind === BLOCK) body = this.body();
         else if (kind === EXCEPT) handlers.push(this.handler());
         else if (kind === ELSE) orelse = this.clauseBody();
@@ -567,8 +627,9 @@ class Lowering {
       do {
         const t = c.nodeTypeId;
         const kind = this.kinds[t];
-        if (kind < MEANINGFUL || item !== null) continue;
+        if (kind < MEANINGFUL) continue;
         item = kind === AS_PATTERN ? this.asPattern() : { ctx: this.expr(t), as: null };
+        break;
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
@@ -614,7 +675,7 @@ class Lowering {
       do {
         const t = c.nodeTypeId;
         const kind = this.kinds[t];
-        if (t === this.g.colon) headerEnd = this.exact ? c.endIndex : c.startIndex + 1;
+        if (t === this.g.colon) headerEnd = this.guided ? c.startIndex + 1 : c.endIndex;
         else if (kind === NAME && name === '') {
           const n = this.name();
           name = n.id;
@@ -776,7 +837,7 @@ class Lowering {
 
   private keywordStmt(kind: 'pass' | 'break' | 'continue'): SimpleStmt {
     const start = this.c.startIndex;
-    return { k: 'simple', kind, exprs: [], span: { start, end: this.exact ? this.c.endIndex : start + kind.length } };
+    return { k: 'simple', kind, exprs: [], span: { start, end: this.guided ? start + kind.length : this.c.endIndex } };
   }
 
   /** `raise`, `del`, `global`, `nonlocal`, `assert`: every nested expression, bare tuples flattened. */
@@ -865,11 +926,13 @@ class Lowering {
   /** The parameters of a `parameters` or `lambda_parameters` node. */
   private params(): Param[] {
     const c = this.c;
+    const closers = this.g.closers;
     const out: Param[] = [];
     let kwonly = false;
     if (c.gotoFirstChild()) {
       do {
-        const kind = this.kinds[c.nodeTypeId];
+        const t = c.nodeTypeId;
+        const kind = this.kinds[t];
         let p: Param;
         if (kind === NAME) {
           const n = this.name();
@@ -878,8 +941,12 @@ class Lowering {
           p = this.simpleParam(kind, kwonly, this.span());
         } else if (kind === PARAM) {
           p = this.param(kwonly);
+        } else if (kind === KEYWORD_SEP) {
+          kwonly = true;
+          continue;
+        } else if (kind === ANON && closers.includes(t)) {
+          break;
         } else {
-          if (kind === KEYWORD_SEP) kwonly = true;
           continue;
         }
         if (p.kind === 'varargs') kwonly = true;
@@ -927,21 +994,50 @@ class Lowering {
     return { name: p?.name ?? '', kind: p?.kind ?? 'plain', default: dflt, annotation, span };
   }
 
-  /** The children of an `argument_list`, sorted into the call's (or class's) lists. */
-  private args(args: Expr[], kwargs: Keyword[], doubleStar: Expr[]): void {
+  /**
+   * Sorts the children of an `argument_list` into the call's (or class's) lists and returns the
+   * list's end offset. In an error-free tree the commas and the closing parenthesis are read
+   * from the text instead of being visited.
+   */
+  private args(args: Expr[], kwargs: Keyword[], doubleStar: Expr[]): number {
     const c = this.c;
-    if (!c.gotoFirstChild()) return;
-    do {
-      const t = c.nodeTypeId;
-      const kind = this.kinds[t];
-      if (kind < MEANINGFUL) continue;
-      if (kind === KWARG) kwargs.push(this.keyword());
-      else if (kind === DICT_SPLAT) doubleStar.push(this.firstExpr() ?? missing(c.startIndex));
-      else args.push(this.expr(t));
-    } while (c.gotoNextSibling());
-    c.gotoParent();
+    const text = this.text;
+    const rparen = this.g.closers[0];
+    let end = -1;
+    if (c.gotoFirstChild()) {
+      // The first child is `(`.
+      while (c.gotoNextSibling()) {
+        const t = c.nodeTypeId;
+        const kind = this.kinds[t];
+        if (kind < MEANINGFUL) {
+          if (t === rparen) break;
+          continue;
+        }
+        if (kind === KWARG) kwargs.push(this.keyword());
+        else if (kind === DICT_SPLAT) doubleStar.push(this.firstExpr() ?? missing(c.startIndex));
+        else args.push(this.expr(t));
+        if (!this.guided) continue;
+        let i = skipBlank(text, this.lastEnd);
+        let ch = text.charCodeAt(i);
+        if (ch === 44 /* , */) {
+          i = skipBlank(text, i + 1);
+          ch = text.charCodeAt(i);
+          if (ch !== 41 /* ) */) {
+            if (ch !== 35 /* # */ && ch !== 92 /* \ */) c.gotoNextSibling(); // step over the comma
+            continue;
+          }
+        }
+        if (ch === 41 /* ) */) {
+          end = i + 1;
+          break;
+        }
+      }
+      c.gotoParent();
+    }
+    return end >= 0 ? end : c.endIndex;
   }
 
+  /** `name=value`; sets `lastEnd` to its end. */
   private keyword(): Keyword {
     const c = this.c;
     const start = c.startIndex;
@@ -953,28 +1049,45 @@ class Lowering {
         const kind = this.kinds[t];
         if (kind < MEANINGFUL) continue;
         if (name === null) name = kind === NAME ? this.name().id : '';
-        else if (value === null) value = this.expr(t);
+        else {
+          value = this.expr(t);
+          break;
+        }
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
-    if (value === null) return { name: name ?? '', value: missing(start), span: { start, end: c.endIndex } };
-    return { name: name ?? '', value, span: { start, end: value.span.end } };
+    if (value === null) {
+      this.lastEnd = c.endIndex;
+      return { name: name ?? '', value: missing(start), span: { start, end: this.lastEnd } };
+    }
+    return { name: name ?? '', value, span: { start, end: this.lastEnd } };
   }
 
   // ---------------------------------------------------------------------------------------------
   // Expressions
 
-  /** Lowers the expression under the cursor (type id `t`). */
+  /**
+   * Lowers the expression under the cursor (type id `t`) and records the node's start and end
+   * in `lastStart`/`lastEnd` (only a parenthesized expression's node is wider than its IR).
+   */
   private expr(t: number): Expr {
-    if (this.depth >= MAX_DEPTH) return { k: 'other', kind: typeName(this.g, t), parts: [], span: this.span() };
-    this.depth++;
-    const e = this.lowerExpr(t);
-    this.depth--;
+    const kind = this.kinds[t];
+    let e: Expr;
+    if (this.depth >= MAX_DEPTH) {
+      e = { k: 'other', kind: typeName(this.g, t), parts: [], span: this.span() };
+    } else {
+      this.depth++;
+      e = this.lowerExpr(t, kind);
+      this.depth--;
+      if (kind === PAREN || kind === TYPE) return e; // they record their own node's range
+    }
+    this.lastStart = e.span.start;
+    this.lastEnd = e.span.end;
     return e;
   }
 
-  private lowerExpr(t: number): Expr {
-    switch (this.kinds[t]) {
+  private lowerExpr(t: number, kind: number): Expr {
+    switch (kind) {
       case NAME: return this.name();
       case ATTR: return this.attr();
       case CALL: return this.call();
@@ -992,7 +1105,7 @@ class Lowering {
       case TUPLE:
       case EXPR_LIST: return this.seq('tuple');
       case SET: return this.seq('set');
-      case PAREN: return this.firstExpr() ?? this.other(t);
+      case PAREN: return this.paren(t);
       case DICT: return this.dict();
       case SUBSCRIPT: return this.subscript();
       case LAMBDA: return this.lambda();
@@ -1005,16 +1118,16 @@ class Lowering {
   }
 
   /** An identifier. */
-  private name(): { k: 'name'; id: string; span: Span } {
+  private name(): NameExpr {
     const c = this.c;
     const text = this.text;
     const start = c.startIndex;
     let end = start;
-    if (this.exact) end = c.endIndex;
+    if (!this.guided) end = c.endIndex;
     else {
       let ch = text.charCodeAt(end);
       while (isIdentChar(ch)) ch = text.charCodeAt(++end);
-      if (ch >= 0x80) end = c.endIndex; // non-ASCII identifier: let tree-sitter say where it ends
+      if (ch >= 0x80) end = c.endIndex; // a non-ASCII identifier: let tree-sitter say where it ends
     }
     return { k: 'name', id: text.slice(start, end), span: { start, end } };
   }
@@ -1022,7 +1135,7 @@ class Lowering {
   /** The span of `True`, `False`, `None` (`length` characters). */
   private keywordSpan(length: number): Span {
     const start = this.c.startIndex;
-    return { start, end: this.exact ? this.c.endIndex : start + length };
+    return { start, end: this.guided ? start + length : this.c.endIndex };
   }
 
   private span(): Span {
@@ -1074,29 +1187,73 @@ class Lowering {
     c.gotoParent();
   }
 
-  private attr(): Expr {
+  /** `(x)` lowers to `x`; `lastStart`/`lastEnd` cover the parentheses. */
+  private paren(t: number): Expr {
     const c = this.c;
     const start = c.startIndex;
+    const inner = this.firstExpr();
+    if (inner === null) {
+      const e = this.other(t);
+      this.lastStart = e.span.start;
+      this.lastEnd = e.span.end;
+      return e;
+    }
+    const i = skipBlank(this.text, this.lastEnd);
+    this.lastStart = start;
+    this.lastEnd = this.guided && this.text.charCodeAt(i) === 41 /* ) */ ? i + 1 : c.endIndex;
+    return inner;
+  }
+
+  /**
+   * `obj.attr`. In an error-free tree a chain of identifiers (`self.bn1`, `torch.nn.functional`)
+   * is read from the text, and otherwise `.attr` is.
+   */
+  private attr(): Expr {
+    const c = this.c;
+    const text = this.text;
     let obj: Expr | null = null;
-    let attr: { id: string; span: Span } | null = null;
+    let attr: NameExpr | null = null;
+    let start = 0;
+    if (this.guided) {
+      const span = this.span();
+      const chain = dottedChain(text, span);
+      if (chain !== null) return chain;
+      start = span.start;
+    }
     if (c.gotoFirstChild()) {
       do {
         const t = c.nodeTypeId;
         const kind = this.kinds[t];
         if (kind < MEANINGFUL) continue;
-        if (obj === null) obj = this.expr(t);
-        else if (kind === NAME) attr = this.name();
+        if (obj !== null) {
+          if (kind === NAME) attr = this.name();
+          break;
+        }
+        obj = this.expr(t);
+        if (!this.guided) continue;
+        let i = skipBlank(text, this.lastEnd);
+        if (text.charCodeAt(i) !== 46 /* . */) continue;
+        i = skipBlank(text, i + 1);
+        let end = i;
+        let ch = text.charCodeAt(end);
+        if (ch >= 48 && ch <= 57) continue;
+        while (isIdentChar(ch)) ch = text.charCodeAt(++end);
+        if (end === i || ch >= 0x80) continue;
+        attr = { k: 'name', id: text.slice(i, end), span: { start: i, end } };
+        break;
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
+    if (!this.guided) start = c.startIndex;
     const attrSpan = attr?.span ?? { start: c.endIndex, end: c.endIndex };
     return { k: 'attr', obj: obj ?? missing(start), attr: attr?.id ?? '', span: { start, end: attrSpan.end }, attrSpan };
   }
 
   private call(): Expr {
     const c = this.c;
-    const start = c.startIndex;
+    const text = this.text;
     let fn: Expr | null = null;
+    let start = 0;
     const args: Expr[] = [];
     const kwargs: Keyword[] = [];
     const doubleStar: Expr[] = [];
@@ -1106,41 +1263,52 @@ class Lowering {
         const t = c.nodeTypeId;
         const kind = this.kinds[t];
         if (kind < MEANINGFUL) continue;
-        if (fn === null) fn = this.expr(t);
-        else if (kind === ARGS) {
-          argsSpan = this.span();
-          this.args(args, kwargs, doubleStar);
+        if (fn === null) {
+          fn = this.expr(t);
+          start = this.lastStart;
+        } else if (kind === ARGS) {
+          const i = skipBlank(text, this.lastEnd);
+          const argsStart = this.guided && text.charCodeAt(i) === 40 /* ( */ ? i : c.startIndex;
+          argsSpan = { start: argsStart, end: this.args(args, kwargs, doubleStar) };
+          break;
         } else {
           // `f(x for x in y)`: the generator expression is the whole argument list.
           const arg = this.expr(t);
           args.push(arg);
           argsSpan = arg.span;
+          break;
         }
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
+    if (!this.guided) start = c.startIndex;
     argsSpan ??= { start: c.endIndex, end: c.endIndex };
     return { k: 'call', fn: fn ?? missing(start), args, kwargs, doubleStar, span: { start, end: argsSpan.end }, argsSpan };
   }
 
   private num(t: number): Expr {
-    const span = this.span();
-    const raw = this.text.slice(span.start, span.end);
-    const last = raw.charCodeAt(raw.length - 1) | 0x20;
-    const value = last === 0x6a /* j: imaginary */ ? NaN : parseNumber(raw);
+    const c = this.c;
+    const text = this.text;
+    const start = c.startIndex;
+    let end = this.guided ? numberEnd(text, start) : -1;
+    if (end < 0 || isIdentChar(text.charCodeAt(end)) || text.charCodeAt(end) === 46 /* . */) end = c.endIndex;
+    const span = { start, end };
+    const raw = text.slice(start, end);
+    const value = (raw.charCodeAt(raw.length - 1) | 0x20) === 0x6a /* j: imaginary */ ? NaN : parseNumber(raw);
     if (!Number.isFinite(value)) return { k: 'other', kind: typeName(this.g, t), parts: [], span };
     return { k: 'num', value, raw, span };
   }
 
+  /** A string literal: decoded unless it is an f-string (then `other` with its interpolations). */
   private str(): Expr {
+    const c = this.c;
     const text = this.text;
-    const span = this.span();
-    const { start, end } = span;
+    const start = c.startIndex;
     let i = start;
     let format = false;
     let raw = false;
     let bytes = false;
-    for (; i < end; i++) {
+    for (;; i++) {
       const ch = text.charCodeAt(i) | 0x20;
       if (ch === 0x66 /* f */ || ch === 0x74 /* t */) format = true;
       else if (ch === 0x72 /* r */) raw = true;
@@ -1150,20 +1318,22 @@ class Lowering {
     if (format) {
       const parts: Expr[] = [];
       this.parts(parts);
-      return { k: 'other', kind: 'string', parts, span };
+      return { k: 'other', kind: 'string', parts, span: { start, end: c.endIndex } };
     }
     const quote = text[i];
-    if (quote !== '"' && quote !== "'") return { k: 'str', value: '', span }; // only in error trees
-    const q = end - i > 2 && text[i + 1] === quote && text[i + 2] === quote ? quote.repeat(3) : quote;
+    if (quote !== '"' && quote !== "'") return { k: 'str', value: '', span: this.span() }; // only in error trees
+    // Python reads `'''` as the start of a triple-quoted string (so `''` is always empty).
+    const q = text[i + 1] === quote && text[i + 2] === quote ? quote.repeat(3) : quote;
     const from = i + q.length;
+    const close = this.guided ? closingQuote(text, from, q) : -1;
+    const end = close >= 0 ? close + q.length : c.endIndex;
     const to = end - q.length >= from && text.startsWith(q, end - q.length) ? end - q.length : end;
     const content = text.slice(from, to);
-    return { k: 'str', value: raw ? content : unescape(content, bytes), span };
+    return { k: 'str', value: raw ? content : unescape(content, bytes), span: { start, end } };
   }
 
   private concat(): Expr {
     const c = this.c;
-    const span = this.span();
     const pieces: Expr[] = [];
     if (c.gotoFirstChild()) {
       do {
@@ -1172,6 +1342,7 @@ class Lowering {
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
+    const span = this.guided && pieces.length > 0 ? { start: pieces[0].span.start, end: this.lastEnd } : this.span();
     let value = '';
     const parts: Expr[] = [];
     let interpolated = false;
@@ -1186,83 +1357,100 @@ class Lowering {
     return { k: 'str', value, span };
   }
 
-  /** `left op right` children: the operands and the operator token. */
-  private operands(): { left: Expr | null; op: string; right: Expr | null } {
+  /**
+   * The children of `left op right` (binary, boolean, `pair`) or `op operand` (unary) nodes,
+   * and the node's range.
+   */
+  private operands(): { left: Expr | null; op: string; right: Expr | null; span: Span } {
     const c = this.c;
     let left: Expr | null = null;
     let right: Expr | null = null;
     let op = '';
+    let start = -1;
     if (c.gotoFirstChild()) {
       do {
         const t = c.nodeTypeId;
         const kind = this.kinds[t];
-        if (kind === ANON) op = this.g.types[t];
-        else if (kind < MEANINGFUL) continue;
-        else if (left === null) left = this.expr(t);
-        else right = this.expr(t);
+        if (kind === ANON) {
+          op = this.g.types[t];
+          if (left === null && start < 0 && this.guided) start = c.startIndex; // unary operator
+        } else if (kind < MEANINGFUL) continue;
+        else if (left === null) {
+          left = this.expr(t);
+          if (start < 0) start = this.lastStart;
+          if (op !== '') break; // unary: the operand is the last child
+        } else {
+          right = this.expr(t);
+          break;
+        }
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
-    return { left, op, right };
+    const span = this.guided ? { start, end: this.lastEnd } : this.span();
+    return { left, op, right, span };
   }
 
   private binary(): Expr {
-    const start = this.c.startIndex;
-    const { left, op, right } = this.operands();
-    const end = right !== null ? right.span.end : this.c.endIndex;
-    return { k: 'bin', op, left: left ?? missing(start), right: right ?? missing(end), span: { start, end } };
+    const { left, op, right, span } = this.operands();
+    return { k: 'bin', op, left: left ?? missing(span.start), right: right ?? missing(span.end), span };
   }
 
   private boolop(): Expr {
-    const start = this.c.startIndex;
-    const { left, op, right } = this.operands();
-    const end = right !== null ? right.span.end : this.c.endIndex;
+    const { left, op, right, span } = this.operands();
     return {
       k: 'boolop',
       op: op === 'or' ? 'or' : 'and',
-      left: left ?? missing(start),
-      right: right ?? missing(end),
-      span: { start, end },
+      left: left ?? missing(span.start),
+      right: right ?? missing(span.end),
+      span,
     };
   }
 
   /** `-x`, `+x`, `~x`, `not x`. */
   private unary(): Expr {
-    const start = this.c.startIndex;
-    const { left: operand, op } = this.operands();
-    const end = operand !== null ? operand.span.end : this.c.endIndex;
-    return { k: 'unary', op, operand: operand ?? missing(end), span: { start, end } };
+    const { left: operand, op, span } = this.operands();
+    return { k: 'unary', op, operand: operand ?? missing(span.end), span };
   }
 
   private compare(): Expr {
     const c = this.c;
-    const start = c.startIndex;
     const ops: string[] = [];
     const operands: Expr[] = [];
+    let start = 0;
     if (c.gotoFirstChild()) {
       do {
         const t = c.nodeTypeId;
         const kind = this.kinds[t];
         if (kind === ANON) ops.push(this.g.types[t]);
-        else if (kind >= MEANINGFUL) operands.push(this.expr(t));
+        else if (kind >= MEANINGFUL) {
+          operands.push(this.expr(t));
+          if (operands.length === 1) start = this.lastStart;
+        }
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
-    const end = operands.length > ops.length ? operands[operands.length - 1].span.end : c.endIndex;
-    return { k: 'compare', ops, operands, span: { start, end } };
+    const span = this.guided ? { start, end: this.lastEnd } : this.span();
+    return { k: 'compare', ops, operands, span };
+  }
+
+  /** Lowers every meaningful child into `out`, stopping at a closing bracket. */
+  private children(out: Expr[]): void {
+    const c = this.c;
+    const closers = this.g.closers;
+    if (!c.gotoFirstChild()) return;
+    do {
+      const t = c.nodeTypeId;
+      const kind = this.kinds[t];
+      if (kind >= MEANINGFUL) out.push(this.expr(t));
+      else if (kind === ANON && closers.includes(t)) break;
+    } while (c.gotoNextSibling());
+    c.gotoParent();
   }
 
   private seq(k: 'list' | 'tuple' | 'set'): Expr {
-    const c = this.c;
     const span = this.span();
     const elts: Expr[] = [];
-    if (c.gotoFirstChild()) {
-      do {
-        const t = c.nodeTypeId;
-        if (this.kinds[t] >= MEANINGFUL) elts.push(this.expr(t));
-      } while (c.gotoNextSibling());
-      c.gotoParent();
-    }
+    this.children(elts);
     return { k, elts, span };
   }
 
@@ -1276,16 +1464,16 @@ class Lowering {
         const t = c.nodeTypeId;
         const kind = this.kinds[t];
         if (kind === PAIR) {
-          const { left, right } = this.operands();
-          keys.push(left ?? missing(c.startIndex));
-          values.push(right ?? missing(c.endIndex));
+          const pair = this.operands();
+          keys.push(pair.left ?? missing(pair.span.start));
+          values.push(pair.right ?? missing(pair.span.end));
         } else if (kind === DICT_SPLAT) {
           keys.push(null);
           values.push(this.firstExpr() ?? missing(c.startIndex));
         } else if (kind >= MEANINGFUL) {
           keys.push(null);
           values.push(this.expr(t));
-        }
+        } else if (kind === ANON && t === this.g.closers[2]) break;
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
@@ -1295,18 +1483,23 @@ class Lowering {
   /** `a[i]`; `a[i, j]` has a tuple index; slices are `other` nodes. */
   private subscript(): Expr {
     const c = this.c;
-    const span = this.span();
     let obj: Expr | null = null;
+    let start = 0;
     const indices: Expr[] = [];
     if (c.gotoFirstChild()) {
       do {
         const t = c.nodeTypeId;
-        if (this.kinds[t] < MEANINGFUL) continue;
-        if (obj === null) obj = this.expr(t);
-        else indices.push(this.expr(t));
+        const kind = this.kinds[t];
+        if (kind < MEANINGFUL) {
+          if (t === this.g.closers[1]) break;
+        } else if (obj === null) {
+          obj = this.expr(t);
+          start = this.lastStart;
+        } else indices.push(this.expr(t));
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
+    const span = { start: this.guided ? start : c.startIndex, end: c.endIndex };
     const index: Expr =
       indices.length === 1
         ? indices[0]
@@ -1318,7 +1511,7 @@ class Lowering {
 
   private lambda(): Expr {
     const c = this.c;
-    const span = this.span();
+    const start = c.startIndex;
     let params: Param[] = [];
     let body: Expr | null = null;
     if (c.gotoFirstChild()) {
@@ -1326,43 +1519,48 @@ class Lowering {
         const t = c.nodeTypeId;
         const kind = this.kinds[t];
         if (kind === PARAMS) params = this.params();
-        else if (kind >= MEANINGFUL && body === null) body = this.expr(t);
+        else if (kind >= MEANINGFUL) {
+          body = this.expr(t);
+          break;
+        }
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
-    return { k: 'lambda', params, body: body ?? missing(span.end), span };
+    const end = this.guided && body !== null ? this.lastEnd : c.endIndex;
+    return { k: 'lambda', params, body: body ?? missing(end), span: { start, end } };
   }
 
   /** `body if test else orelse`. */
   private cond(): Expr {
     const c = this.c;
-    const start = c.startIndex;
     const operands: Expr[] = [];
+    let start = 0;
     if (c.gotoFirstChild()) {
       do {
         const t = c.nodeTypeId;
-        if (this.kinds[t] >= MEANINGFUL) operands.push(this.expr(t));
+        if (this.kinds[t] < MEANINGFUL) continue;
+        operands.push(this.expr(t));
+        if (operands.length === 1) start = this.lastStart;
+        else if (operands.length === 3) break;
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
-    const end = operands.length === 3 ? operands[2].span.end : c.endIndex;
+    const span = this.guided ? { start, end: this.lastEnd } : this.span();
     return {
       k: 'cond',
-      body: operands[0] ?? missing(start),
-      test: operands[1] ?? missing(end),
-      orelse: operands[2] ?? missing(end),
-      span: { start, end },
+      body: operands[0] ?? missing(span.start),
+      test: operands[1] ?? missing(span.end),
+      orelse: operands[2] ?? missing(span.end),
+      span,
     };
   }
 
+  /** `*value`. */
   private star(): Expr {
     const start = this.c.startIndex;
     const value = this.firstExpr();
-    if (value === null) {
-      const end = this.c.endIndex;
-      return { k: 'star', value: missing(end), span: { start, end } };
-    }
-    return { k: 'star', value, span: { start, end: value.span.end } };
+    const end = this.guided && value !== null ? this.lastEnd : this.c.endIndex;
+    return { k: 'star', value: value ?? missing(end), span: { start, end } };
   }
 
   /** A comprehension: the element expression(s), then each `for` iterable and `if` condition. */
@@ -1377,6 +1575,7 @@ class Lowering {
         if (kind === FOR_IN) this.iterables(parts);
         else if (kind === PAIR || kind === IF_CLAUSE) this.parts(parts);
         else if (kind >= MEANINGFUL) parts.push(this.expr(ct));
+        else if (kind === ANON && this.g.closers.includes(ct)) break;
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
@@ -1415,8 +1614,40 @@ class Lowering {
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
+    // A wrapped expression's node range (already in lastStart/lastEnd) is the type node's.
     if (children === 1 && wrapsExpr) return parts[0];
-    return { k: 'other', kind: typeName(this.g, t), parts, span: this.span() };
+    const span = this.span();
+    this.lastStart = span.start;
+    this.lastEnd = span.end;
+    return { k: 'other', kind: typeName(this.g, t), parts, span };
+  }
+}
+
+/**
+ * The attribute chain `a.b.c` (identifiers and dots, blanks allowed around the dots) exactly
+ * covering `span`, or null if the text there is anything else.
+ */
+function dottedChain(text: string, span: Span): Expr | null {
+  let chain: Expr | null = null;
+  let i = span.start;
+  for (;;) {
+    const start = i;
+    let ch = text.charCodeAt(i);
+    if (ch >= 48 && ch <= 57) return null;
+    while (isIdentChar(ch)) ch = text.charCodeAt(++i);
+    if (i === start || ch >= 0x80) return null;
+    const id = text.slice(start, i);
+    const name: NameExpr = { k: 'name', id, span: { start, end: i } };
+    if (chain === null) {
+      if (id === 'None' || id === 'True' || id === 'False') return null;
+      chain = name;
+    } else {
+      chain = { k: 'attr', obj: chain, attr: id, span: { start: span.start, end: i }, attrSpan: name.span };
+    }
+    if (i === span.end) return chain.k === 'attr' ? chain : null;
+    i = skipBlank(text, i);
+    if (i >= span.end || text.charCodeAt(i) !== 46 /* . */) return null;
+    i = skipBlank(text, i + 1);
   }
 }
 
@@ -1437,6 +1668,52 @@ function countDots(text: string, start: number, end: number): number {
   let n = 0;
   for (let i = start; i < end; i++) if (text.charCodeAt(i) === 0x2e) n++;
   return n;
+}
+
+function isDigitOrUnderscore(ch: number): boolean {
+  return (ch >= 48 && ch <= 57) || ch === 95;
+}
+
+/**
+ * The end of the number token at `i`, following tree-sitter-python's `integer` and `float`
+ * tokens (the caller double-checks that no identifier character follows).
+ */
+function numberEnd(text: string, i: number): number {
+  const base = text.charCodeAt(i + 1) | 0x20;
+  if (text.charCodeAt(i) === 48 && (base === 0x78 || base === 0x6f || base === 0x62)) {
+    // 0x / 0o / 0b: the digits of any of these bases, then an optional py2 `L`.
+    i += 2;
+    let ch = text.charCodeAt(i);
+    while (isDigitOrUnderscore(ch) || ((ch | 0x20) >= 0x61 && (ch | 0x20) <= 0x66)) ch = text.charCodeAt(++i);
+    return (ch | 0x20) === 0x6c ? i + 1 : i;
+  }
+  while (isDigitOrUnderscore(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) === 46 /* . */) {
+    i++;
+    while (isDigitOrUnderscore(text.charCodeAt(i))) i++;
+  }
+  if ((text.charCodeAt(i) | 0x20) === 0x65 /* e */) {
+    let j = i + 1;
+    if (text.charCodeAt(j) === 43 || text.charCodeAt(j) === 45) j++;
+    if (isDigitOrUnderscore(text.charCodeAt(j))) {
+      i = j;
+      while (isDigitOrUnderscore(text.charCodeAt(i))) i++;
+    }
+  }
+  const suffix = text.charCodeAt(i) | 0x20;
+  return suffix === 0x6a /* j */ || suffix === 0x6c /* l */ ? i + 1 : i;
+}
+
+/** The offset of the first unescaped `quote` (one or three characters) at or after `i`, or -1. */
+function closingQuote(text: string, i: number, quote: string): number {
+  for (;;) {
+    const j = text.indexOf(quote, i);
+    if (j < 0) return -1;
+    let backslashes = 0;
+    while (text.charCodeAt(j - 1 - backslashes) === 92) backslashes++;
+    if (backslashes % 2 === 0) return j;
+    i = j + 1;
+  }
 }
 
 /** The value of a Python int or float literal (`1_000`, `0x1F`, `0o17`, `0b1`, `1e-3`, py2 `10L`). */
