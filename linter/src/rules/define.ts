@@ -75,6 +75,15 @@ export function insertLinesBefore(text: string, offset: number, lines: string[])
   return { start, end: start, content: lines.map((l) => `${indent}${l}\n`).join('') };
 }
 
+/** An edit inserting whole line(s) after the last line of `span`, indented like its first line. */
+export function insertLinesAfter(text: string, span: Span, lines: string[]): Edit {
+  const nl = text.indexOf('\n', Math.max(span.start, span.end - 1));
+  const at = nl < 0 ? text.length : nl + 1;
+  const indent = indentAt(text, span.start);
+  const prefix = nl < 0 ? '\n' : '';
+  return { start: at, end: at, content: prefix + lines.map((l) => `${indent}${l}\n`).join('') };
+}
+
 /** The source text of a span. */
 export function slice(text: string, span: Span): string {
   return text.slice(span.start, span.end);

@@ -230,11 +230,13 @@ export const NO_GRAD_CONTEXTS: ReadonlySet<string> = new Set([
 
 /** Calls that freeze the module's current mode into an exported artifact. */
 export const EXPORT_CALLS: ReadonlySet<string> = new Set([
+  // PyTorch ≥ 2.9 exports the current mode (dynamo=True is the default); with `dynamo=False`
+  // the legacy exporter switches to eval unless `training=` says otherwise (handled in interp).
   'torch.onnx.export',
   'torch.jit.trace',
-  'torch.jit.script',
   'torch.export.export',
   'torch.onnx.dynamo_export',
+  // `torch.jit.script` is not here: it keeps the `training` flag and honours a later `.eval()`.
 ]);
 
 /** `torch.load` and friends: loading a whole pickled module gives a module in the mode it was saved in. */

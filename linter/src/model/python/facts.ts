@@ -42,6 +42,8 @@ export interface InferenceFact {
   insertBefore: Span;
   /** Source text of the receiver expression (`model`, `self.model`) in that function. */
   receiver: string;
+  /** The same body trains again after this point (offer restoring the previous mode). */
+  trainsAfter: boolean;
 }
 
 /** A training step (`loss.backward()`, `optimizer.step()`) that trains `obj`. */

@@ -103,6 +103,8 @@ interface Ctx {
   topStmt: Stmt | null;
   /** Forward-analysis: current loop nesting id for NL005 time-step loops. */
   loopIds: number[];
+  /** Offsets of the training steps in this body (syntactic, including calls to training functions). */
+  stepOffsets: number[];
   /** While evaluating `return <call>` in a flow summary: skip constructing the result. */
   skipConstruct: boolean;
 }
@@ -297,7 +299,7 @@ export class PyTorchModel {
    */
   carry(obj: Obj, seen = new Set<Obj>()): Carry {
     if (obj.carry) return obj.carry;
-    const c: Carry = { batchnorm: false, dropout: false, unknown: false, batchnorm1d: false };
+    const c: Carry = { batchnorm: false, dropout: false, unknown: false, batchnorm1d: false, batchnormTracked: false };
     if (seen.has(obj)) return c;
     seen.add(obj);
     switch (obj.kind) {
@@ -305,12 +307,14 @@ export class PyTorchModel {
         if (obj.spec?.kind === 'batchnorm') {
           c.batchnorm = true;
           c.batchnorm1d = obj.spec.dims === 1;
+          c.batchnormTracked = constOf(this.argOf(obj, 'track_running_stats').value) !== false;
         }
         if (obj.spec?.kind === 'dropout') c.dropout = true;
         break;
       case 'factory':
         if (obj.factoryCarry) {
           c.batchnorm = obj.factoryCarry.batchnorm;
+          c.batchnormTracked = obj.factoryCarry.batchnorm;
           c.dropout = obj.factoryCarry.dropout;
         } else c.unknown = true;
         break;
@@ -329,6 +333,7 @@ export class PyTorchModel {
       c.batchnorm ||= pc.batchnorm;
       c.dropout ||= pc.dropout;
       c.batchnorm1d ||= pc.batchnorm1d;
+      c.batchnormTracked ||= pc.batchnormTracked;
       if (p.kind !== 'sym') c.unknown ||= pc.unknown;
     }
     if (seen.size === 1 || obj.kind !== 'instance') obj.carry = c;
@@ -339,6 +344,12 @@ export class PyTorchModel {
   carriesBatchNorm(obj: Obj): boolean {
     const c = this.carry(obj);
     return c.batchnorm || (c.unknown && this.opts.assumeUnknownModulesNormalize && obj.kind !== 'sym');
+  }
+
+  /** Does this object carry a BatchNorm whose eval mode differs from training (running statistics tracked)? */
+  carriesModeDependentBatchNorm(obj: Obj): boolean {
+    const c = this.carry(obj);
+    return (c.batchnorm && c.batchnormTracked) || (c.unknown && this.opts.assumeUnknownModulesNormalize && obj.kind !== 'sym');
   }
 
   /**
@@ -403,7 +414,7 @@ export class PyTorchModel {
   private newCtx(file: ProjectFile, purpose: Ctx['purpose'], fn: FuncDef | null, cls: ClassRef | null, depth: number, key: string): Ctx {
     return {
       file, purpose, fn, cls, building: null, depth, key, returns: [], summary: null,
-      evalNamed: false, lightningStep: false, lastStepOffset: -1, bodyHasStep: false, loops: [], topStmt: null, loopIds: [], skipConstruct: false,
+      evalNamed: false, lightningStep: false, lastStepOffset: -1, bodyHasStep: false, loops: [], topStmt: null, loopIds: [], skipConstruct: false, stepOffsets: [],
     };
   }
 
@@ -902,7 +913,7 @@ export class PyTorchModel {
       }
       return [{ t: 'obj', obj }];
     }
-    if (EXPORT_CALLS.has(q) && ctx.purpose === 'flow') {
+    if (EXPORT_CALLS.has(q) && ctx.purpose === 'flow' && !legacyOnnxEvalExport(q, call)) {
       const target = objsOf(pos[0] ?? kw.get('model') ?? kw.get('mod') ?? kw.get('obj') ?? []);
       for (const o of target) this.noteInference(o, call.args[0] ?? call, 'export', ctx, st, site);
       return [];
@@ -1357,6 +1368,7 @@ export class PyTorchModel {
     const fact: InferenceFact = {
       site, obj, mode: this.modeOf(st, obj), kind, via: [], fn: ctx.fn,
       insertBefore: ctx.topStmt?.span ?? site.span, receiver: this.receiverText(recvExpr, ctx),
+      trainsAfter: ctx.lastStepOffset > site.span.start || ctx.loops.some((l) => l.span.start <= ctx.lastStepOffset && ctx.lastStepOffset < l.span.end),
     };
     this.emitInference(fact, ctx);
   }
@@ -1513,12 +1525,10 @@ export class PyTorchModel {
     let last = -1;
     const visitExpr = (e: Expr): void => {
       forEachCall(e, (c) => {
-        if (c.fn.k === 'attr' && (c.fn.attr === 'backward' || (c.fn.attr === 'step' && this.isOptimizerLike(c.fn, [])))) {
+        if ((c.fn.k === 'attr' && (c.fn.attr === 'backward' || (c.fn.attr === 'step' && this.isOptimizerLike(c.fn, [])))) || this.isCallToStepper(c, ctx)) {
           last = Math.max(last, c.span.start);
-          return;
+          ctx.stepOffsets.push(c.span.start);
         }
-        const fns = this.isCallToStepper(c, ctx);
-        if (fns) last = Math.max(last, c.span.start);
       });
     };
     forEachExprInBody(body, visitExpr);
@@ -1680,15 +1690,15 @@ export class PyTorchModel {
   }
 
   /**
-   * Executes a block. `anchors`: statements of this block are insertion anchors for fixes
-   * (function, module, `if` and `try` blocks); loop and `with` bodies keep the enclosing anchor,
-   * so `model.eval()` goes before the whole `with torch.no_grad():` or loop.
+   * Executes a block. Fix anchor (`ctx.topStmt`): the outermost statement around the current
+   * point that contains no training step, so `model.eval()` goes before the whole
+   * `with torch.no_grad():` block or evaluation loop, but inside an epoch loop that trains.
    */
-  execBlock(body: Stmt[], ctx: Ctx, st: State, anchors = true): void {
+  execBlock(body: Stmt[], ctx: Ctx, st: State): void {
     for (const s of body) {
       if (++this.steps_ > MAX_STEPS) return;
       const outer = ctx.topStmt;
-      if (anchors) ctx.topStmt = s;
+      if (!outer || ctx.stepOffsets.some((o) => o >= outer.span.start && o < outer.span.end)) ctx.topStmt = s;
       this.execStmt(s, ctx, st);
       ctx.topStmt = outer;
       if (s.k === 'return' || (s.k === 'simple' && (s.kind === 'raise' || s.kind === 'break' || s.kind === 'continue'))) break;
@@ -1762,7 +1772,7 @@ export class PyTorchModel {
         let head = cloneState(st);
         for (let i = 0; i < MAX_LOOP_ITERATIONS; i++) {
           const body = cloneState(head);
-          this.execBlock(s.body, ctx, body, false);
+          this.execBlock(s.body, ctx, body);
           const next = joinState(head, body);
           if (stateKey(next) === stateKey(head)) {
             head = next;
@@ -1783,7 +1793,7 @@ export class PyTorchModel {
           if (isNoGradContext(item.ctx, v)) st.noGrad = true;
           if (item.as) this.assign(item.as, v.filter((x) => x.t === 'obj'), ctx, st);
         }
-        this.execBlock(s.body, ctx, st, false);
+        this.execBlock(s.body, ctx, st);
         st.noGrad = prev;
         break;
       }
@@ -2036,6 +2046,19 @@ function isNoGradContext(e: Expr, vals: Val[]): boolean {
     if (/(^|\.)set_grad_enabled$/.test(n)) return e.args[0]?.k === 'bool' && e.args[0].value === false;
   }
   return vals.some((v) => v.t === 'ext' && NO_GRAD_CONTEXTS.has(v.q));
+}
+
+/**
+ * `torch.onnx.export(..., dynamo=False)` (the legacy TorchScript exporter) defaults to
+ * `training=TrainingMode.EVAL`: it switches to eval for the export, unless `training=` asks for
+ * TRAINING or PRESERVE. (PyTorch 2.9 docs, torch.onnx.export.)
+ */
+function legacyOnnxEvalExport(q: string, call: CallExpr): boolean {
+  if (q !== 'torch.onnx.export') return false;
+  const dynamo = call.kwargs.find((k) => k.name === 'dynamo');
+  if (!dynamo || dynamo.value.k !== 'bool' || dynamo.value.value) return false;
+  const training = call.kwargs.find((k) => k.name === 'training');
+  return !training || /EVAL$/.test(exprName(training.value) ?? '');
 }
 
 function isMainGuard(e: Expr): boolean {

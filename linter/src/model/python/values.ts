@@ -31,6 +31,11 @@ export interface Carry {
   unknown: boolean;
   /** BatchNorm1d present (a batch of one raises in training). */
   batchnorm1d: boolean;
+  /**
+   * Some BatchNorm keeps running statistics (`track_running_stats=True`, the default): only
+   * those behave differently in eval mode.
+   */
+  batchnormTracked: boolean;
 }
 
 export type ObjKind =

@@ -2,7 +2,7 @@
  * NL001 missing-eval: a module that carries BatchNorm or Dropout runs for inference while it is
  * still in training mode.
  */
-import { defineRule, insertLinesBefore, type RuleContext } from '../define';
+import { defineRule, insertLinesAfter, insertLinesBefore, type RuleContext } from '../define';
 import { modesOf } from '../../model/python/interp';
 import type { InferenceFact } from '../../model/python/facts';
 import { describe, sourcesOf } from '../util';
@@ -37,7 +37,7 @@ export default defineRule({
       // passes with no training step in between (torch.optim.swa_utils.update_bn does this).
       if ((f.kind === 'no_grad' || f.kind === 'decorator') && !f.mode.stepSinceSet && trains.every((s) => s.how === 'explicit')) continue;
       const carry = model.carry(f.obj);
-      const bn = model.carriesBatchNorm(f.obj);
+      const bn = model.carriesModeDependentBatchNorm(f.obj);
       if (!bn && !carry.dropout) continue;
       const maybe = modes.size > 1;
       const what = bn
@@ -66,6 +66,17 @@ export default defineRule({
               edits: [insertLinesBefore(text, f.insertBefore.start, [`${f.receiver}.eval()`])],
             }
           : null,
+        alternatives:
+          receiverOk && f.trainsAfter
+            ? [{
+                title: `Switch \`${f.receiver}\` to eval for the inference and restore its previous mode afterwards`,
+                applicability: 'unsafe',
+                edits: [
+                  insertLinesBefore(text, f.insertBefore.start, ['was_training = ' + f.receiver + '.training', `${f.receiver}.eval()`]),
+                  insertLinesAfter(text, f.insertBefore, [`${f.receiver}.train(was_training)`]),
+                ],
+              }]
+            : undefined,
       });
     }
   },

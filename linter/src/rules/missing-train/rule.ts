@@ -46,7 +46,7 @@ export default defineRule({
       if (!modes.has('eval') || modes.has('unknown') || modes.has('entry') || modes.has('bneval')) continue;
       const evals = sourcesOf(f.mode, 'eval');
       if (!evals.every((s) => s.how === 'explicit' && s.site)) continue;
-      if (!model.carriesBatchNorm(f.obj)) continue;
+      if (!model.carriesModeDependentBatchNorm(f.obj)) continue;
       // A module in eval mode that no optimizer updates is a frozen helper (a perceptual-loss
       // network, a teacher): not a finding.
       if (model.optimized && ![...model.optimized].some((o) => related(model, o, f.obj))) continue;

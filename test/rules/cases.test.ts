@@ -1,0 +1,94 @@
+/**
+ * Short rule cases (RuleTester style): findings by line and code, plus fixes that fixtures
+ * cannot show (editor alternatives).
+ */
+import assert from 'node:assert/strict';
+import { applyEdits } from '../../linter/src/core/apply-fixes';
+import { findings, lintFiles } from '../helpers/project';
+
+const MODEL = `import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, bias=False)
+        self.bn = nn.BatchNorm2d(8)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+`;
+
+async function codesAt(src: string): Promise<string[]> {
+  const files = { 'm.py': src };
+  return findings(files, await lintFiles(files));
+}
+
+describe('rule cases', () => {
+  it('NL001: torch.onnx.export in training mode, but not the legacy exporter that switches to eval', async () => {
+    const src = `${MODEL}
+model = Net()
+torch.onnx.export(model, torch.randn(1, 3, 8, 8), "a.onnx")
+torch.onnx.export(model, torch.randn(1, 3, 8, 8), "b.onnx", dynamo=False)
+torch.jit.script(model)
+traced = torch.jit.trace(model, torch.randn(1, 3, 8, 8))
+`;
+    assert.deepEqual(await codesAt(src), ['m.py:14:NL001', 'm.py:17:NL001']);
+  });
+
+  it('NL001/NL002: BatchNorm without running statistics behaves the same in both modes', async () => {
+    const src = MODEL.replace('nn.BatchNorm2d(8)', 'nn.BatchNorm2d(8, track_running_stats=False)') + `
+model = Net()
+with torch.no_grad():
+    model(torch.randn(2, 3, 8, 8))
+`;
+    assert.deepEqual(await codesAt(src), []);
+  });
+
+  it('NL001: offers "restore the previous mode" when the function trains again afterwards', async () => {
+    const src = `${MODEL}
+def fit(loader, val_batch):
+    model = Net()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for x in loader:
+        with torch.no_grad():
+            print(model(val_batch).mean())
+        model(x).sum().backward()
+        opt.step()
+`;
+    const diags = await lintFiles({ 'm.py': src });
+    assert.deepEqual(findings({ 'm.py': src }, diags), ['m.py:18:NL001']);
+    const alt = diags[0].alternatives?.[0];
+    assert.ok(alt, 'an alternative fix is offered');
+    const fixed = applyEdits(src, alt.edits);
+    assert.match(fixed, /        was_training = model\.training\n        model\.eval\(\)\n        with torch\.no_grad\(\):\n            print\(model\(val_batch\)\.mean\(\)\)\n        model\.train\(was_training\)\n/);
+    assert.deepEqual(await codesAt(fixed), []);
+  });
+
+  it('NL002: a teacher in eval mode that no optimizer updates is not a finding', async () => {
+    const src = `${MODEL}
+student, teacher = Net(), Net()
+teacher.eval()
+opt = torch.optim.SGD(student.parameters(), lr=0.1)
+for x in []:
+    loss = (student(x) - teacher(x)).pow(2).mean()
+    loss.backward()
+    opt.step()
+`;
+    assert.deepEqual(await codesAt(src), []);
+  });
+
+  it('NL002: maybe-eval through the epoch loop is reported once, at the training step', async () => {
+    const src = `${MODEL}
+model = Net()
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+model.train()
+for epoch in range(3):
+    for x in []:
+        model(x).sum().backward()
+        opt.step()
+    model.eval()
+`;
+    assert.deepEqual(await codesAt(src), ['m.py:18:NL002']);
+  });
+});
