@@ -105,6 +105,8 @@ interface Ctx {
   loopIds: number[];
   /** Offsets of the training steps in this body (syntactic, including calls to training functions). */
   stepOffsets: number[];
+  /** States at `return` statements (the function's exit states besides falling off the end). */
+  exitStates: State[];
   /** While evaluating `return <call>` in a flow summary: skip constructing the result. */
   skipConstruct: boolean;
 }
@@ -414,7 +416,7 @@ export class PyTorchModel {
   private newCtx(file: ProjectFile, purpose: Ctx['purpose'], fn: FuncDef | null, cls: ClassRef | null, depth: number, key: string): Ctx {
     return {
       file, purpose, fn, cls, building: null, depth, key, returns: [], summary: null,
-      evalNamed: false, lightningStep: false, lastStepOffset: -1, bodyHasStep: false, loops: [], topStmt: null, loopIds: [], skipConstruct: false, stepOffsets: [],
+      evalNamed: false, lightningStep: false, lastStepOffset: -1, bodyHasStep: false, loops: [], topStmt: null, loopIds: [], skipConstruct: false, stepOffsets: [], exitStates: [],
     };
   }
 
@@ -1505,7 +1507,9 @@ export class PyTorchModel {
       st.env.set(p.name, [{ t: 'obj', obj: s }]);
     });
     this.scanSteps(def.body, ctx);
-    this.execBlock(def.body, ctx, st);
+    const exited = this.execBlock(def.body, ctx, st);
+    const exits = exited ? ctx.exitStates : [...ctx.exitStates, st];
+    if (exits.length > 0) assignState(st, exits.reduce((a, b) => joinState(a, b)));
     // Effects on symbolic objects, and on objects created here and returned (the caller sees
     // them as its own construction-purpose objects of the same creation site).
     const returned = new Set(objsOf(ctx.returns));
@@ -1694,18 +1698,24 @@ export class PyTorchModel {
    * point that contains no training step, so `model.eval()` goes before the whole
    * `with torch.no_grad():` block or evaluation loop, but inside an epoch loop that trains.
    */
-  execBlock(body: Stmt[], ctx: Ctx, st: State): void {
+  execBlock(body: Stmt[], ctx: Ctx, st: State): boolean {
     for (const s of body) {
-      if (++this.steps_ > MAX_STEPS) return;
+      if (++this.steps_ > MAX_STEPS) return false;
       const outer = ctx.topStmt;
       if (!outer || ctx.stepOffsets.some((o) => o >= outer.span.start && o < outer.span.end)) ctx.topStmt = s;
-      this.execStmt(s, ctx, st);
+      const exited = this.execStmt(s, ctx, st);
       ctx.topStmt = outer;
-      if (s.k === 'return' || (s.k === 'simple' && (s.kind === 'raise' || s.kind === 'break' || s.kind === 'continue'))) break;
+      if (exited) return true;
+      if (s.k === 'simple' && (s.kind === 'break' || s.kind === 'continue')) break;
     }
+    return false;
   }
 
-  private execStmt(s: Stmt, ctx: Ctx, st: State): void {
+  /**
+   * Executes one statement; returns true when it leaves the function on every path (`return`,
+   * `raise`), so a branch that returned does not flow into the code after an `if`.
+   */
+  private execStmt(s: Stmt, ctx: Ctx, st: State): boolean {
     switch (s.k) {
       case 'expr':
         this.evalExpr(s.value, ctx, st);
@@ -1739,14 +1749,14 @@ export class PyTorchModel {
       case 'if': {
         const test = constOf(this.evalExpr(s.test, ctx, st));
         if (test !== undefined && !isMainGuard(s.test)) {
-          this.execBlock(truthy(test) ? s.body : s.orelse, ctx, st);
-          break;
+          return this.execBlock(truthy(test) ? s.body : s.orelse, ctx, st);
         }
         const a = cloneState(st);
         const b = cloneState(st);
-        this.execBlock(s.body, ctx, a);
-        this.execBlock(s.orelse, ctx, b);
-        assignState(st, joinState(a, b));
+        const ea = this.execBlock(s.body, ctx, a);
+        const eb = this.execBlock(s.orelse, ctx, b);
+        if (ea && eb) return true;
+        assignState(st, ea ? b : eb ? a : joinState(a, b));
         break;
       }
       case 'for':
@@ -1793,9 +1803,9 @@ export class PyTorchModel {
           if (isNoGradContext(item.ctx, v)) st.noGrad = true;
           if (item.as) this.assign(item.as, v.filter((x) => x.t === 'obj'), ctx, st);
         }
-        this.execBlock(s.body, ctx, st);
+        const exited = this.execBlock(s.body, ctx, st);
         st.noGrad = prev;
-        break;
+        return exited;
       }
       case 'try': {
         this.execBlock(s.body, ctx, st);
@@ -1817,7 +1827,8 @@ export class PyTorchModel {
           ctx.returns = union(ctx.returns, this.evalExpr(s.value, ctx, st));
           ctx.skipConstruct = false;
         }
-        break;
+        ctx.exitStates.push(cloneState(st));
+        return true;
       case 'func':
         st.env.set(s.def.name, [{ t: 'fn', file: ctx.file, def: s.def }]);
         break;
@@ -1828,19 +1839,19 @@ export class PyTorchModel {
         break;
       case 'simple':
         for (const e of s.exprs) this.evalExpr(e, ctx, st);
-        break;
+        return s.kind === 'raise';
       case 'block': {
         for (const e of s.exprs) this.evalExpr(e, ctx, st);
         let acc: State | null = null;
         for (const b of s.bodies) {
           const bs = cloneState(st);
-          this.execBlock(b, ctx, bs);
-          acc = acc ? joinState(acc, bs) : bs;
+          if (!this.execBlock(b, ctx, bs)) acc = acc ? joinState(acc, bs) : bs;
         }
         if (acc) assignState(st, joinState(st, acc));
         break;
       }
     }
+    return false;
   }
 
   private bindLoopTarget(target: Expr, iter: Val[], ctx: Ctx, st: State): void {
