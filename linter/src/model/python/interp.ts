@@ -25,7 +25,7 @@ import type { CallExpr, ClassDef, Expr, FuncDef, Keyword, Stmt } from './ir';
 import { ProjectIndex, type ProjectFile, type Binding } from './project';
 import {
   type Carry, type ClassRef, type Env, type Obj, type ObjKind, type SeqVal, type Site, type TensorVal, type Val,
-  constOf, objsOf, union, valKey,
+  constOf, hardConstOf, objsOf, union, valKey,
 } from './values';
 import type {
   DdpFact, FrozenTrainFact, InferenceFact, InferenceKind, LayerPair, LightningTrainerFact, LoaderFact, Mode, ModeInfo,
@@ -103,6 +103,8 @@ interface Ctx {
   topStmt: Stmt | null;
   /** Forward-analysis: current loop nesting id for NL005 time-step loops. */
   loopIds: number[];
+  /** Gradient accumulation in this body: an optimizer step under `if ... % ...:`. */
+  accumulation: boolean;
   /** Offsets of the training steps in this body (syntactic, including calls to training functions). */
   stepOffsets: number[];
   /** States at `return` statements (the function's exit states besides falling off the end). */
@@ -174,6 +176,7 @@ export class PyTorchModel {
   private readonly isModuleMemo = new Map<ClassDef, boolean | 'pending'>();
   private loopCounter = 0;
   private readonly relevantMemo = new Map<FuncDef | Stmt[], boolean | 'pending'>();
+  private readonly moduleEnvs = new Map<ProjectFile, Env | 'pending'>();
   private readonly layerKeys = new Set<number>();
   private readonly loaderByObj = new Map<Obj, LoaderFact>();
   private readonly opts: ModelOptions;
@@ -199,10 +202,7 @@ export class PyTorchModel {
     // `nn.Sequential`s) evaluated once with its parameters' defaults.
     for (const ref of this.moduleClasses) this.analyzeForward(ref);
     for (const f of this.index.files) {
-      if (!this.relevantMemo.get(f.ir.body) && constructsLayers(f.ir.body)) {
-        const ctx = this.newCtx(f, 'construct', null, null, 1, `generic:${f.path}`);
-        this.execBlock(f.ir.body, ctx, this.newState());
-      }
+      this.moduleEnv(f);
       this.forEachFunction(f.ir.body, null, (def, cls) => {
         if (cls && this.isModuleClass(cls)) return;
         if (this.summaries.get(def) && this.relevantMemo.get(def)) return;
@@ -416,7 +416,7 @@ export class PyTorchModel {
   private newCtx(file: ProjectFile, purpose: Ctx['purpose'], fn: FuncDef | null, cls: ClassRef | null, depth: number, key: string): Ctx {
     return {
       file, purpose, fn, cls, building: null, depth, key, returns: [], summary: null,
-      evalNamed: false, lightningStep: false, lastStepOffset: -1, bodyHasStep: false, loops: [], topStmt: null, loopIds: [], skipConstruct: false, stepOffsets: [], exitStates: [],
+      evalNamed: false, lightningStep: false, lastStepOffset: -1, bodyHasStep: false, loops: [], topStmt: null, loopIds: [], skipConstruct: false, stepOffsets: [], exitStates: [], accumulation: false,
     };
   }
 
@@ -427,11 +427,35 @@ export class PyTorchModel {
     };
   }
 
+  /**
+   * The values of a module's globals after running its body once (construct purpose), so
+   * module-level setup such as `parser.add_argument(...)`, `layers.append(...)` or
+   * `CFG["batch_size"] = 8` is seen by the functions that read those globals. Null while the
+   * module is being run (an import cycle): callers then evaluate single bindings.
+   */
+  private moduleEnv(file: ProjectFile): Env | null {
+    const memo = this.moduleEnvs.get(file);
+    if (memo === 'pending') return null;
+    if (memo) return memo;
+    this.moduleEnvs.set(file, 'pending');
+    const ctx = this.newCtx(file, 'construct', null, null, 1, `module:${file.path}`);
+    const st = this.newState();
+    this.execBlock(file.ir.body, ctx, st);
+    this.moduleEnvs.set(file, st.env);
+    return st.env;
+  }
+
   /** Resolves a module-level name of `file` (imports, classes, functions, module constants). */
   resolveGlobal(file: ProjectFile, name: string, seen = new Set<string>()): Val[] {
     const key = `${file.path}|${name}`;
     if (seen.has(key)) return [];
     seen.add(key);
+    const binds0 = file.bindings.get(name);
+    if (binds0 && binds0.some((b) => b.k === 'assign')) {
+      const env = this.moduleEnv(file);
+      const v = env?.get(name);
+      if (v) return v;
+    }
     const binds = file.bindings.get(name);
     if (!binds) return BUILTINS.has(name) ? [{ t: 'ext', q: `builtins.${name}` }] : [];
     let out: Val[] = [];
@@ -532,9 +556,10 @@ export class PyTorchModel {
         const r = this.evalExpr(e.right, ctx, st);
         const a = constOf(l);
         const b = constOf(r);
+        const soft = isSoft(l) || isSoft(r);
         if (typeof a === 'number' && typeof b === 'number') {
           const v = arith(e.op, a, b);
-          return v === undefined ? [] : [{ t: 'const', v }];
+          return v === undefined ? [] : [{ t: 'const', v, soft }];
         }
         if (typeof a === 'string' && typeof b === 'string' && e.op === '+') return [{ t: 'const', v: a + b }];
         if (e.op === '+' && l.length === 1 && r.length === 1 && l[0].t === 'seq' && r[0].t === 'seq') {
@@ -554,7 +579,7 @@ export class PyTorchModel {
       case 'boolop': {
         const l = this.evalExpr(e.left, ctx, st);
         const r = this.evalExpr(e.right, ctx, st);
-        const a = constOf(l);
+        const a = hardConstOf(l);
         if (a !== undefined) {
           if (e.op === 'and') return truthy(a) ? r : l;
           return truthy(a) ? l : r;
@@ -568,7 +593,7 @@ export class PyTorchModel {
           const b = constOf(vals[1]);
           if (a !== undefined && b !== undefined) {
             const r = compare(e.ops[0], a, b);
-            if (r !== undefined) return [{ t: 'const', v: r }];
+            if (r !== undefined) return [{ t: 'const', v: r, soft: isSoft(vals[0]) || isSoft(vals[1]) }];
           }
           // `x is None` where x is known to be a non-None object/class.
           if ((e.ops[0] === 'is' || e.ops[0] === 'is not') && b === null && vals[0].length > 0 && vals[0].every((v) => v.t !== 'const')) {
@@ -618,8 +643,7 @@ export class PyTorchModel {
         return out;
       }
       case 'cond': {
-        this.evalExpr(e.test, ctx, st);
-        const t = constOf(this.evalExpr(e.test, ctx, st));
+        const t = hardConstOf(this.evalExpr(e.test, ctx, st));
         if (t !== undefined) return truthy(t) ? this.evalExpr(e.body, ctx, st) : this.evalExpr(e.orelse, ctx, st);
         return union(this.evalExpr(e.body, ctx, st), this.evalExpr(e.orelse, ctx, st));
       }
@@ -1234,7 +1258,8 @@ export class PyTorchModel {
       if (name) {
         const d = kw.get('default');
         const action = constOf(kw.get('action') ?? []);
-        defaults.defaults.set(name, d ?? (action === 'store_true' ? [{ t: 'const', v: false }] : action === 'store_false' ? [{ t: 'const', v: true }] : [{ t: 'const', v: null }]));
+        const value: Val[] = d ?? (action === 'store_true' ? [{ t: 'const', v: false }] : action === 'store_false' ? [{ t: 'const', v: true }] : [{ t: 'const', v: null }]);
+        defaults.defaults.set(name, value.map((v) => (v.t === 'const' ? { ...v, soft: true } : v)));
       }
       return [];
     }
@@ -1392,7 +1417,7 @@ export class PyTorchModel {
 
   private noteTrainingStep(call: CallExpr, ctx: Ctx, st: State, site: Site): void {
     st.trainedBefore = true;
-    const accumulation = false;
+    const accumulation = ctx.accumulation;
     const loopTop = ctx.loops[ctx.loops.length - 1];
     const insertAt = loopTop ? { offset: loopTop.bodyStart, indent: loopTop.indent } : ctx.fn ? { offset: ctx.fn.bodyStart, indent: ctx.fn.bodyIndent } : null;
     const loaders = ctx.loops.flatMap((l) => l.loaders);
@@ -1536,6 +1561,7 @@ export class PyTorchModel {
       });
     };
     forEachExprInBody(body, visitExpr);
+    ctx.accumulation = hasAccumulation(body);
     ctx.lastStepOffset = last;
     ctx.bodyHasStep = last >= 0;
   }
@@ -1747,7 +1773,7 @@ export class PyTorchModel {
         break;
       }
       case 'if': {
-        const test = constOf(this.evalExpr(s.test, ctx, st));
+        const test = hardConstOf(this.evalExpr(s.test, ctx, st));
         if (test !== undefined && !isMainGuard(s.test)) {
           return this.execBlock(truthy(test) ? s.body : s.orelse, ctx, st);
         }
@@ -1922,6 +1948,38 @@ function constructsLayers(body: Stmt[]): boolean {
   return found;
 }
 
+/** `if (i + 1) % accum_steps == 0: optimizer.step()`: gradient accumulation around the step. */
+function hasAccumulation(body: Stmt[]): boolean {
+  let found = false;
+  const hasMod = (e: Expr): boolean => {
+    let m = false;
+    const stack: Expr[] = [e];
+    while (stack.length) {
+      const x = stack.pop()!;
+      if (x.k === 'bin') { if (x.op === '%') m = true; stack.push(x.left, x.right); }
+      else if (x.k === 'compare') stack.push(...x.operands);
+      else if (x.k === 'boolop') stack.push(x.left, x.right);
+      else if (x.k === 'unary') stack.push(x.operand);
+    }
+    return m;
+  };
+  const visit = (b: Stmt[]): void => {
+    for (const s of b) {
+      if (found) return;
+      if (s.k === 'if' && hasMod(s.test)) {
+        forEachExprInBody(s.body, (e) => forEachCall(e, (c) => {
+          if (c.fn.k === 'attr' && c.fn.attr === 'step') found = true;
+        }));
+      }
+      if (s.k === 'if') { visit(s.body); visit(s.orelse); }
+      else if (s.k === 'for' || s.k === 'while' || s.k === 'with') visit(s.body);
+      else if (s.k === 'try') visit(s.body);
+    }
+  };
+  visit(body);
+  return found;
+}
+
 /** Does a body assign `x.requires_grad = ...` (freezing parameters)? */
 function assignsRequiresGrad(body: Stmt[]): boolean {
   let found = false;
@@ -1999,6 +2057,10 @@ function parseDefault(src: string): Val[] {
 
 function truthy(c: number | string | boolean | null): boolean {
   return !!c;
+}
+
+function isSoft(vals: Val[]): boolean {
+  return vals.some((v) => v.t === 'const' && v.soft);
 }
 
 function arith(op: string, a: number, b: number): number | undefined {

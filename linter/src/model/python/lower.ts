@@ -11,8 +11,8 @@
  *   at the node's last child (a closing bracket, the right operand) instead of running off the
  *   end;
  * - in an error-free tree the text is read where it is unambiguous: identifier, number and
- *   string ends, an attribute's `.name`, the commas and closing parenthesis of argument lists,
- *   the `=` of an assignment. Whitespace is not a node and comments and line continuations are
+ *   string ends, attribute chains (`self.bn1`) and an attribute's `.name`, the commas and
+ *   closing parenthesis of argument lists, the `=` of an assignment. Whitespace is not a node and comments and line continuations are
  *   never skipped this way, so the text between two siblings tells exactly which tokens follow.
  *   In a tree with errors (MISSING nodes can be zero-width) every offset comes from tree-sitter.
  *
@@ -46,11 +46,10 @@ const MAX_DEPTH = 400;
 
 // Node kinds: what the lowering does with a node type. Below MEANINGFUL: ignored as a child.
 const ANON = 0; // anonymous token (keyword, operator, punctuation)
-const SKIP = 1; // named node that holds no expression (string pieces, type conversion, ...)
-const EXTRA = 2; // comment, line continuation
-const ERROR = 3; // ERROR node: reported by the error query, never lowered
-const MEANINGFUL = 4;
-const WRAPPER = 4; // any other named node: its expressions are flattened into the parent's
+const SKIP = 1; // named node without expressions: comment, string piece, type conversion, ...
+const ERROR = 2; // ERROR node: reported by the error query, never lowered
+const MEANINGFUL = 3;
+const WRAPPER = 3; // any other named node: its expressions are flattened into the parent's
 // Expressions: FIRST_EXPR..LAST_EXPR.
 const NAME = 10;
 const ATTR = 11;
@@ -79,7 +78,8 @@ const COMPREHENSION = 33;
 const TYPE = 34;
 const AS_PATTERN = 35;
 const DICT_SPLAT = 36;
-const OTHER_EXPR = 37;
+const GENERIC_TYPE = 37; // `List[int]` in an annotation
+const OTHER_EXPR = 38;
 const FIRST_EXPR = NAME;
 const LAST_EXPR = OTHER_EXPR;
 // Statements and the structural nodes inside them.
@@ -135,7 +135,7 @@ const PAIR = 87;
 const NAMED_KINDS: Readonly<Record<string, number>> = {
   string_start: SKIP, string_content: SKIP, string_end: SKIP, escape_sequence: SKIP,
   escape_interpolation: SKIP, type_conversion: SKIP, positional_separator: SKIP,
-  comment: EXTRA, line_continuation: EXTRA,
+  comment: SKIP, line_continuation: SKIP,
   identifier: NAME, attribute: ATTR, call: CALL, integer: NUMBER, float: NUMBER,
   string: STRING, concatenated_string: CONCAT, true: TRUE, false: FALSE, none: NONE,
   binary_operator: BINARY, unary_operator: UNARY, not_operator: UNARY, boolean_operator: BOOLOP,
@@ -145,7 +145,7 @@ const NAMED_KINDS: Readonly<Record<string, number>> = {
   conditional_expression: COND, list_splat: STAR, list_splat_pattern: STAR,
   list_comprehension: COMPREHENSION, set_comprehension: COMPREHENSION,
   dictionary_comprehension: COMPREHENSION, generator_expression: COMPREHENSION, type: TYPE,
-  as_pattern: AS_PATTERN, dictionary_splat: DICT_SPLAT, await: OTHER_EXPR, yield: OTHER_EXPR,
+  as_pattern: AS_PATTERN, dictionary_splat: DICT_SPLAT, generic_type: GENERIC_TYPE, await: OTHER_EXPR, yield: OTHER_EXPR,
   named_expression: OTHER_EXPR, slice: OTHER_EXPR, ellipsis: OTHER_EXPR,
   block: BLOCK, expression_statement: EXPR_STMT, assignment: ASSIGN,
   augmented_assignment: AUG_ASSIGN, if_statement: IF, elif_clause: ELIF, else_clause: ELSE,
@@ -1108,6 +1108,7 @@ class Lowering {
       case PAREN: return this.paren(t);
       case DICT: return this.dict();
       case SUBSCRIPT: return this.subscript();
+      case GENERIC_TYPE: return this.genericType();
       case LAMBDA: return this.lambda();
       case COND: return this.cond();
       case STAR: return this.star();
@@ -1216,7 +1217,7 @@ class Lowering {
     let start = 0;
     if (this.guided) {
       const span = this.span();
-      const chain = dottedChain(text, span);
+      const chain = dottedChain(text, span, MAX_DEPTH - this.depth);
       if (chain !== null) return chain;
       start = span.start;
     }
@@ -1500,13 +1501,25 @@ class Lowering {
       c.gotoParent();
     }
     const span = { start: this.guided ? start : c.startIndex, end: c.endIndex };
-    const index: Expr =
-      indices.length === 1
-        ? indices[0]
-        : indices.length === 0
-          ? missing(span.end)
-          : { k: 'tuple', elts: indices, span: { start: indices[0].span.start, end: indices[indices.length - 1].span.end } };
-    return { k: 'subscript', obj: obj ?? missing(span.start), index, span };
+    return { k: 'subscript', obj: obj ?? missing(span.start), index: subscriptIndex(indices, span), span };
+  }
+
+  /** `List[int]`, `Dict[str, T]` in annotations: lowered like the subscript it is at run time. */
+  private genericType(): Expr {
+    const c = this.c;
+    const span = this.span();
+    let obj: Expr | null = null;
+    const indices: Expr[] = [];
+    if (c.gotoFirstChild()) {
+      do {
+        const t = c.nodeTypeId;
+        if (this.kinds[t] < MEANINGFUL) continue;
+        if (obj === null) obj = this.expr(t);
+        else this.children(indices); // the `type_parameter` `[T, ...]`
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    return { k: 'subscript', obj: obj ?? missing(span.start), index: subscriptIndex(indices, span), span };
   }
 
   private lambda(): Expr {
@@ -1625,12 +1638,12 @@ class Lowering {
 
 /**
  * The attribute chain `a.b.c` (identifiers and dots, blanks allowed around the dots) exactly
- * covering `span`, or null if the text there is anything else.
+ * covering `span`, or null if the text there is anything else or it nests deeper than `maxDepth`.
  */
-function dottedChain(text: string, span: Span): Expr | null {
+function dottedChain(text: string, span: Span, maxDepth: number): Expr | null {
   let chain: Expr | null = null;
   let i = span.start;
-  for (;;) {
+  for (let depth = 0; depth < maxDepth; depth++) {
     const start = i;
     let ch = text.charCodeAt(i);
     if (ch >= 48 && ch <= 57) return null;
@@ -1649,6 +1662,14 @@ function dottedChain(text: string, span: Span): Expr | null {
     if (i >= span.end || text.charCodeAt(i) !== 46 /* . */) return null;
     i = skipBlank(text, i + 1);
   }
+  return null;
+}
+
+/** A subscript's index: the single index, or a tuple of several. */
+function subscriptIndex(indices: Expr[], span: Span): Expr {
+  if (indices.length === 1) return indices[0];
+  if (indices.length === 0) return missing(span.end);
+  return { k: 'tuple', elts: indices, span: { start: indices[0].span.start, end: indices[indices.length - 1].span.end } };
 }
 
 function typeName(g: Grammar, t: number): string {

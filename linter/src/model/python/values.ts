@@ -111,7 +111,11 @@ export type Val =
   | { t: 'cls'; cls: ClassRef }
   | { t: 'fn'; file: ProjectFile; def: FuncDef; cls?: ClassRef; self?: Obj }
   | { t: 'obj'; obj: Obj }
-  | { t: 'const'; v: number | string | boolean | null }
+  /**
+   * A constant. `soft`: only a default (an `argparse` default the command line may override):
+   * good for "the batch size is 8 unless overridden", never for pruning a branch.
+   */
+  | { t: 'const'; v: number | string | boolean | null; soft?: boolean }
   | { t: 'dict'; entries: Map<string, Val[]> }
   | { t: 'partial'; fn: Val[]; kwargs: Map<string, Val[]> }
   | { t: 'argparse'; defaults: Map<string, Val[]> }
@@ -159,6 +163,13 @@ export function constOf(vals: Val[]): number | string | boolean | null | undefin
   if (vals.length !== 1) return undefined;
   const v = vals[0];
   return v.t === 'const' ? v.v : undefined;
+}
+
+/** Like `constOf`, but undefined for soft constants (argparse defaults): for branch conditions. */
+export function hardConstOf(vals: Val[]): number | string | boolean | null | undefined {
+  if (vals.length !== 1) return undefined;
+  const v = vals[0];
+  return v.t === 'const' && !v.soft ? v.v : undefined;
 }
 
 /** The objects in a value set. */

@@ -18,13 +18,14 @@ export default defineRule({
   },
   check(ctx: RuleContext) {
     const { model } = ctx;
-    const ddp = model.ddp.size > 0;
+    const ddpWrapped = new Set([...model.ddp.values()].map((f) => f.obj));
     for (const l of model.loaders) {
       if (l.hasBatchSampler) continue;
       const trained = [...l.trains].filter((o) => model.carriesBatchNorm(o));
       if (trained.length === 0) continue;
       const opts = ctx.config(l.site.file.path).options;
       const bs = constOf(l.batchSize);
+      const ddp = [...l.trains].some((o) => ddpWrapped.has(o));
       const per = ddp ? ' per process (DDP: each process normalizes over its own batch)' : '';
       const accum = l.accumulation ? ' Gradient accumulation does not help: BatchNorm still sees one small batch at a time.' : '';
       const span = l.batchSizeArg?.span ?? l.call.span;
