@@ -12,14 +12,14 @@ import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import type { Diagnostic } from '../core/diagnostic';
 import { compareDiagnostics } from '../core/diagnostic';
 import type { RuleMeta } from '../core/rule';
-import { Engine, type FileConfig, type FileFacts } from '../core/engine';
+import { Engine } from '../core/engine';
 import type { SelectionFlags } from '../core/config';
-import { applySuppressions, UNUSED_NOQA } from '../core/suppression';
+import { UNUSED_NOQA } from '../core/suppression';
 import { applyEdits, fixApplies, reparsesAsWell, selectFixes } from '../core/apply-fixes';
-import { Cache, hashParts, type DirectiveWarning } from './cache';
 import { ConfigFileError, ConfigResolver } from './config-files';
 import { projectRootFor, walkPythonFiles } from './project';
-import { encodeSource, readSource, type SourceFile } from './source';
+import { ProjectRun } from './project-run';
+import { encodeSource } from './source';
 import { Analyzer } from './analyzer';
 import { Progress } from './progress';
 import { writeFileAtomic } from './write';
@@ -30,7 +30,6 @@ import { renderJson } from './report/json';
 import { renderSarif } from './report/sarif';
 import { renderGithub } from './report/github';
 import { renderStatisticsJson, renderStatisticsText } from './report/statistics';
-import crypto from 'node:crypto';
 
 /** Output formats of `check`. */
 export type OutputFormat = 'text' | 'json' | 'sarif' | 'github';
@@ -62,121 +61,6 @@ export const MAX_FIX_ROUNDS = 10;
 
 function toPosix(p: string): string {
   return p.split(path.sep).join('/');
-}
-
-/** One project: its files, the requested subset, caches and the current (possibly fixed) texts. */
-class ProjectRun {
-  /** Current text per project-relative path (changes as fixes apply). */
-  readonly texts = new Map<string, string>();
-  /** Content hash (sha1 of the bytes as they would be written) per path. */
-  private readonly hashes = new Map<string, string>();
-  private readonly factsByHash = new Map<string, FileFacts>();
-  private readonly cache: Cache;
-  warnings: DirectiveWarning[] = [];
-
-  constructor(
-    readonly root: string,
-    readonly sources: Map<string, SourceFile>,
-    readonly requested: Set<string>,
-    private readonly ctx: CheckContext,
-  ) {
-    this.cache = new Cache(root, ctx.opts.cache, ctx.stamp);
-    for (const [rel, s] of sources) {
-      this.texts.set(rel, s.text);
-      this.hashes.set(rel, s.hash);
-    }
-  }
-
-  /** Replace a file's text (after fixes). */
-  setText(rel: string, text: string): void {
-    this.texts.set(rel, text);
-    const src = this.sources.get(rel)!;
-    this.hashes.set(rel, crypto.createHash('sha1').update(encodeSource(text, src.bom)).digest('hex'));
-  }
-
-  configFor(rel: string): FileConfig {
-    return this.ctx.configs.fileConfig(path.join(this.root, rel));
-  }
-
-  /** Lint the whole project; diagnostics after suppression, grouped by path. */
-  async lint(): Promise<Map<string, Diagnostic[]>> {
-    const rels = [...this.texts.keys()].sort();
-    const flagsKey = JSON.stringify([this.ctx.opts.select, this.ctx.opts.extendSelect, this.ctx.opts.ignore, this.ctx.opts.config ?? null]);
-    const slot = hashParts([this.ctx.stamp, flagsKey, this.root]).slice(0, 32);
-    const runKey = hashParts([
-      this.ctx.stamp,
-      flagsKey,
-      ...this.ctx.configs.usedConfigs().flatMap((c) => [c.file, c.text]),
-      ...rels.flatMap((r) => [r, this.hashes.get(r)!]),
-    ]);
-    const cached = this.cache.getRun(slot, runKey);
-    if (cached) {
-      this.warnings = cached.warnings;
-      return group(cached.diagnostics);
-    }
-
-    const facts: FileFacts[] = new Array(rels.length);
-    const pending: number[] = [];
-    rels.forEach((rel, i) => {
-      const hash = this.hashes.get(rel)!;
-      const mem = this.factsByHash.get(hash);
-      const hit = mem ? { ...mem, path: rel } : this.cache.getFacts(this.cache.factsKey(hash), rel);
-      if (hit) facts[i] = hit;
-      else pending.push(i);
-    });
-    if (pending.length) {
-      const analyzed = await this.ctx.analyzer.analyze(
-        pending.map((i) => ({
-          input: { path: rels[i], text: this.texts.get(rels[i])! },
-          cacheFile: this.cache.factsPathForWrite(this.cache.factsKey(this.hashes.get(rels[i])!)),
-        })),
-      );
-      this.ctx.progress.clear();
-      pending.forEach((i, k) => (facts[i] = analyzed[k]));
-    }
-    for (const f of facts) this.factsByHash.set(this.hashes.get(f.path)!, f);
-
-    const engine = await this.ctx.engine();
-    const raw = engine.lint(facts, { configFor: (p) => this.configFor(p), textOf: (p) => this.texts.get(p) ?? '' });
-    const byFile = group(raw);
-    const out: Diagnostic[] = [];
-    const warnings: DirectiveWarning[] = [];
-    for (const f of facts) {
-      const fc = this.configFor(f.path);
-      const own = (byFile.get(f.path) ?? [])
-        .filter((d) => fc.enabled.has(d.code))
-        .map((d) => (fc.severity[d.code] ? { ...d, severity: fc.severity[d.code] } : d));
-      const text = this.texts.get(f.path)!;
-      out.push(...applySuppressions(own, f.suppressions, text, fc.enabled, { file: f.path, rules: this.ctx.registry, severity: fc.severity }));
-      for (const inv of f.suppressions.invalid) warnings.push({ file: f.path, line: inv.line + 1, message: inv.message });
-    }
-    out.sort(compareDiagnostics);
-    this.cache.putRun(slot, { key: runKey, diagnostics: out, warnings });
-    this.warnings = warnings;
-    return group(out);
-  }
-}
-
-function group(diags: readonly Diagnostic[]): Map<string, Diagnostic[]> {
-  const m = new Map<string, Diagnostic[]>();
-  for (const d of diags) {
-    let list = m.get(d.file);
-    if (!list) m.set(d.file, (list = []));
-    list.push(d);
-  }
-  return m;
-}
-
-/** Shared state of one `check` invocation. */
-interface CheckContext {
-  opts: CheckOptions;
-  io: CheckIo;
-  registry: readonly RuleMeta[];
-  configs: ConfigResolver;
-  analyzer: Analyzer;
-  progress: Progress;
-  stamp: string;
-  engine: () => Promise<Engine>;
 }
 
 /** The rule registry the CLI uses: the engine's rules plus NL000 (when not registered already). */
@@ -242,9 +126,11 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
     const walked = walkPythonFiles(root, configs);
     const all = new Set(walked.files);
     const under = (dir: string, f: string): boolean => f === dir || f.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
-    for (const d of req.dirs) {
-      if (d !== root && walked.pruned.some((p) => under(p, d))) for (const f of walkPythonFiles(d, configs, true).files) all.add(f);
-    }
+    // A path asked for inside an ignored or excluded directory brings that directory's files
+    // along (as context, and as requested files when under a requested directory).
+    const extra = new Set<string>();
+    for (const r of [...req.dirs, ...req.files]) for (const p of walked.pruned) if (under(p, r)) extra.add(p);
+    for (const p of extra) for (const f of walkPythonFiles(p, configs, true).files) all.add(f);
     for (const f of req.files) all.add(f);
     const requested = new Set<string>();
     for (const f of all) {
@@ -275,7 +161,8 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
     grammars: readGrammars,
     onProgress: (done, total) => progress.update(done, total),
   });
-  const ctx: CheckContext = { opts, io, registry, configs, analyzer, progress, stamp: buildStamp(), engine };
+  const flagsKey = JSON.stringify([opts.select, opts.extendSelect, opts.ignore, opts.config ?? null]);
+  const stamp = buildStamp();
 
   let internalError = false;
   let fixedTotal = 0;
@@ -283,23 +170,27 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
   const patches: string[] = [];
   try {
     for (const plan of plans) {
-      const sources = new Map<string, SourceFile>();
-      for (const abs of plan.files) {
-        const rel = toPosix(path.relative(plan.root, abs));
-        const r = readSource(abs, rel);
-        if (r.ok) sources.set(rel, r.file);
-        else if (plan.requested.has(rel)) warn(`${display(abs)}: ${r.reason}`);
-      }
-      const run = new ProjectRun(plan.root, sources, plan.requested, ctx);
+      const rels = plan.files.map((abs) => toPosix(path.relative(plan.root, abs)));
+      const run = new ProjectRun(plan.root, rels, plan.requested, {
+        registry,
+        configs,
+        analyzer,
+        engine,
+        stamp,
+        flagsKey,
+        cache: opts.cache,
+        onSkip: (abs, reason) => warn(`${display(abs)}: ${reason}`),
+        afterAnalysis: () => progress.clear(),
+      });
       let byFile: Map<string, Diagnostic[]>;
       try {
         byFile = await run.lint();
         if (opts.fix || opts.diff) {
-          const fixed = await fixLoop(run, byFile, ctx, warn);
+          const fixed = await fixLoop(run, byFile, { unsafeFixes: opts.unsafeFixes, engine, warn, display });
           byFile = fixed.byFile;
           fixedTotal += fixed.count;
           for (const [rel, text] of run.texts) {
-            const src = sources.get(rel)!;
+            const src = run.source(rel)!;
             if (text === src.text) continue;
             if (opts.diff) {
               patches.push(createTwoFilesPatch(display(src.abs), display(src.abs), src.text, text, undefined, undefined, { headerOptions: FILE_HEADERS_ONLY }));
@@ -396,9 +287,9 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
 async function fixLoop(
   run: ProjectRun,
   initial: Map<string, Diagnostic[]>,
-  ctx: CheckContext,
-  warn: (msg: string) => void,
+  ctx: { unsafeFixes: boolean; engine: () => Promise<Engine>; warn: (msg: string) => void; display: (abs: string) => string },
 ): Promise<{ byFile: Map<string, Diagnostic[]>; count: number }> {
+  const warn = ctx.warn;
   let byFile = initial;
   let count = 0;
   const refused = new Set<string>();
@@ -406,10 +297,10 @@ async function fixLoop(
     let changed = false;
     for (const rel of [...run.requested].sort()) {
       if (refused.has(rel) || !run.texts.has(rel)) continue;
-      const sel = selectFixes(byFile.get(rel) ?? [], (a) => fixApplies(a, ctx.opts.unsafeFixes));
+      const sel = selectFixes(byFile.get(rel) ?? [], (a) => fixApplies(a, ctx.unsafeFixes));
       if (!sel.edits.length) continue;
       const before = run.texts.get(rel)!;
-      const display = path.relative(ctx.io.cwd, path.join(run.root, rel)) || rel;
+      const display = ctx.display(path.join(run.root, rel));
       if (round >= MAX_FIX_ROUNDS) {
         warn(`${display}: fixes did not converge after ${MAX_FIX_ROUNDS} rounds; some fixable findings remain`);
         refused.add(rel);

@@ -1465,9 +1465,9 @@ export class PyTorchModel {
 
   private noteTrainCall(obj: Obj, call: CallExpr, ctx: Ctx, st: State, site: Site): void {
     const stmt = ctx.topStmt;
-    const bnEvalAfter = bnEvalFollows(ctx.fn ? ctx.fn.body : ctx.file.ir.body, call.span.end);
-    if (bnEvalAfter) return;
     const receiver = call.fn.k === 'attr' ? exprName(call.fn.obj) ?? 'model' : 'model';
+    const bnEvalAfter = bnEvalFollows(ctx.fn ? ctx.fn.body : ctx.file.ir.body, call.span.end, receiver);
+    if (bnEvalAfter) return;
     if (obj.kind === 'sym' && ctx.summary) {
       ctx.summary.frozenTrains.push({ obj, site, stmtSpan: stmt?.span ?? call.span, receiver, bnEvalAfter });
       return;
@@ -2220,10 +2220,10 @@ function bodyCallsEvalOn(body: Stmt[], target: Expr): boolean {
 }
 
 /**
- * After `offset` in `body`, is there a `for m in X.modules(): ... m.eval()` loop or an
- * `X.apply(fn)` whose `fn` puts modules in eval mode (the frozen-BatchNorm idiom)?
+ * After `offset` in `body`, is there a `for m in X.modules(): ... m.eval()` loop, an
+ * `X.apply(fn)`, or `receiver.sub.eval()` (the frozen-BatchNorm idioms)?
  */
-function bnEvalFollows(body: Stmt[], offset: number): boolean {
+function bnEvalFollows(body: Stmt[], offset: number, receiver: string): boolean {
   let found = false;
   const visit = (b: Stmt[]): void => {
     for (const s of b) {
@@ -2233,6 +2233,8 @@ function bnEvalFollows(body: Stmt[], offset: number): boolean {
       if (s.k === 'expr' && s.span.start >= offset) {
         forEachCall(s.value, (c) => {
           if (c.fn.k === 'attr' && c.fn.attr === 'apply') found = true;
+          // `model.backbone.eval()` right after `model.train()`: the frozen part goes back to eval.
+          if (c.fn.k === 'attr' && c.fn.attr === 'eval' && exprName(c.fn.obj) !== receiver && (exprName(c.fn.obj) ?? '').startsWith(`${receiver}.`)) found = true;
         });
       }
       if (s.k === 'for' || s.k === 'while' || s.k === 'with') visit(s.body);

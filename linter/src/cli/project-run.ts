@@ -1,0 +1,256 @@
+/**
+ * One project in one `check` run: which files to analyze, their texts (read lazily, replaced as
+ * fixes apply), per-file facts (memory → cache → analysis) and the lint itself with suppression.
+ *
+ * Scope: when every project file is requested, all are analyzed. Otherwise the requested files
+ * and, transitively, the project files they import (resolved with the model's own
+ * `ProjectIndex`: absolute and relative imports, `src/` layouts, script siblings, the packages
+ * on the way); that is what cross-file facts come from, and it keeps `normlint check one.py`
+ * fast in a large project. Findings that would depend on files importing the requested ones
+ * (callers elsewhere) are only seen when those files are checked too.
+ */
+import path from 'node:path';
+import crypto from 'node:crypto';
+import type { Diagnostic } from '../core/diagnostic';
+import { compareDiagnostics } from '../core/diagnostic';
+import type { RuleMeta } from '../core/rule';
+import type { Engine, FileConfig, FileFacts } from '../core/engine';
+import type { ImportFact, PyFile } from '../model/python/ir';
+import { ProjectIndex } from '../model/python/project';
+import { applySuppressions } from '../core/suppression';
+import { Cache, hashParts, type DirectiveWarning } from './cache';
+import type { ConfigResolver } from './config-files';
+import type { Analyzer } from './analyzer';
+import { encodeSource, readSource, type SourceFile } from './source';
+
+/** What a {@link ProjectRun} needs from the `check` invocation. */
+export interface ProjectRunContext {
+  registry: readonly RuleMeta[];
+  configs: ConfigResolver;
+  analyzer: Analyzer;
+  engine: () => Promise<Engine>;
+  /** Build stamp (part of every cache key). */
+  stamp: string;
+  /** Selection flags and `--config`, as a string (part of the whole-run key). */
+  flagsKey: string;
+  cache: boolean;
+  /** Called once per requested file that cannot be read (with the reason). */
+  onSkip: (abs: string, reason: string) => void;
+  /** Called when analysis of a batch of files is over (to clear the progress bar). */
+  afterAnalysis: () => void;
+}
+
+const EMPTY_IR: PyFile = { body: [], errors: [] };
+
+/** Every import statement in a lowered file, wherever it is (module level, functions, branches). */
+export function importsIn(ir: PyFile): ImportFact[] {
+  const out: ImportFact[] = [];
+  const stack: unknown[] = [ir.body];
+  while (stack.length) {
+    const v = stack.pop();
+    if (Array.isArray(v)) {
+      for (const x of v) if (typeof x === 'object' && x !== null) stack.push(x);
+    } else if (typeof v === 'object' && v !== null) {
+      const o = v as Record<string, unknown>;
+      if (o.k === 'import' && typeof o.imp === 'object' && o.imp !== null) {
+        out.push(o.imp as ImportFact);
+        continue;
+      }
+      for (const key in o) {
+        const x = o[key];
+        if (typeof x === 'object' && x !== null && key !== 'span') stack.push(x);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Packages the model always treats as external (their facts come from the framework tables),
+ * so a copy inside the project is not followed. Mirrors `EXTERNAL_PACKAGES` in
+ * `model/python/interp.ts` (not exported there).
+ */
+const EXTERNAL_PACKAGES: ReadonlySet<string> = new Set(['torch', 'torchvision', 'timm', 'tensorflow', 'keras', 'pytorch_lightning', 'lightning', 'apex', 'accelerate']);
+
+/**
+ * The project files an import reads: the module (and, for `import a.b.c`, the packages on its
+ * way) and `from m import sub` submodules; nothing for framework packages.
+ */
+export function importTargets(index: ProjectIndex, fromPath: string, imp: ImportFact): string[] {
+  const from = index.file(fromPath);
+  if (!from) return [];
+  const abs = index.absoluteModule(imp, from);
+  if (abs === null || (imp.level === 0 && EXTERNAL_PACKAGES.has(abs.split('.')[0]))) return [];
+  const out: string[] = [];
+  const parts = abs === '' ? [] : abs.split('.');
+  // `import a.b.c` binds `a` and reaches `c` through the packages; `from a.b.c import x` only reads `c`.
+  for (let i = imp.name === null ? 1 : parts.length; i <= parts.length; i++) {
+    const m = index.module(parts.slice(0, i).join('.'), from);
+    if (m) out.push(m.path);
+  }
+  if (imp.name !== null && imp.name !== '*') {
+    const sub = index.module(abs === '' ? imp.name : `${abs}.${imp.name}`, from);
+    if (sub) out.push(sub.path);
+  }
+  return out;
+}
+
+/** One project of a `check` run. */
+export class ProjectRun {
+  private readonly sources = new Map<string, SourceFile | null>();
+  /** Current text per loaded project-relative path (changes as fixes apply). */
+  readonly texts = new Map<string, string>();
+  /** Content hash (sha1 of the bytes as they would be written) per loaded path. */
+  private readonly hashes = new Map<string, string>();
+  private readonly factsByHash = new Map<string, FileFacts>();
+  private readonly cache: Cache;
+  private index: ProjectIndex | null = null;
+  /** Malformed suppression directives found by the last {@link lint}. */
+  warnings: DirectiveWarning[] = [];
+
+  /**
+   * @param root the project root (absolute).
+   * @param rels every project file, project-relative with `/` separators.
+   * @param requested the files whose findings are reported (and fixed).
+   */
+  constructor(
+    readonly root: string,
+    readonly rels: readonly string[],
+    readonly requested: ReadonlySet<string>,
+    private readonly ctx: ProjectRunContext,
+  ) {
+    this.cache = new Cache(root, ctx.cache, ctx.stamp);
+  }
+
+  /** Read a file once; false (after reporting requested files) when it cannot be used. */
+  private load(rel: string): boolean {
+    const known = this.sources.get(rel);
+    if (known !== undefined) return known !== null;
+    const abs = path.join(this.root, rel);
+    const r = readSource(abs, rel);
+    if (!r.ok) {
+      this.sources.set(rel, null);
+      if (this.requested.has(rel)) this.ctx.onSkip(abs, r.reason);
+      return false;
+    }
+    this.sources.set(rel, r.file);
+    this.texts.set(rel, r.file.text);
+    this.hashes.set(rel, r.file.hash);
+    return true;
+  }
+
+  /** The file as read from disk (undefined if never loaded or unusable). */
+  source(rel: string): SourceFile | undefined {
+    return this.sources.get(rel) ?? undefined;
+  }
+
+  /** Replace a loaded file's text (after fixes). */
+  setText(rel: string, text: string): void {
+    this.texts.set(rel, text);
+    const src = this.sources.get(rel)!;
+    this.hashes.set(rel, crypto.createHash('sha1').update(encodeSource(text, src.bom)).digest('hex'));
+  }
+
+  /** The configuration of a project file. */
+  configFor(rel: string): FileConfig {
+    return this.ctx.configs.fileConfig(path.join(this.root, rel));
+  }
+
+  /** Facts of loaded files, in order: memory, then the cache, then analysis (in one batch). */
+  private async factsOf(rels: readonly string[]): Promise<FileFacts[]> {
+    const facts: FileFacts[] = new Array(rels.length);
+    const pending: number[] = [];
+    rels.forEach((rel, i) => {
+      const hash = this.hashes.get(rel)!;
+      const mem = this.factsByHash.get(hash);
+      const hit = mem ? { ...mem, path: rel } : this.cache.getFacts(this.cache.factsKey(hash), rel);
+      if (hit) facts[i] = hit;
+      else pending.push(i);
+    });
+    if (pending.length) {
+      const analyzed = await this.ctx.analyzer.analyze(
+        pending.map((i) => ({
+          input: { path: rels[i], text: this.texts.get(rels[i])! },
+          cacheFile: this.cache.factsPathForWrite(this.cache.factsKey(this.hashes.get(rels[i])!)),
+        })),
+      );
+      this.ctx.afterAnalysis();
+      pending.forEach((i, k) => (facts[i] = analyzed[k]));
+    }
+    for (const f of facts) this.factsByHash.set(this.hashes.get(f.path)!, f);
+    return facts;
+  }
+
+  /** The files to analyze (see the module comment), sorted. */
+  private async scope(): Promise<string[]> {
+    if (this.requested.size === this.rels.length) return this.rels.filter((r) => this.load(r));
+    this.index ??= new ProjectIndex(this.rels.map((p) => ({ path: p, ir: EMPTY_IR })));
+    const seen = new Set<string>();
+    let frontier = [...this.requested].filter((r) => this.load(r));
+    for (const r of frontier) seen.add(r);
+    while (frontier.length) {
+      const facts = await this.factsOf(frontier);
+      const next: string[] = [];
+      for (const f of facts) {
+        if (!f.ir) continue;
+        for (const imp of importsIn(f.ir)) {
+          for (const target of importTargets(this.index, f.path, imp)) {
+            if (seen.has(target)) continue;
+            seen.add(target);
+            if (this.load(target)) next.push(target);
+          }
+        }
+      }
+      frontier = next;
+    }
+    return [...seen].filter((r) => this.texts.has(r)).sort();
+  }
+
+  /** Lint the project's scope; diagnostics after suppression, grouped by path. */
+  async lint(): Promise<Map<string, Diagnostic[]>> {
+    const rels = await this.scope();
+    const all = this.requested.size === this.rels.length;
+    const slot = hashParts([this.ctx.stamp, this.ctx.flagsKey, this.root, all ? '*' : [...this.requested].sort().join('\n')]).slice(0, 32);
+    const runKey = hashParts([
+      this.ctx.stamp,
+      this.ctx.flagsKey,
+      ...this.ctx.configs.usedConfigs().flatMap((c) => [c.file, c.text]),
+      ...rels.flatMap((r) => [r, this.hashes.get(r)!]),
+    ]);
+    const cached = this.cache.getRun(slot, runKey);
+    if (cached) {
+      this.warnings = cached.warnings;
+      return group(cached.diagnostics);
+    }
+
+    const facts = await this.factsOf(rels);
+    const engine = await this.ctx.engine();
+    const raw = engine.lint(facts, { configFor: (p) => this.configFor(p), textOf: (p) => this.texts.get(p) ?? '' });
+    const byFile = group(raw);
+    const out: Diagnostic[] = [];
+    const warnings: DirectiveWarning[] = [];
+    for (const f of facts) {
+      const fc = this.configFor(f.path);
+      const own = (byFile.get(f.path) ?? [])
+        .filter((d) => fc.enabled.has(d.code))
+        .map((d) => (fc.severity[d.code] ? { ...d, severity: fc.severity[d.code] } : d));
+      const text = this.texts.get(f.path)!;
+      out.push(...applySuppressions(own, f.suppressions, text, fc.enabled, { file: f.path, rules: this.ctx.registry, severity: fc.severity }));
+      for (const inv of f.suppressions.invalid) warnings.push({ file: f.path, line: inv.line + 1, message: inv.message });
+    }
+    out.sort(compareDiagnostics);
+    this.cache.putRun(slot, { key: runKey, diagnostics: out, warnings });
+    this.warnings = warnings;
+    return group(out);
+  }
+}
+
+function group(diags: readonly Diagnostic[]): Map<string, Diagnostic[]> {
+  const m = new Map<string, Diagnostic[]>();
+  for (const d of diags) {
+    let list = m.get(d.file);
+    if (!list) m.set(d.file, (list = []));
+    list.push(d);
+  }
+  return m;
+}
