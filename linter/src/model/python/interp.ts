@@ -177,6 +177,7 @@ export class PyTorchModel {
   private loopCounter = 0;
   private readonly relevantMemo = new Map<FuncDef | Stmt[], boolean | 'pending'>();
   private readonly moduleEnvs = new Map<ProjectFile, Env | 'pending'>();
+  private readonly buildMemo = new Map<FuncDef, boolean | 'pending'>();
   private readonly layerKeys = new Set<number>();
   private readonly loaderByObj = new Map<Obj, LoaderFact>();
   private readonly opts: ModelOptions;
@@ -196,18 +197,18 @@ export class PyTorchModel {
     }
     // Module bodies first (they are the entry points), then every function not reached.
     for (const f of this.index.files) this.analyzeModuleBody(f);
-    for (const f of this.index.files) this.forEachFunction(f.ir.body, null, (def, cls) => void this.summaryOf(f, def, cls));
+    for (const f of this.index.files) this.forEachFunction(f, f.ir.body, null, (def, cls) => void this.summaryOf(f, def, cls));
     // Structure: a generic instance of every module class and its forward() data flow, and
     // every other body that constructs layers (helpers such as `conv_bn`, module-level
     // `nn.Sequential`s) evaluated once with its parameters' defaults.
     for (const ref of this.moduleClasses) this.analyzeForward(ref);
     for (const f of this.index.files) {
       this.moduleEnv(f);
-      this.forEachFunction(f.ir.body, null, (def, cls) => {
+      this.forEachFunction(f, f.ir.body, null, (def, cls) => {
         if (cls && this.isModuleClass(cls)) return;
         if (this.summaries.get(def) && this.relevantMemo.get(def)) return;
         if (constructsLayers(def.body)) this.evalFunctionBody(def, cls, cls ? [[]] : [], new Map(), 1, null, 'generic');
-      }, f);
+      });
     }
     return this;
   }
@@ -227,22 +228,16 @@ export class PyTorchModel {
     return out;
   }
 
-  private forEachFunction(body: Stmt[], cls: ClassRef | null, f: (def: FuncDef, cls: ClassRef | null) => void, file?: ProjectFile): void {
+  /** Calls `f` on every function and method of `file` defined at module or class level. */
+  private forEachFunction(file: ProjectFile, body: Stmt[], cls: ClassRef | null, f: (def: FuncDef, cls: ClassRef | null) => void): void {
     for (const s of body) {
       if (s.k === 'func') f(s.def, cls);
-      else if (s.k === 'class') {
-        const owner = file ?? this.fileOfStmt(s);
-        this.forEachFunction(s.def.body, owner ? { file: owner, def: s.def } : null, f, owner);
-      } else if (s.k === 'if') {
-        this.forEachFunction(s.body, cls, f, file);
-        this.forEachFunction(s.orelse, cls, f, file);
+      else if (s.k === 'class') this.forEachFunction(file, s.def.body, { file, def: s.def }, f);
+      else if (s.k === 'if') {
+        this.forEachFunction(file, s.body, cls, f);
+        this.forEachFunction(file, s.orelse, cls, f);
       }
     }
-  }
-
-  private fileOfStmt(s: Stmt): ProjectFile | undefined {
-    for (const f of this.index.files) if (f.ir.body.includes(s)) return f;
-    return undefined;
   }
 
   /** Base classes of a project class, resolved. */
@@ -1121,8 +1116,9 @@ export class PyTorchModel {
     let ret: Val[] = [];
     // Bodies are evaluated for their return value, and methods under construction also for
     // the attributes they assign (`self._build_head()` in `__init__`).
-    if (ctx.skipConstruct) {
-      // The return value of a returned call is not needed (see execStmt 'return').
+    if (ctx.skipConstruct || (ctx.purpose === 'flow' && !this.mayBuild(f.def, f.cls?.file ?? this.fileOfFunction(f.def)))) {
+      // The return value of a returned call is not needed (see execStmt 'return'), or the
+      // function builds nothing the rules track (no modules, loaders, optimizers, argparse).
     } else if (hasReturnValue(f.def.body) || (ctx.purpose === 'construct' && f.self && f.self === ctx.building)) {
       // From a flow, each call site builds its own objects (two `build_model()` calls are two
       // models); nested construction is shared per argument values.
@@ -1711,6 +1707,45 @@ export class PyTorchModel {
     return result;
   }
 
+  /**
+   * Can calling this function return something the rules track (a module, layer, loader,
+   * optimizer, argparse namespace or config dict)? Syntactic and transitive through project
+   * functions; a flow skips evaluating the return value of calls that cannot.
+   */
+  private mayBuild(def: FuncDef, file: ProjectFile | undefined): boolean {
+    if (!file) return false;
+    const memo = this.buildMemo.get(def);
+    if (memo === 'pending') return false;
+    if (memo !== undefined) return memo;
+    this.buildMemo.set(def, 'pending');
+    let result = false;
+    const calls: CallExpr[] = [];
+    forEachExprInBody(def.body, (e) => forEachCall(e, (c) => calls.push(c)));
+    const returnsDict = (b: Stmt[]): boolean => b.some((s) => (s.k === 'return' && s.value?.k === 'dict') || (s.k === 'if' && (returnsDict(s.body) || returnsDict(s.orelse))));
+    result = returnsDict(def.body);
+    for (const c of calls) {
+      if (result) break;
+      const name = exprName(c.fn);
+      if (!name) continue;
+      const last = name.slice(name.lastIndexOf('.') + 1);
+      if (LAYER_NAMES.has(last) || BUILD_CALLS.has(last)) {
+        result = true;
+        break;
+      }
+      const head = name.split('.')[0];
+      for (const v of this.resolveGlobal(file, head)) {
+        if (v.t === 'cls' && this.isModuleClass(v.cls)) result = true;
+        else if (v.t === 'ext' && /^(torch|torchvision|timm|argparse|copy|pytorch_lightning|lightning)\b/.test(v.q)) {
+          const q = name.includes('.') ? `${v.q}${name.slice(head.length)}` : v.q;
+          if (torchLayer(q) || q.startsWith('torchvision.models') || q.startsWith('timm') || q.startsWith('torch.optim') || q.startsWith('torch.utils.data') || q.startsWith('argparse') || q === 'copy.deepcopy' || q === 'torch.load') result = true;
+        } else if (v.t === 'fn' && name === head) result = this.mayBuild(v.def, this.fileOfFunction(v.def));
+        if (result) break;
+      }
+    }
+    this.buildMemo.set(def, result);
+    return result;
+  }
+
   private analyzeModuleBody(file: ProjectFile): void {
     if (!this.isModeRelevant(file.ir.body, file, null, null)) return;
     const ctx = this.newCtx(file, 'flow', null, null, 0, `flow:${file.path}`);
@@ -1928,6 +1963,9 @@ export class PyTorchModel {
 
 // -----------------------------------------------------------------------------------------
 // Helpers
+
+/** Call names whose result the rules track (see `mayBuild`). */
+const BUILD_CALLS = new Set(['DataLoader', 'ArgumentParser', 'parse_args', 'parse_known_args', 'create_model', 'deepcopy', 'load_from_checkpoint', 'Trainer', 'DistributedDataParallel', 'DataParallel', 'convert_sync_batchnorm']);
 
 /** Call names that can matter to mode analysis (see `isModeRelevant`). */
 const MODE_RELEVANT_CALLS = new Set([
