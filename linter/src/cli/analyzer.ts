@@ -149,7 +149,7 @@ export class Analyzer {
         if (reply.id !== id) return;
         cleanup();
         if ('error' in reply) reject(new Error(reply.error));
-        else resolve(reply.facts);
+        else resolve(JSON.parse(reply.json) as FileFacts[]);
       };
       const onError = (err: Error): void => {
         cleanup();

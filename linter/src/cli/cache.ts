@@ -45,14 +45,14 @@ export function hashParts(parts: readonly string[]): string {
 }
 
 /**
- * Write `value` as JSON to `file` atomically (temp file + rename), creating the directory;
- * failures are ignored (a cache write is best effort).
+ * Write `text` to `file` atomically (temp file + rename), creating the directory; failures are
+ * ignored (a cache write is best effort).
  */
-export function writeJsonAtomic(file: string, value: unknown): void {
+export function writeTextAtomic(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, JSON.stringify(value));
+    fs.writeFileSync(tmp, text);
     fs.renameSync(tmp, file);
   } catch {
     try {
@@ -61,6 +61,11 @@ export function writeJsonAtomic(file: string, value: unknown): void {
       /* nothing to clean */
     }
   }
+}
+
+/** {@link writeTextAtomic} of `JSON.stringify(value)`. */
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeTextAtomic(file, JSON.stringify(value));
 }
 
 /** Read/write access to one project's cache (a no-op when disabled). */

@@ -18,6 +18,7 @@ import { UNUSED_NOQA } from '../core/suppression';
 import { applyEdits, fixApplies, reparsesAsWell, selectFixes } from '../core/apply-fixes';
 import { ConfigFileError, ConfigResolver } from './config-files';
 import { projectRootFor, walkPythonFiles } from './project';
+import { displayPath, isUnder, toPosix } from './paths';
 import { ProjectRun } from './project-run';
 import { encodeSource } from './source';
 import { Analyzer } from './analyzer';
@@ -58,10 +59,6 @@ export interface CheckIo {
 
 /** Rounds of fix → re-lint before giving up (Ruff uses 100 per file; re-linting a project costs more). */
 export const MAX_FIX_ROUNDS = 10;
-
-function toPosix(p: string): string {
-  return p.split(path.sep).join('/');
-}
 
 /** The rule registry the CLI uses: the engine's rules plus NL000 (when not registered already). */
 export function fullRegistry(rules: readonly RuleMeta[]): RuleMeta[] {
@@ -125,16 +122,15 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
   for (const [root, req] of [...projects].sort(([a], [b]) => a.length - b.length)) {
     const walked = walkPythonFiles(root, configs);
     const all = new Set(walked.files);
-    const under = (dir: string, f: string): boolean => f === dir || f.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
     // A path asked for inside an ignored or excluded directory brings that directory's files
     // along (as context, and as requested files when under a requested directory).
     const extra = new Set<string>();
-    for (const r of [...req.dirs, ...req.files]) for (const p of walked.pruned) if (under(p, r)) extra.add(p);
+    for (const r of [...req.dirs, ...req.files]) for (const p of walked.pruned) if (isUnder(p, r)) extra.add(p);
     for (const p of extra) for (const f of walkPythonFiles(p, configs, true).files) all.add(f);
     for (const f of req.files) all.add(f);
     const requested = new Set<string>();
     for (const f of all) {
-      if (claimed.has(f) || !(req.files.includes(f) || req.dirs.some((d) => under(d, f)))) continue;
+      if (claimed.has(f) || !(req.files.includes(f) || req.dirs.some((d) => isUnder(d, f)))) continue;
       claimed.add(f);
       requested.add(toPosix(path.relative(root, f)));
     }
@@ -145,10 +141,7 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
     return 2;
   }
 
-  const display = (abs: string): string => {
-    const rel = path.relative(io.cwd, abs);
-    return toPosix(rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs);
-  };
+  const display = (abs: string): string => displayPath(abs, io.cwd);
 
   let enginePromise: Promise<Engine> | null = null;
   const engine = (): Promise<Engine> =>

@@ -10,8 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ignore from 'ignore';
 import type { RuleMeta } from '../core/rule';
+import { displayPath, relativeInside } from './paths';
 import type { FileConfig } from '../core/engine';
-import { formatConfigError, parseConfig, resolveFileConfig, type ConfigError, type NormlintConfig, type SelectionFlags } from '../core/config';
+import { formatConfigError, parseConfig, resolveFileConfig, type NormlintConfig, type SelectionFlags } from '../core/config';
 
 /** Directories and files never walked unless `exclude` replaces this list (Ruff's defaults plus ours). */
 export const DEFAULT_EXCLUDE: readonly string[] = [
@@ -36,10 +37,6 @@ export class ConfigFileError extends Error {
   constructor(readonly errors: string[]) {
     super(errors.join('\n'));
   }
-}
-
-function toPosix(p: string): string {
-  return p.split(path.sep).join('/');
 }
 
 /** Finds and caches configs per directory, and resolves {@link FileConfig}s. */
@@ -82,8 +79,7 @@ export class ConfigResolver {
   }
 
   private display(abs: string): string {
-    const rel = path.relative(this.cwd, abs);
-    return toPosix(rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs);
+    return displayPath(abs, this.cwd);
   }
 
   /** Errors found so far in discovered config files (formatted). */
@@ -148,8 +144,8 @@ export class ConfigResolver {
       this.excludeMatchers.set(loaded, matcher);
     }
     const base = loaded?.baseDir ?? path.parse(abs).root;
-    const rel = toPosix(path.relative(base, abs));
-    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) {
+    const rel = relativeInside(base, abs);
+    if (!rel) {
       // Outside the config's directory: only base names can match (e.g. `.venv`).
       return matcher.ignores(path.basename(abs) + (isDir ? '/' : ''));
     }
@@ -161,7 +157,7 @@ export class ConfigResolver {
     let fc = this.fileConfigs.get(abs);
     if (fc) return fc;
     const loaded = this.configForDir(path.dirname(abs));
-    const layers = loaded ? [{ config: loaded.config, relPath: toPosix(path.relative(loaded.baseDir, abs)) }] : [];
+    const layers = loaded ? [{ config: loaded.config, relPath: relativeInside(loaded.baseDir, abs) ?? undefined }] : [];
     // Files sharing a config and no per-file-ignores share one FileConfig.
     const shareKey = loaded && loaded.config.perFileIgnores.length === 0 ? `config:${loaded.file}` : loaded ? null : 'config:';
     if (shareKey) fc = this.fileConfigs.get(shareKey);

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ignore from 'ignore';
 import type { ConfigResolver } from './config-files';
+import { relativeInside } from './paths';
 
 const PROJECT_MARKERS = ['pyproject.toml', 'setup.py', 'setup.cfg', '.git'];
 
@@ -38,12 +39,7 @@ export function projectRootFor(abs: string, isDir: boolean, cwd: string): string
   const dir = isDir ? abs : path.dirname(abs);
   const root = findProjectRoot(dir);
   if (root) return root;
-  const rel = path.relative(cwd, dir);
-  return !rel.startsWith('..') && !path.isAbsolute(rel) ? cwd : dir;
-}
-
-function toPosix(p: string): string {
-  return p.split(path.sep).join('/');
+  return relativeInside(cwd, dir) !== null ? cwd : dir;
 }
 
 /** One `.gitignore`-like file: its rules and the directory they are relative to. */
@@ -66,8 +62,8 @@ function readIgnoreFile(file: string, base: string): IgnoreFile | null {
 function gitIgnored(stack: readonly IgnoreFile[], abs: string, isDir: boolean): boolean {
   for (let i = stack.length - 1; i >= 0; i--) {
     const { base, matcher } = stack[i];
-    const rel = toPosix(path.relative(base, abs));
-    if (!rel || rel.startsWith('..')) continue;
+    const rel = relativeInside(base, abs);
+    if (!rel) continue;
     const r = matcher.test(rel + (isDir ? '/' : ''));
     if (r.ignored) return true;
     if (r.unignored) return false;

@@ -21,7 +21,7 @@ export interface RuleCommandOptions {
  * @returns `{ stdout, stderr, code }`: what to print and the exit code (2 for an unknown rule).
  */
 export function runRule(opts: RuleCommandOptions, registry: readonly RuleMeta[]): { stdout: string; stderr: string; code: number } {
-  const sorted = [...registry].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  const sorted = [...registry].sort((a, b) => a.code.localeCompare(b.code));
   if (opts.all) {
     if (opts.outputFormat === 'json') {
       return { stdout: JSON.stringify(sorted.map((r) => ({ ...r, url: ruleUrl(r.code) })), null, 2) + '\n', stderr: '', code: 0 };

@@ -54,7 +54,7 @@ function sameFix(a: Fix, b: Fix): boolean {
 export function selectFixes(diags: readonly Diagnostic[], applies: (a: Applicability) => boolean): FixSelection {
   const candidates = diags
     .filter((d): d is Diagnostic & { fix: Fix } => d.fix !== null && d.fix.edits.length > 0 && applies(d.fix.applicability))
-    .sort((a, b) => a.fix.edits[0].start - b.fix.edits[0].start || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+    .sort((a, b) => a.fix.edits[0].start - b.fix.edits[0].start || a.code.localeCompare(b.code));
   const applied: Diagnostic[] = [];
   const chosen: Fix[] = [];
   const edits: Edit[] = [];

@@ -26,6 +26,7 @@
  * Everything here is pure and plain JSON (the engine caches `Suppressions` in `FileFacts`).
  */
 import type { Diagnostic, Edit, Severity, Span } from './diagnostic';
+import { compareDiagnostics } from './diagnostic';
 import type { RuleMeta } from './rule';
 import { LineIndex } from './line-index';
 
@@ -144,20 +145,23 @@ const SEP_RE = /[\s,]*/y;
 /** A code (`NL001`, `E501`) or a kebab-case rule name with at least one hyphen (`missing-eval`). */
 const TOKEN_RE = /(?:[A-Za-z]+[0-9]+|[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+)(?![A-Za-z0-9_-])/y;
 
-/** Parse a list of codes starting at `pos` (separators: commas and whitespace) up to `end`. */
-function parseCodes(text: string, pos: number, end: number): { codes: DirectiveCode[]; end: number } {
+/**
+ * Parse a list of codes in a comment's text `body` from `pos` (separators: commas and
+ * whitespace). Spans are offset by `base` (the comment's offset in the file); `end` is the
+ * body offset after the last code (`pos` when there is none).
+ */
+function parseCodes(body: string, pos: number, base: number): { codes: DirectiveCode[]; end: number } {
   const codes: DirectiveCode[] = [];
-  const line = text.slice(0, end);
   let p = pos;
   let last = pos;
   for (;;) {
     SEP_RE.lastIndex = p;
-    SEP_RE.exec(line);
+    SEP_RE.exec(body);
     const q = SEP_RE.lastIndex;
     TOKEN_RE.lastIndex = q;
-    const m = TOKEN_RE.exec(line);
+    const m = TOKEN_RE.exec(body);
     if (!m) break;
-    codes.push({ text: m[0], span: { start: q, end: q + m[0].length } });
+    codes.push({ text: m[0], span: { start: base + q, end: base + q + m[0].length } });
     p = last = q + m[0].length;
   }
   return { codes, end: last };
@@ -172,39 +176,31 @@ export function scanSuppressions(text: string): Suppressions {
   if (!/noqa|normlint/i.test(text)) return result;
   let index: LineIndex | null = null;
   for (const comment of findComments(text)) {
+    // Everything below works on the comment's own text; `base` maps its offsets to the file's.
+    const base = comment.start;
     const body = text.slice(comment.start, comment.end);
     if (!/noqa|normlint/i.test(body)) continue;
     index ??= new LineIndex(text);
-    const line = index.lineOf(comment.start);
+    const line = index.lineOf(base);
+    const wholeComment = { start: base, end: comment.end };
 
     FILE_RE.lastIndex = 0;
     const fileMatch = FILE_RE.exec(body);
     if (fileMatch) {
-      const start = comment.start;
-      const ownLine = text.slice(index.lineStart(line), start).trim() === '';
-      let p = start + fileMatch[0].length;
+      const ownLine = text.slice(index.lineStart(line), base).trim() === '';
       const eq = /\s*=\s*/y;
-      eq.lastIndex = p;
-      const hasEq = eq.exec(text.slice(0, comment.end)) !== null;
-      if (hasEq) p = eq.lastIndex;
-      const parsed = parseCodes(text, p, comment.end);
+      eq.lastIndex = fileMatch[0].length;
+      const hasEq = eq.exec(body) !== null;
+      const parsed = parseCodes(body, hasEq ? eq.lastIndex : fileMatch[0].length, base);
       if (!ownLine) {
-        result.invalid.push({
-          line,
-          span: { start, end: comment.end },
-          message: 'a file-level `# normlint: disable` directive must be on a line of its own',
-        });
+        result.invalid.push({ line, span: wholeComment, message: 'a file-level `# normlint: disable` directive must be on a line of its own' });
       } else if (hasEq && parsed.codes.length === 0) {
-        result.invalid.push({
-          line,
-          span: { start, end: comment.end },
-          message: 'expected a comma-separated list of codes after `# normlint: disable=`',
-        });
+        result.invalid.push({ line, span: wholeComment, message: 'expected a comma-separated list of codes after `# normlint: disable=`' });
       } else {
         result.file.push({
           line,
           codes: parsed.codes.length ? parsed.codes : 'all',
-          span: { start, end: parsed.codes.length ? parsed.end : start + fileMatch[0].length },
+          span: { start: base, end: base + (parsed.codes.length ? parsed.end : fileMatch[0].length) },
         });
       }
       continue;
@@ -213,12 +209,12 @@ export function scanSuppressions(text: string): Suppressions {
     NOQA_RE.lastIndex = 0;
     const m = NOQA_RE.exec(body);
     if (!m) continue;
-    const start = comment.start + m.index;
-    const afterNoqa = start + m[0].length;
+    const start = base + m.index;
+    const afterNoqa = m.index + m[0].length;
     const colon = /\s*:/y;
     colon.lastIndex = afterNoqa;
-    if (colon.exec(text.slice(0, comment.end))) {
-      const parsed = parseCodes(text, colon.lastIndex, comment.end);
+    if (colon.exec(body)) {
+      const parsed = parseCodes(body, colon.lastIndex, base);
       if (parsed.codes.length === 0) {
         result.invalid.push({
           line,
@@ -227,9 +223,9 @@ export function scanSuppressions(text: string): Suppressions {
         });
         continue;
       }
-      result.noqa.push({ line, codes: parsed.codes, span: { start, end: parsed.end }, commentStart: comment.start });
+      result.noqa.push({ line, codes: parsed.codes, span: { start, end: base + parsed.end }, commentStart: base });
     } else {
-      result.noqa.push({ line, codes: 'all', span: { start, end: afterNoqa }, commentStart: comment.start });
+      result.noqa.push({ line, codes: 'all', span: { start, end: base + afterNoqa }, commentStart: base });
     }
   }
   return result;
@@ -342,7 +338,7 @@ export function applySuppressions(
       });
     }
   }
-  return kept.sort((a, b) => a.span.start - b.span.start || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  return kept.sort(compareDiagnostics);
 }
 
 /**

@@ -13,6 +13,7 @@ import type { Severity } from '../../core/diagnostic';
 import { ruleUrl } from '../../core/rule';
 import { detectLineEnding, normalizeEol } from '../../core/apply-fixes';
 import type { ReportInput, ReportedFile } from './common';
+import { relativeInside } from '../paths';
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -21,10 +22,8 @@ function level(s: Severity): 'error' | 'warning' | 'note' {
 }
 
 function artifactLocation(file: ReportedFile, cwd: string): { uri: string; uriBaseId?: string } {
-  const rel = path.relative(cwd, file.abs);
-  if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) {
-    return { uri: rel.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
-  }
+  const rel = relativeInside(cwd, file.abs);
+  if (rel) return { uri: rel.split('/').map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
   return { uri: pathToFileURL(file.abs).href };
 }
 
@@ -35,7 +34,7 @@ function region(file: ReportedFile, span: { start: number; end: number }): Recor
 
 /** The SARIF log as a plain object. */
 export function toSarif(input: ReportInput): Record<string, unknown> {
-  const rules = [...input.rules].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  const rules = [...input.rules].sort((a, b) => a.code.localeCompare(b.code));
   const ruleIndex = new Map(rules.map((r, i) => [r.code, i]));
   const results = input.items.map(({ diag, file, related }) => {
     const result: Record<string, unknown> = {

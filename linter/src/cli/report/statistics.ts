@@ -29,7 +29,7 @@ export function statistics(input: ReportInput): StatisticsRow[] {
     row.count++;
     row.fixable ||= isFixable(diag, input.unsafeFixes);
   }
-  return [...rows.values()].sort((a, b) => b.count - a.count || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  return [...rows.values()].sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
 }
 
 /** Render statistics as text (tab-separated, counts right-aligned). */

@@ -296,7 +296,7 @@ export class PyTorchModel {
    */
   carry(obj: Obj, seen = new Set<Obj>()): Carry {
     if (obj.carry) return obj.carry;
-    const c: Carry = { batchnorm: false, dropout: false, unknown: false, batchnorm1d: false, batchnormTracked: false };
+    const c: Carry = { batchnorm: false, dropout: false, unknown: false, batchnorm1d: false, batchnormTracked: false, batchnormUnsynced: false };
     if (seen.has(obj)) return c;
     seen.add(obj);
     switch (obj.kind) {
@@ -305,6 +305,7 @@ export class PyTorchModel {
           c.batchnorm = true;
           c.batchnorm1d = obj.spec.dims === 1;
           c.batchnormTracked = constOf(this.argOf(obj, 'track_running_stats').value) !== false;
+          c.batchnormUnsynced = obj.q !== 'torch.nn.SyncBatchNorm';
         }
         if (obj.spec?.kind === 'dropout') c.dropout = true;
         break;
@@ -312,6 +313,7 @@ export class PyTorchModel {
         if (obj.factoryCarry) {
           c.batchnorm = obj.factoryCarry.batchnorm;
           c.batchnormTracked = obj.factoryCarry.batchnorm;
+          c.batchnormUnsynced = obj.factoryCarry.batchnorm;
           c.dropout = obj.factoryCarry.dropout;
         } else c.unknown = true;
         break;
@@ -331,6 +333,7 @@ export class PyTorchModel {
       c.dropout ||= pc.dropout;
       c.batchnorm1d ||= pc.batchnorm1d;
       c.batchnormTracked ||= pc.batchnormTracked;
+      c.batchnormUnsynced ||= pc.batchnormUnsynced;
       if (p.kind !== 'sym') c.unknown ||= pc.unknown;
     }
     if (seen.size === 1 || obj.kind !== 'instance') obj.carry = c;
@@ -341,6 +344,12 @@ export class PyTorchModel {
   carriesBatchNorm(obj: Obj): boolean {
     const c = this.carry(obj);
     return c.batchnorm || (c.unknown && this.opts.assumeUnknownModulesNormalize && obj.kind !== 'sym');
+  }
+
+  /** Does this object carry a BatchNorm that is not already a SyncBatchNorm (NL006)? */
+  carriesUnsyncedBatchNorm(obj: Obj): boolean {
+    const c = this.carry(obj);
+    return (c.batchnorm && c.batchnormUnsynced) || (c.unknown && this.opts.assumeUnknownModulesNormalize && obj.kind !== 'sym');
   }
 
   /** Does this object carry a BatchNorm whose eval mode differs from training (running statistics tracked)? */

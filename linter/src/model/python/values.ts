@@ -36,6 +36,8 @@ export interface Carry {
    * those behave differently in eval mode.
    */
   batchnormTracked: boolean;
+  /** Some BatchNorm is not already a SyncBatchNorm (what DDP needs converted). */
+  batchnormUnsynced: boolean;
 }
 
 export type ObjKind =

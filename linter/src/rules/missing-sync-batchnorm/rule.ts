@@ -28,7 +28,7 @@ export default defineRule({
       return min;
     };
     for (const f of model.ddp.values()) {
-      if (f.converted || !model.carriesBatchNorm(f.obj)) continue;
+      if (f.converted || !model.carriesUnsyncedBatchNorm(f.obj)) continue;
       const bs = perDeviceBatch(f.obj);
       const small = bs !== undefined && bs < ctx.config(f.site.file.path).options.minBatchSize;
       const severity = small ? 'warning' : 'info';
@@ -61,7 +61,7 @@ export default defineRule({
     }
     for (const t of model.lightning) {
       if (!t.distributed || t.syncBatchnorm !== false) continue;
-      if (!t.fits.some((o) => model.carriesBatchNorm(o))) continue;
+      if (!t.fits.some((o) => model.carriesUnsyncedBatchNorm(o))) continue;
       const text = ctx.text(t.site.file.path);
       ctx.report({
         site: t.site,

@@ -27,6 +27,8 @@ export default defineRule({
       if (layer.spec?.kind !== 'batchnorm' || !layer.site) continue;
       const arg = ctx.model.argOf(layer, 'momentum');
       if (!arg.expr) continue;
+      // Without running statistics the momentum is never used.
+      if (constOf(ctx.model.argOf(layer, 'track_running_stats').value) === false) continue;
       const m = constOf(arg.value);
       if (typeof m !== 'number' || m <= 0.5 || m > 1) continue;
       const literal = arg.expr.k === 'num' ? arg.expr : null;
