@@ -15,12 +15,15 @@ const common = {
   sourcemap: true,
   minify: production,
   logLevel: 'warning',
-  define: { 'process.env.NORMLINT_BUNDLED': '"1"' },
+  // web-tree-sitter's ESM build reads `import.meta.url` (for `createRequire`), which is empty in a
+  // CJS bundle: point it at the bundle file itself.
+  define: { 'process.env.NORMLINT_BUNDLED': '"1"', 'import.meta.url': '__normlint_import_meta_url' },
 };
 
 await build({
   ...common,
   entryPoints: { cli: 'linter/src/cli/main.ts', worker: 'linter/src/cli/worker.ts' },
   outdir: 'dist',
-  banner: { js: '#!/usr/bin/env node' },
+  // ("use strict" first, so the bundle stays strict-mode code with the line after it.)
+  banner: { js: '#!/usr/bin/env node\n"use strict";\nconst __normlint_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
 });

@@ -1,0 +1,156 @@
+/**
+ * Bad input (invalid UTF-8, binary, huge, deeply nested files), the cache and worker threads.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CLEAN_PY, CLI, MOMENTUM_PY, ensureBuilt, makeProject, runCli, writeFiles } from './helpers';
+
+describe('cli: bad input', function () {
+  before(ensureBuilt);
+
+  it('skips invalid UTF-8, binary and oversized files with a message; other files are still checked', () => {
+    const badUtf8 = Buffer.concat([Buffer.from('x = 1\ny = "caf'), Buffer.from([0xe9]), Buffer.from('"\n')]);
+    const binary = Buffer.concat([Buffer.from('import torch\n'), Buffer.from([0, 1, 2, 3])]);
+    const huge = '# padding\n'.repeat(Math.ceil((10 * 1024 * 1024 + 1) / 10));
+    const dir = makeProject({ 'pyproject.toml': '', 'bad.py': badUtf8, 'bin.py': binary, 'huge.py': huge, 'm.py': MOMENTUM_PY });
+    const r = runCli(['check'], dir);
+    assert.equal(r.code, 1, 'the finding in m.py decides the exit code');
+    assert.match(r.stdout, /m\.py:3:\d+: NL007/);
+    assert.match(r.stderr, /bad\.py: invalid UTF-8 at byte 14; skipped/);
+    assert.match(r.stderr, /bin\.py: binary file \(NUL byte at byte 13\); skipped/);
+    assert.match(r.stderr, /huge\.py: file is larger than 10 MiB \(10\.0 MiB\); skipped/);
+
+    fs.rmSync(path.join(dir, 'm.py'));
+    const clean = runCli(['check'], dir);
+    assert.equal(clean.code, 0, 'skipped files do not change the exit code');
+    const quiet = runCli(['check', '-q'], dir);
+    assert.equal(quiet.stderr, '');
+  });
+
+  it('skips an unreadable file with a message', function () {
+    if (process.getuid?.() === 0) this.skip(); // root reads anything
+    const dir = makeProject({ 'pyproject.toml': '', 'secret.py': CLEAN_PY, 'm.py': MOMENTUM_PY });
+    fs.chmodSync(path.join(dir, 'secret.py'), 0);
+    const r = runCli(['check'], dir);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /secret\.py: cannot read file \(EACCES\); skipped/);
+  });
+
+  it('skips a FIFO named on the command line instead of blocking on it', function () {
+    const dir = makeProject({ 'pyproject.toml': '', 'm.py': MOMENTUM_PY });
+    if (spawnSync('mkfifo', [path.join(dir, 'pipe.py')]).status !== 0) this.skip();
+    const r = runCli(['check', 'pipe.py', 'm.py'], dir);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /pipe\.py: not a regular file; skipped/);
+  });
+
+  it('survives deeply nested code and syntax errors', () => {
+    const depth = 400;
+    const nestedParens = `x = ${'('.repeat(depth)}1${')'.repeat(depth)}\n`;
+    let nestedBlocks = '';
+    for (let i = 0; i < 120; i++) nestedBlocks += `${'    '.repeat(i)}if x:\n`;
+    nestedBlocks += `${'    '.repeat(120)}pass\n`;
+    const dir = makeProject({
+      'pyproject.toml': '',
+      'parens.py': 'import torch\n' + nestedParens,
+      'blocks.py': 'import torch\nx = 1\n' + nestedBlocks,
+      'broken.py': 'import torch.nn as nn\ndef f(:\n    return nn.BatchNorm2d(\n',
+      'm.py': MOMENTUM_PY,
+    });
+    const r = runCli(['check'], dir);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /m\.py:3:\d+: NL007/);
+    assert.doesNotMatch(r.stderr, /internal error/);
+  });
+});
+
+describe('cli: cache', function () {
+  before(ensureBuilt);
+
+  it('creates .normlint_cache/ with a .gitignore, gives identical warm results, and sees edits', () => {
+    const dir = makeProject({ 'pyproject.toml': '', 'm.py': MOMENTUM_PY, 'clean.py': CLEAN_PY });
+    const cold = runCli(['check', '--output-format', 'json'], dir);
+    const cacheDir = path.join(dir, '.normlint_cache');
+    assert.equal(fs.readFileSync(path.join(cacheDir, '.gitignore'), 'utf8').split('\n').includes('*'), true);
+    assert.ok(fs.readdirSync(path.join(cacheDir, 'runs')).length >= 1);
+    const warm = runCli(['check', '--output-format', 'json'], dir);
+    assert.equal(warm.stdout, cold.stdout);
+    assert.equal(JSON.parse(warm.stdout).length, 1);
+
+    fs.writeFileSync(path.join(dir, 'clean.py'), MOMENTUM_PY);
+    const edited = runCli(['check', '--output-format', 'json'], dir);
+    assert.equal(JSON.parse(edited.stdout).length, 2, 'an edited file is re-analyzed');
+    assert.equal(JSON.parse(runCli(['check', '--output-format', 'json', '--select', 'NL001'], dir).stdout).length, 0, 'flags are part of the key');
+    writeFiles(dir, { 'normlint.toml': 'ignore = ["NL007"]\n' });
+    assert.equal(JSON.parse(runCli(['check', '--output-format', 'json'], dir).stdout).length, 0, 'config is part of the key');
+  });
+
+  it('survives a corrupt cache', () => {
+    const dir = makeProject({ 'pyproject.toml': '', 'm.py': MOMENTUM_PY });
+    runCli(['check'], dir);
+    const cacheDir = path.join(dir, '.normlint_cache');
+    const corrupt = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) corrupt(p);
+        else if (p.endsWith('.json')) fs.writeFileSync(p, '{ not json');
+      }
+    };
+    corrupt(cacheDir);
+    const r = runCli(['check', '--output-format', 'json'], dir);
+    assert.equal(r.code, 1);
+    assert.equal(JSON.parse(r.stdout).length, 1);
+  });
+
+  it('--no-cache neither reads nor writes the cache', () => {
+    const dir = makeProject({ 'pyproject.toml': '', 'm.py': MOMENTUM_PY });
+    const r = runCli(['check', '--no-cache'], dir);
+    assert.equal(r.code, 1);
+    assert.equal(fs.existsSync(path.join(dir, '.normlint_cache')), false);
+  });
+});
+
+describe('cli: worker threads', function () {
+  before(ensureBuilt);
+
+  it('gives the same results with --threads 1 and --threads 3', () => {
+    const files: Record<string, string> = { 'pyproject.toml': '' };
+    for (let i = 0; i < 30; i++) files[`pkg/m${i}.py`] = i % 3 === 0 ? MOMENTUM_PY : CLEAN_PY;
+    const dir = makeProject(files);
+    const one = runCli(['check', '--no-cache', '--threads', '1', '--output-format', 'json'], dir);
+    const three = runCli(['check', '--no-cache', '--threads', '3', '--output-format', 'json'], dir);
+    assert.equal(one.code, 1);
+    assert.equal(three.stderr, '');
+    assert.equal(three.stdout, one.stdout);
+    assert.equal(JSON.parse(three.stdout).length, 10);
+  });
+});
+
+describe('cli: progress bar', function () {
+  before(ensureBuilt);
+
+  it('draws a progress bar on a TTY stderr for many files, and not when piped', function () {
+    const files: Record<string, string> = { 'pyproject.toml': '' };
+    for (let i = 0; i < 220; i++) files[`m${i}.py`] = CLEAN_PY;
+    const dir = makeProject(files);
+    // `script` gives the CLI a pseudo-terminal (util-linux syntax).
+    const log = path.join(dir, 'tty.log');
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    delete env.FORCE_COLOR;
+    const r = spawnSync('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} check --no-cache`, log], {
+      cwd: dir,
+      encoding: 'utf8',
+      env,
+    });
+    if (r.error || r.status === null) this.skip();
+    const tty = fs.readFileSync(log, 'utf8');
+    assert.match(tty, /\[=+ *\] \d+\/220 files/);
+    assert.match(tty, /\x1b\[K/, 'the bar is erased');
+    assert.match(tty, /All checks passed!/);
+    const piped = runCli(['check', '--no-cache'], dir);
+    assert.equal(piped.stderr, '');
+  });
+});
+

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import type { Diagnostic } from '../../linter/src/core/diagnostic';
+import { applySuppressions, findComments, scanSuppressions } from '../../linter/src/core/suppression';
+import { applyEdits } from '../../linter/src/core/apply-fixes';
+
+const RULES = [
+  { code: 'NL001', name: 'missing-eval' },
+  { code: 'NL002', name: 'missing-train' },
+  { code: 'NL003', name: 'bias-before-norm' },
+];
+const ALL = new Set(['NL000', 'NL001', 'NL002', 'NL003']);
+
+/** A diagnostic at the first occurrence of `needle` in `text`. */
+function diagAt(text: string, needle: string, code = 'NL001'): Diagnostic {
+  const start = text.indexOf(needle);
+  assert.ok(start >= 0, `needle ${needle} not found`);
+  const name = RULES.find((r) => r.code === code)!.name;
+  return { code, name, severity: 'error', message: 'm', file: 'a.py', span: { start, end: start + needle.length }, related: [], fix: null };
+}
+
+function run(text: string, diags: Diagnostic[], enabled: ReadonlySet<string> = ALL): Diagnostic[] {
+  return applySuppressions(diags, scanSuppressions(text), text, enabled, { file: 'a.py', rules: RULES });
+}
+
+describe('suppression: scanning', () => {
+  it('finds comments but not # inside strings', () => {
+    const text = `s = "# noqa"  # real\nt = '''\n# not a comment\n'''  # after\nu = 'it\\'s # x'\n`;
+    const comments = findComments(text).map((c) => text.slice(c.start, c.end));
+    assert.deepEqual(comments, ['# real', '# after']);
+  });
+
+  it('parses codes, names, separators and case-insensitive noqa', () => {
+    const text = 'a()  # NOQA:NL001, missing-train NL003\nb()  #noqa\nc()  # comment # noqa: E501 because\n';
+    const s = scanSuppressions(text);
+    assert.equal(s.noqa.length, 3);
+    assert.deepEqual(
+      (s.noqa[0].codes as { text: string }[]).map((c) => c.text),
+      ['NL001', 'missing-train', 'NL003'],
+    );
+    assert.equal(s.noqa[0].line, 0);
+    assert.equal(s.noqa[1].codes, 'all');
+    assert.equal(s.noqa[1].line, 1);
+    assert.deepEqual((s.noqa[2].codes as { text: string }[]).map((c) => c.text), ['E501']);
+    assert.equal(text.slice(s.noqa[2].span.start, s.noqa[2].span.end), '# noqa: E501');
+  });
+
+  it('reports `# noqa:` without codes as invalid and does not treat it as blanket', () => {
+    const text = 'model(x)  # noqa: \n';
+    const s = scanSuppressions(text);
+    assert.equal(s.noqa.length, 0);
+    assert.equal(s.invalid.length, 1);
+    assert.match(s.invalid[0].message, /list of codes/);
+    assert.equal(run(text, [diagAt(text, 'model(x)')]).length, 1);
+  });
+
+  it('does not take `noqa` inside a word or string for a directive', () => {
+    const text = 'x = "# noqa"\ny = 1  # noqanope\n';
+    assert.equal(scanSuppressions(text).noqa.length, 0);
+  });
+
+  it('reads file-level directives on their own line, anywhere', () => {
+    const text = 'import torch\n\n  # normlint: disable=NL003, missing-eval\nx = 1  # normlint: disable=NL002\n';
+    const s = scanSuppressions(text);
+    assert.equal(s.file.length, 1);
+    assert.deepEqual((s.file[0].codes as { text: string }[]).map((c) => c.text), ['NL003', 'missing-eval']);
+    assert.equal(s.invalid.length, 1, 'the trailing file-level directive is invalid');
+    assert.match(s.invalid[0].message, /own/);
+  });
+
+  it('gives spans in file offsets for codes and directives', () => {
+    const text = 'x = 1\n# normlint: disable = NL003 , NL004  \ny = 2  #noqa:NL001\n';
+    const s = scanSuppressions(text);
+    const f = s.file[0];
+    assert.equal(text.slice(f.span.start, f.span.end), '# normlint: disable = NL003 , NL004');
+    assert.deepEqual((f.codes as { text: string; span: { start: number; end: number } }[]).map((c) => text.slice(c.span.start, c.span.end)), ['NL003', 'NL004']);
+    const n = s.noqa[0];
+    assert.equal(text.slice(n.span.start, n.span.end), '#noqa:NL001');
+    assert.equal(n.line, 2);
+    assert.equal(n.commentStart, text.indexOf('#noqa'));
+  });
+
+  it('ignores files without any directive keyword quickly', () => {
+    assert.deepEqual(scanSuppressions('x = 1\n# just a comment\n'), { noqa: [], file: [], invalid: [] });
+  });
+});
+
+describe('suppression: applying', () => {
+  it('suppresses by code and by name on the line of span.start only', () => {
+    const text = 'model(x)  # noqa: NL001\nmodel(y)  # noqa: missing-eval\nmodel(z)\n';
+    const out = run(text, [diagAt(text, 'model(x)'), diagAt(text, 'model(y)'), diagAt(text, 'model(z)')]);
+    assert.deepEqual(out.map((d) => text.slice(d.span.start, d.span.end)), ['model(z)']);
+  });
+
+  it('uses the start line of a multi-line span', () => {
+    const text = 'model(  # noqa: NL001\n  x)\nother(\n  y)  # noqa: NL001\n';
+    const a = diagAt(text, 'model(  # noqa: NL001\n  x)');
+    const b = diagAt(text, 'other(\n  y)');
+    const out = run(text, [a, b]).filter((d) => d.code !== 'NL000');
+    assert.deepEqual(out, [b]);
+  });
+
+  it('a blanket noqa suppresses everything and is never reported unused', () => {
+    const text = 'model(x)  # noqa\nfoo()  # noqa\n';
+    const out = run(text, [diagAt(text, 'model(x)'), diagAt(text, 'model(x)', 'NL003')]);
+    assert.deepEqual(out, []);
+  });
+
+  it('keeps findings of other codes', () => {
+    const text = 'model(x)  # noqa: NL003\n';
+    const out = run(text, [diagAt(text, 'model(x)')]);
+    assert.deepEqual(out.map((d) => d.code), ['NL001', 'NL000']);
+  });
+
+  it('file-level disable drops the listed rules everywhere (codes and names), blanket drops all', () => {
+    const text = '# normlint: disable=NL003,missing-eval\nmodel(x)\nconv()\ntrain()\n';
+    const out = run(text, [diagAt(text, 'model(x)'), diagAt(text, 'conv()', 'NL003'), diagAt(text, 'train()', 'NL002')]);
+    assert.deepEqual(out.map((d) => d.code), ['NL002']);
+    const blanket = '# normlint: disable\nmodel(x)\n';
+    assert.deepEqual(run(blanket, [diagAt(blanket, 'model(x)')]), []);
+  });
+
+  it('reports unused codes of enabled rules as NL000 with a fix that removes just them', () => {
+    const text = 'model(x)  # noqa: NL001, NL002, E501\n';
+    const out = run(text, [diagAt(text, 'model(x)')]);
+    assert.equal(out.length, 1);
+    const [d] = out;
+    assert.equal(d.code, 'NL000');
+    assert.equal(d.name, 'unused-noqa');
+    assert.equal(d.severity, 'info');
+    assert.match(d.message, /unused: `NL002`/);
+    assert.equal(d.fix?.applicability, 'safe');
+    assert.equal(applyEdits(text, d.fix!.edits), 'model(x)  # noqa: NL001, E501\n');
+  });
+
+  it('removes the whole directive when every code is unused (RUF100 shapes)', () => {
+    const cases: Array<[string, string]> = [
+      ['x = 1  # noqa: NL001\n', 'x = 1\n'],
+      ['x = 1  # noqa: NL001 because reasons\n', 'x = 1  # because reasons\n'],
+      ['x = 1  # note  # noqa: NL001\n', 'x = 1  # note\n'],
+      ['x = 1\n# noqa: NL001\ny = 2\n', 'x = 1\ny = 2\n'],
+      ['x = 1  # noqa: NL001, NL001\r\n', 'x = 1\r\n'],
+    ];
+    for (const [input, expected] of cases) {
+      const out = run(input, []);
+      assert.equal(out.length, 1, input);
+      assert.equal(applyEdits(input, out[0].fix!.edits), expected, input);
+    }
+  });
+
+  it('reports duplicated codes', () => {
+    const text = 'model(x)  # noqa: NL001, NL001\n';
+    const out = run(text, [diagAt(text, 'model(x)')]);
+    assert.equal(out.length, 1);
+    assert.match(out[0].message, /duplicated: `NL001`/);
+    assert.equal(applyEdits(text, out[0].fix!.edits), 'model(x)  # noqa: NL001\n');
+  });
+
+  it('does not report codes of disabled rules, unknown codes, or when NL000 is off or named', () => {
+    const text = 'x = 1  # noqa: NL002, E501, XYZ123\n';
+    assert.deepEqual(run(text, [], new Set(['NL000', 'NL001'])), []);
+    assert.deepEqual(run('x = 1  # noqa: NL002\n', [], new Set(['NL001', 'NL002'])), []);
+    assert.deepEqual(run('x = 1  # noqa: NL002, NL000\n', []), []);
+    assert.deepEqual(run('# normlint: disable=NL000\nx = 1  # noqa: NL002\n', []), []);
+    assert.deepEqual(run('# normlint: disable=NL002\nx = 1  # noqa: NL002\n', []), []);
+  });
+
+  it('reports an unused rule name', () => {
+    const out = run('x = 1  # noqa: missing-train\n', []);
+    assert.equal(out.length, 1);
+    assert.match(out[0].message, /`missing-train`/);
+  });
+
+  it('applies severity overrides to NL000', () => {
+    const text = 'x = 1  # noqa: NL001\n';
+    const out = applySuppressions([], scanSuppressions(text), text, ALL, { file: 'a.py', rules: RULES, severity: { NL000: 'error' } });
+    assert.equal(out[0].severity, 'error');
+  });
+});
