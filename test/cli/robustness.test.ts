@@ -63,6 +63,18 @@ describe('cli: bad input', function () {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /m\.py:3:\d+: NL007/);
     assert.doesNotMatch(r.stderr, /internal error/);
+    assert.match(r.stderr, /broken\.py:2: syntax error \(\d+ error nodes?\); normlint checked the code that parses/);
+  });
+
+  it('lints what parses around a syntax error but never reports inside it', () => {
+    const dir = makeProject({
+      'pyproject.toml': '',
+      'partial.py': 'import torch.nn as nn\nbad = nn.BatchNorm2d(8, momentum=0.9\nx = (\ngood = nn.BatchNorm2d(8, momentum=0.99)\n',
+      'after.py': 'import torch.nn as nn\ndef f(:\n    pass\n\nbn = nn.BatchNorm2d(8, momentum=0.9)\n',
+    });
+    const r = runCli(['check', '--output-format', 'json'], dir);
+    const rows = (JSON.parse(r.stdout) as Array<{ filename: string; code: string; location: { row: number } }>).map((d) => `${path.basename(d.filename)}:${d.location.row}:${d.code}`);
+    assert.deepEqual(rows, ['after.py:5:NL007']);
   });
 });
 

@@ -202,7 +202,7 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
         internalError = true;
         continue;
       }
-      for (const w of run.warnings) if (plan.requested.has(w.file)) warn(`${display(path.join(plan.root, w.file))}:${w.line}: invalid suppression directive: ${w.message}`);
+      for (const w of run.warnings) if (plan.requested.has(w.file)) warn(`${display(path.join(plan.root, w.file))}:${w.line}: ${w.message}`);
 
       const files = new Map<string, ReportedFile>();
       const fileOf = (rel: string): ReportedFile => {

@@ -19,6 +19,7 @@ import type { ImportFact, PyFile } from '../model/python/ir';
 import { ProjectIndex } from '../model/python/project';
 import { applySuppressions } from '../core/suppression';
 import { Cache, hashParts, type DirectiveWarning } from './cache';
+import { EXTERNAL_PACKAGES } from '../model/frameworks/pytorch';
 import type { ConfigResolver } from './config-files';
 import type { Analyzer } from './analyzer';
 import { encodeSource, readSource, type SourceFile } from './source';
@@ -64,13 +65,6 @@ export function importsIn(ir: PyFile): ImportFact[] {
   }
   return out;
 }
-
-/**
- * Packages the model always treats as external (their facts come from the framework tables),
- * so a copy inside the project is not followed. Mirrors `EXTERNAL_PACKAGES` in
- * `model/python/interp.ts` (not exported there).
- */
-const EXTERNAL_PACKAGES: ReadonlySet<string> = new Set(['torch', 'torchvision', 'timm', 'tensorflow', 'keras', 'pytorch_lightning', 'lightning', 'apex', 'accelerate']);
 
 /**
  * The project files an import reads: the module (and, for `import a.b.c`, the packages on its
@@ -236,7 +230,14 @@ export class ProjectRun {
         .map((d) => (fc.severity[d.code] ? { ...d, severity: fc.severity[d.code] } : d));
       const text = this.texts.get(f.path)!;
       out.push(...applySuppressions(own, f.suppressions, text, fc.enabled, { file: f.path, rules: this.ctx.registry, severity: fc.severity }));
-      for (const inv of f.suppressions.invalid) warnings.push({ file: f.path, line: inv.line + 1, message: inv.message });
+      for (const inv of f.suppressions.invalid) warnings.push({ file: f.path, line: inv.line + 1, message: `invalid suppression directive: ${inv.message}` });
+      if (f.ir && f.ir.errors.length > 0) {
+        const first = Math.min(...f.ir.errors.map((e) => e.start));
+        const line = text.slice(0, first).split('\n').length;
+        warnings.push({ file: f.path, line, message: `syntax error (${f.ir.errors.length} error node${f.ir.errors.length === 1 ? '' : 's'}); normlint checked the code that parses` });
+      } else if (f.skipped === 'parse-failed' || f.skipped === 'too-large') {
+        warnings.push({ file: f.path, line: 1, message: f.skipped === 'too-large' ? 'file too large to analyze; skipped' : 'could not be parsed; skipped' });
+      }
     }
     out.sort(compareDiagnostics);
     this.cache.putRun(slot, { key: runKey, diagnostics: out, warnings });

@@ -263,3 +263,9 @@ export const LIGHTNING_TRAINERS: ReadonlySet<string> = new Set([
   'lightning.pytorch.Trainer',
   'pytorch_lightning.trainer.Trainer',
 ]);
+
+/**
+ * Packages always resolved as external, even when their sources are part of the project (a
+ * checkout of torchvision): their facts come from these tables.
+ */
+export const EXTERNAL_PACKAGES: ReadonlySet<string> = new Set(['torch', 'torchvision', 'timm', 'tensorflow', 'keras', 'pytorch_lightning', 'lightning', 'apex', 'accelerate']);

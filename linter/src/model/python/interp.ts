@@ -32,7 +32,7 @@ import type {
   ModeSource, SequenceNormFact, TrainStepFact,
 } from './facts';
 import {
-  DATALOADER, DATALOADER_PARAMS, DDP_WRAPPERS, EXPORT_CALLS, LIGHTNING_BASES, LIGHTNING_TRAINERS, MODULE_BASES,
+  DATALOADER, DATALOADER_PARAMS, DDP_WRAPPERS, EXTERNAL_PACKAGES, EXPORT_CALLS, LIGHTNING_BASES, LIGHTNING_TRAINERS, MODULE_BASES,
   MODULE_WRAPPERS, NO_GRAD_CONTEXTS, SELF_RETURNING_METHODS, SYNC_BN_CONVERTERS, WHOLE_MODULE_LOADERS,
   TORCH_LAYERS, canonicalTorchName, torchLayer, type ParamSpec,
 } from '../frameworks/pytorch';
@@ -2047,8 +2047,6 @@ function emptySummary(): Summary {
   return { infer: [], steps: [], frozenTrains: [], exit: new Map(), freezes: [], loaded: new Set(), converted: new Set(), hasStep: false, returns: [] };
 }
 
-/** Packages always resolved as external (their facts come from the framework tables). */
-const EXTERNAL_PACKAGES = new Set(['torch', 'torchvision', 'timm', 'tensorflow', 'keras', 'pytorch_lightning', 'lightning', 'apex', 'accelerate']);
 
 const BUILTINS = new Set([
   'super', 'isinstance', 'range', 'len', 'int', 'float', 'str', 'bool', 'list', 'dict', 'tuple', 'set', 'enumerate', 'zip', 'iter',
