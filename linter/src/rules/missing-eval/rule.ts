@@ -40,10 +40,15 @@ export default defineRule({
       const bn = model.carriesModeDependentBatchNorm(f.obj);
       if (!bn && !carry.dropout) continue;
       const maybe = modes.size > 1;
-      const what = bn
-        ? 'BatchNorm normalizes with the statistics of the current batch and keeps updating its running statistics'
-        : 'Dropout keeps dropping activations at random';
-      const verb = f.kind === 'export' ? `is exported (the export freezes the current mode)` : `runs for inference (${WHY[f.kind](f)})`;
+      const what =
+        f.kind === 'export'
+          ? bn
+            ? 'the exported model would normalize with batch statistics instead of the running statistics'
+            : 'the exported model would keep Dropout active'
+          : bn
+            ? 'BatchNorm normalizes with the statistics of the current batch and keeps updating its running statistics'
+            : 'Dropout keeps dropping activations at random';
+      const verb = f.kind === 'export' ? 'is exported' : `runs for inference (${WHY[f.kind](f)})`;
       const message = `\`${f.receiver}\` ${verb} while it ${maybe ? 'may still be' : 'is still'} in training mode: ${what}; call \`${f.receiver}.eval()\` first`;
       const related = [
         ...trains.filter((s) => s.site).map((s) => ({
