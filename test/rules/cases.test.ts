@@ -91,4 +91,31 @@ for epoch in range(3):
 `;
     assert.deepEqual(await codesAt(src), ['m.py:18:NL002']);
   });
+
+  it('NL004 under DDP in the same file offers the SyncBatchNorm conversion as an editor alternative', async () => {
+    const src = `import torch
+import torch.nn as nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+from torch.utils.data import DataLoader
+from torchvision.models import resnet50
+
+model = resnet50().cuda()
+model = DDP(model, device_ids=[0])
+loader = DataLoader(range(100), batch_size=4)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for x in loader:
+    model(x).sum().backward()
+    opt.step()
+`;
+    const diags = await lintFiles({ 'm.py': src });
+    const nl004 = diags.find((d) => d.code === 'NL004');
+    assert.ok(nl004, 'NL004 reported');
+    assert.match(nl004.message, /batches of 4 per process/);
+    const alt = nl004.alternatives?.[0];
+    assert.ok(alt && alt.applicability === 'unsafe');
+    const fixed = applyEdits(src, alt.edits);
+    assert.match(fixed, /model = nn\.SyncBatchNorm\.convert_sync_batchnorm\(model\)\nmodel = DDP\(model/);
+    const after = (await lintFiles({ 'm.py': fixed })).map((d) => d.code);
+    assert.ok(!after.includes('NL006'), 'the conversion also settles NL006');
+  });
 });

@@ -2,7 +2,9 @@
  * Helpers shared by the PyTorch rules: names of objects, how `torch`/`nn` are imported in a
  * file, and argument edits.
  */
-import type { Edit } from '../core/diagnostic';
+import type { Edit, Fix } from '../core/diagnostic';
+import type { DdpFact } from '../model/python/facts';
+import { insertLinesBefore } from './define';
 import type { CallExpr, Expr } from '../model/python/ir';
 import type { PyTorchModel } from '../model/python/interp';
 import type { ModeInfo, ModeSource } from '../model/python/facts';
@@ -71,3 +73,18 @@ export function sourcesOf(info: ModeInfo, mode: ModeSource['mode']): ModeSource[
   return info.sources.filter((s) => s.mode === mode);
 }
 
+
+/**
+ * The SyncBatchNorm conversion inserted before a DDP wrap (`model = nn.SyncBatchNorm.
+ * convert_sync_batchnorm(model)`), spelled with the file's import of `torch.nn`; null when the
+ * file imports neither `torch` nor `torch.nn` or the wrapped expression is not a plain name.
+ */
+export function syncBatchNormFix(model: PyTorchModel, text: string, f: DdpFact, applicability: Fix['applicability']): Fix | null {
+  const prefix = nnPrefix(model, f.site.file);
+  if (prefix === null || !/^[A-Za-z_][\w.]*$/.test(f.argText)) return null;
+  return {
+    title: `Convert \`${f.argText}\` to SyncBatchNorm before the DDP wrap`,
+    applicability,
+    edits: [insertLinesBefore(text, f.stmtSpan.start, [`${f.argText} = ${prefix}SyncBatchNorm.convert_sync_batchnorm(${f.argText})`])],
+  };
+}

@@ -2,9 +2,9 @@
  * NL006 missing-sync-batchnorm: a BatchNorm model is wrapped in DistributedDataParallel without
  * converting BatchNorm to SyncBatchNorm first (or converted after the wrap).
  */
-import { defineRule, insertLinesBefore, type RuleContext } from '../define';
+import { defineRule, type RuleContext } from '../define';
 import { constOf, type Obj } from '../../model/python/values';
-import { nnPrefix, setKeywordEdit } from '../util';
+import { setKeywordEdit, syncBatchNormFix } from '../util';
 
 export default defineRule({
   meta: {
@@ -43,20 +43,11 @@ export default defineRule({
         continue;
       }
       const text = ctx.text(f.site.file.path);
-      const prefix = nnPrefix(model, f.site.file);
-      const target = f.argText;
-      const canFix = prefix !== null && /^[A-Za-z_][\w.]*$/.test(target);
       ctx.report({
         site: f.site,
         severity,
         message: `BatchNorm model wrapped in DistributedDataParallel without SyncBatchNorm: each process normalizes over its own batch${batchNote}, not the global one; convert with \`nn.SyncBatchNorm.convert_sync_batchnorm\` before wrapping`,
-        fix: canFix
-          ? {
-              title: `Convert \`${target}\` to SyncBatchNorm before the DDP wrap`,
-              applicability: 'safe',
-              edits: [insertLinesBefore(text, f.stmtSpan.start, [`${target} = ${prefix}SyncBatchNorm.convert_sync_batchnorm(${target})`])],
-            }
-          : null,
+        fix: syncBatchNormFix(model, text, f, 'safe'),
       });
     }
     for (const t of model.lightning) {

@@ -4,7 +4,7 @@
  */
 import { defineRule, type RuleContext } from '../define';
 import { constOf } from '../../model/python/values';
-import { setKeywordEdit } from '../util';
+import { setKeywordEdit, syncBatchNormFix } from '../util';
 
 export default defineRule({
   meta: {
@@ -39,9 +39,13 @@ export default defineRule({
         continue;
       }
       if (typeof bs === 'number' && Number.isInteger(bs) && bs > 1 && bs < opts.minBatchSize) {
+        // Under DDP in the same file, offer the SyncBatchNorm conversion (editor only).
+        const wrap = [...model.ddp.values()].find((f) => l.trains.has(f.obj) && !f.converted && !f.convertedAfter && f.site.file === l.site.file);
+        const sync = wrap ? syncBatchNormFix(model, ctx.text(l.site.file.path), wrap, 'unsafe') : null;
         ctx.report({
           site: l.site,
           span,
+          alternatives: sync ? [{ ...sync, title: `${sync.title} (normalize over the global batch)` }] : undefined,
           message: `BatchNorm is trained with batches of ${bs}${per}: statistics from fewer than ${opts.minBatchSize} examples are noisy and accuracy drops; use a larger batch, GroupNorm, or SyncBatchNorm under DDP.${accum}`,
         });
       }
