@@ -275,6 +275,23 @@ export class PyTorchModel {
     return false;
   }
 
+  /**
+   * Class-level assignments of a project class (and its project bases), in order: the fields of
+   * a dataclass, or class attributes. Values are the default expressions (null for a bare
+   * annotation).
+   */
+  classFields(ref: ClassRef, seen = new Set<ClassDef>()): Map<string, Expr | null> {
+    const out = new Map<string, Expr | null>();
+    if (seen.has(ref.def)) return out;
+    seen.add(ref.def);
+    for (const vals of this.basesOf(ref)) for (const v of vals) if (v.t === 'cls') for (const [k, e] of this.classFields(v.cls, seen)) out.set(k, e);
+    for (const s of ref.def.body) {
+      if (s.k !== 'assign' || s.op) continue;
+      for (const t of s.targets) if (t.k === 'name') out.set(t.id, s.value);
+    }
+    return out;
+  }
+
   /** A method of a project class or its project bases (MRO approximated depth-first). */
   findMethod(ref: ClassRef, name: string, seen = new Set<ClassDef>()): { def: FuncDef; cls: ClassRef } | null {
     if (seen.has(ref.def)) return null;
@@ -685,6 +702,10 @@ export class PyTorchModel {
         case 'cls': {
           const m = this.findMethod(v.cls, e.attr);
           if (m) out = union(out, [{ t: 'fn', file: m.cls.file, def: m.def, cls: m.cls }]);
+          else {
+            const field = this.classFields(v.cls).get(e.attr);
+            if (field) out = union(out, this.evalIn(field, v.cls.file));
+          }
           break;
         }
         case 'obj': {
@@ -694,6 +715,11 @@ export class PyTorchModel {
           else if (o.kind === 'instance' && o.cls) {
             const m = this.findMethod(o.cls, e.attr);
             if (m) out = union(out, [{ t: 'fn', file: m.cls.file, def: m.def, cls: m.cls, self: o }]);
+            else {
+              // A class attribute (`batch_size = 8` in the class body).
+              const field = this.classFields(o.cls).get(e.attr);
+              if (field) out = union(out, this.evalIn(field, o.cls.file));
+            }
           } else if (o.kind === 'sym' && ctx.purpose === 'flow' && !METHOD_LIKE.has(e.attr)) {
             out = union(out, [{ t: 'obj', obj: this.sym(this.fnKey(ctx), o.sym!.root, [...o.sym!.path, e.attr], o) }]);
           } else if ((o.kind === 'layer' || o.kind === 'factory') && e.attr === 'module') {
@@ -960,6 +986,12 @@ export class PyTorchModel {
       if (typeof c === 'string' && c.trim() !== '' && !Number.isNaN(Number(c))) return [{ t: 'const', v: Number(c) }];
       return [];
     }
+    if (q === 'builtins.dict') {
+      const entries = new Map<string, Val[]>();
+      for (const v of pos[0] ?? []) if (v.t === 'dict') for (const [k, x] of v.entries) entries.set(k, x);
+      for (const [k, x] of kw) entries.set(k, x);
+      return [{ t: 'dict', entries }];
+    }
     if (q === 'builtins.max' || q === 'builtins.min') {
       const cs = pos.map((p) => constOf(p));
       if (cs.length >= 2 && cs.every((c) => typeof c === 'number')) {
@@ -1044,7 +1076,18 @@ export class PyTorchModel {
       return;
     }
     const init = this.findMethod(cls, '__init__');
-    if (!init) return;
+    if (!init) {
+      // A dataclass (or NamedTuple-like class): fields are the class-level assignments, in
+      // order, set from the arguments or their defaults.
+      const fields = this.classFields(cls);
+      let i = 0;
+      for (const [name, def] of fields) {
+        const v = kw.get(name) ?? (i < pos.length ? pos[i] : undefined) ?? (def ? this.evalIn(def, cls.file) : []);
+        i++;
+        self.attrs.set(name, v);
+      }
+      return;
+    }
     this.evalFunctionBody(init.def, init.cls, [[{ t: 'obj', obj: self }], ...pos], kw, depth, self, `init:${self.id}`);
   }
 
