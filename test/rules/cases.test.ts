@@ -28,17 +28,39 @@ describe('rule cases', () => {
   it('NL001: torch.onnx.export in training mode, but not the legacy exporter that switches to eval', async () => {
     const src = `${MODEL}
 model = Net()
+model.load_state_dict(torch.load("net.pt"))
 torch.onnx.export(model, torch.randn(1, 3, 8, 8), "a.onnx")
 torch.onnx.export(model, torch.randn(1, 3, 8, 8), "b.onnx", dynamo=False)
 torch.jit.script(model)
 traced = torch.jit.trace(model, torch.randn(1, 3, 8, 8))
 `;
-    assert.deepEqual(await codesAt(src), ['m.py:14:NL001', 'm.py:17:NL001']);
+    assert.deepEqual(await codesAt(src), ['m.py:15:NL001', 'm.py:18:NL001']);
+  });
+
+  it('NL001: a fresh model with random weights run in a test() or under no_grad is a smoke test, not inference', async () => {
+    const src = `${MODEL}
+def test():
+    net = Net()
+    y = net(torch.randn(1, 3, 32, 32))
+    print(y.size())
+
+def shapes():
+    with torch.no_grad():
+        return Net()(torch.randn(2, 3, 8, 8)).shape
+
+def pretrained():
+    from torchvision.models import resnet18
+    m = resnet18(weights="IMAGENET1K_V1")
+    with torch.no_grad():
+        return m(torch.randn(2, 3, 224, 224))
+`;
+    assert.deepEqual(await codesAt(src), ['m.py:26:NL001']);
   });
 
   it('NL001/NL002: BatchNorm without running statistics behaves the same in both modes', async () => {
     const src = MODEL.replace('nn.BatchNorm2d(8)', 'nn.BatchNorm2d(8, track_running_stats=False)') + `
 model = Net()
+model.load_state_dict(torch.load("net.pt"))
 with torch.no_grad():
     model(torch.randn(2, 3, 8, 8))
 `;

@@ -44,6 +44,8 @@ export interface InferenceFact {
   receiver: string;
   /** The same body trains again after this point (offer restoring the previous mode). */
   trainsAfter: boolean;
+  /** The module has no loaded or trained weights on this path (a smoke test of a fresh model). */
+  fresh: boolean;
 }
 
 /** A training step (`loss.backward()`, `optimizer.step()`) that trains `obj`. */

@@ -57,7 +57,8 @@ interface Summary {
   /** Mode of each symbolic object on exit (sources may include `entry`). */
   exit: Map<Obj, ModeInfo>;
   freezes: Array<{ obj: Obj; site: Site }>;
-  loaded: Set<Obj>;
+  /** Objects whose weights were loaded or trained here. */
+  weighted: Set<Obj>;
   converted: Set<Obj>;
   hasStep: boolean;
   /** Objects returned, with their modes on return. */
@@ -74,7 +75,12 @@ interface State {
   forwarded: Set<Obj>;
   /** Objects whose parameters were frozen, with where. */
   frozen: Map<Obj, Site>;
-  loaded: Set<Obj>;
+  /**
+   * Objects with meaningful weights on this path: loaded (`load_state_dict`, `torch.load`,
+   * a factory with `weights=`/`pretrained=True`) or trained. A fresh, untrained module run
+   * under `no_grad` or in a `test()` function is a smoke test, not inference (NL001).
+   */
+  weighted: Set<Obj>;
   converted: Set<Obj>;
 }
 
@@ -444,7 +450,7 @@ export class PyTorchModel {
   private newState(): State {
     return {
       env: new Map(), modes: new Map(), noGrad: false, trainedBefore: false, forwarded: new Set(),
-      frozen: new Map(), loaded: new Set(), converted: new Set(),
+      frozen: new Map(), weighted: new Set(), converted: new Set(),
     };
   }
 
@@ -918,7 +924,7 @@ export class PyTorchModel {
     if (WHOLE_MODULE_LOADERS.has(q)) {
       const obj = this.alloc('opaque', site, ctx.key, { q });
       if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'load'));
-      st.loaded.add(obj);
+      st.weighted.add(obj);
       return [{ t: 'obj', obj }];
     }
     if (q === 'copy.deepcopy') {
@@ -943,6 +949,7 @@ export class PyTorchModel {
       const obj = this.alloc('factory', site, ctx.key, { q, factoryCarry: typeof name === 'string' ? timmCarry(name) : null });
       this.recordCreated(obj, ctx);
       if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'construct'));
+      if (pretrainedWeights(kw)) st.weighted.add(obj);
       return [{ t: 'obj', obj }];
     }
     if (q.startsWith('torchvision.models.')) {
@@ -951,6 +958,7 @@ export class PyTorchModel {
         const obj = this.alloc('factory', site, ctx.key, { q, factoryCarry: fc });
         this.recordCreated(obj, ctx);
         if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'construct'));
+        if (pretrainedWeights(kw)) st.weighted.add(obj);
         return [{ t: 'obj', obj }];
       }
       return [];
@@ -1262,7 +1270,7 @@ export class PyTorchModel {
       return moduleObjs.map((o) => ({ t: 'obj', obj: o }));
     }
     if (m === 'load_state_dict') {
-      for (const o of moduleObjs) st.loaded.add(o);
+      for (const o of moduleObjs) st.weighted.add(o);
       return [];
     }
     if (m === 'parameters' || m === 'named_parameters') {
@@ -1339,7 +1347,7 @@ export class PyTorchModel {
       else if (ctx.evalNamed && !ctx.file.isTestFile) kind = 'eval-function';
       else if (how === 'predict') kind = 'eval-function';
       else if (st.trainedBefore && call.span.start > ctx.lastStepOffset && ctx.loops.length === 0) kind = 'after-training';
-      else if (!ctx.bodyHasStep && st.loaded.has(obj) && !ctx.file.isTestFile && !(ctx.summary && ctx.fn)) kind = 'load-and-predict';
+      else if (!ctx.bodyHasStep && st.weighted.has(obj) && !ctx.file.isTestFile && !(ctx.summary && ctx.fn)) kind = 'load-and-predict';
       if (kind) this.noteInference(obj, call.fn.k === 'attr' && how === 'predict' ? call.fn.obj : call.fn, kind, ctx, st, site);
       else if (!st.noGrad) st.forwarded.add(obj);
     }
@@ -1444,6 +1452,7 @@ export class PyTorchModel {
       site, obj, mode: this.modeOf(st, obj), kind, via: [], fn: ctx.fn,
       insertBefore: ctx.topStmt?.span ?? site.span, receiver: this.receiverText(recvExpr, ctx),
       trainsAfter: ctx.lastStepOffset > site.span.start || ctx.loops.some((l) => l.span.start <= ctx.lastStepOffset && ctx.lastStepOffset < l.span.end),
+      fresh: !st.weighted.has(obj),
     };
     this.emitInference(fact, ctx);
   }
@@ -1460,7 +1469,7 @@ export class PyTorchModel {
     }
     const k = `${fact.site.file.path}:${fact.site.span.start}:${fact.obj.id}`;
     const prev = this.inference.get(k);
-    this.inference.set(k, prev ? { ...fact, mode: joinInfo(prev.mode, fact.mode)!, via: prev.via.length ? prev.via : fact.via } : fact);
+    this.inference.set(k, prev ? { ...fact, mode: joinInfo(prev.mode, fact.mode)!, via: prev.via.length ? prev.via : fact.via, fresh: prev.fresh && fact.fresh } : fact);
   }
 
   private noteTrainingStep(call: CallExpr, ctx: Ctx, st: State, site: Site): void {
@@ -1470,6 +1479,7 @@ export class PyTorchModel {
     const insertAt = loopTop ? { offset: loopTop.bodyStart, indent: loopTop.indent } : ctx.fn ? { offset: ctx.fn.bodyStart, indent: ctx.fn.bodyIndent } : null;
     const loaders = ctx.loops.flatMap((l) => l.loaders);
     for (const obj of st.forwarded) {
+      st.weighted.add(obj);
       const info = this.modeOf(st, obj);
       const fact: TrainStepFact = {
         site, obj, mode: info, via: [], fn: ctx.fn, insertAt, receiver: obj.attrs.get('__name__')?.length ? '' : this.nameOf(obj, st) ?? 'model',
@@ -1565,7 +1575,7 @@ export class PyTorchModel {
       return empty;
     }
     const summary: Summary = {
-      infer: [], steps: [], frozenTrains: [], exit: new Map(), freezes: [], loaded: new Set(), converted: new Set(), hasStep: false, returns: [],
+      infer: [], steps: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [],
     };
     const ctx = this.newCtx(file, 'flow', def, cls, 0, `flow:${file.path}:${def.span.start}`);
     ctx.summary = summary;
@@ -1589,7 +1599,7 @@ export class PyTorchModel {
     const visible = (o: Obj): boolean => o.kind === 'sym' || returned.has(o);
     for (const [o, info] of st.modes) if (o.kind === 'sym') summary.exit.set(o, info);
     for (const [o, at] of st.frozen) if (visible(o)) summary.freezes.push({ obj: o, site: at });
-    for (const o of st.loaded) if (visible(o)) summary.loaded.add(o);
+    for (const o of st.weighted) if (visible(o)) summary.weighted.add(o);
     for (const o of st.converted) if (visible(o)) summary.converted.add(o);
     summary.hasStep = ctx.bodyHasStep;
     for (const v of ctx.returns) if (v.t === 'obj') summary.returns.push({ obj: v.obj, mode: this.modeOf(st, v.obj) });
@@ -1674,9 +1684,11 @@ export class PyTorchModel {
       const rest = { sources: info.sources.filter((x) => x.mode !== 'entry'), stepSinceSet: info.stepSinceSet };
       return joinInfo(rest.sources.length ? rest : undefined, { ...callerInfo, stepSinceSet: callerInfo.stepSinceSet || info.stepSinceSet })!;
     };
+    for (const o of s.weighted) for (const target of resolveSym(o)) st.weighted.add(target);
     for (const fact of s.infer) {
       for (const target of resolveSym(fact.obj)) {
-        this.emitInference({ ...fact, obj: target, mode: subst(fact.mode, target), via: [...fact.via, site] }, ctx);
+        const fresh = fact.fresh && !st.weighted.has(target);
+        this.emitInference({ ...fact, obj: target, mode: subst(fact.mode, target), via: [...fact.via, site], fresh }, ctx);
       }
     }
     for (const fact of s.steps) {
@@ -1686,7 +1698,6 @@ export class PyTorchModel {
       }
     }
     for (const fz of s.freezes) for (const target of resolveSym(fz.obj)) st.frozen.set(target, fz.site);
-    for (const o of s.loaded) for (const target of resolveSym(o)) st.loaded.add(target);
     for (const o of s.converted) for (const target of resolveSym(o)) st.converted.add(target);
     for (const ft of s.frozenTrains) {
       for (const target of resolveSym(ft.obj)) {
@@ -1948,8 +1959,15 @@ export class PyTorchModel {
       case 'class':
         st.env.set(s.def.name, [{ t: 'cls', cls: { file: ctx.file, def: s.def } }]);
         break;
-      case 'import':
+      case 'import': {
+        // Function-local imports bind like module-level ones.
+        const imp = s.imp;
+        if (ctx.fn && imp.name !== '*') {
+          const bound = imp.asname ?? (imp.name !== null ? imp.name : imp.module.split('.')[0]);
+          st.env.set(bound, this.resolveBinding(ctx.file, { k: 'import', imp }, new Set()));
+        }
         break;
+      }
       case 'simple':
         for (const e of s.exprs) this.evalExpr(e, ctx, st);
         return s.kind === 'raise';
@@ -2087,7 +2105,7 @@ function assignsRequiresGrad(body: Stmt[]): boolean {
 }
 
 function emptySummary(): Summary {
-  return { infer: [], steps: [], frozenTrains: [], exit: new Map(), freezes: [], loaded: new Set(), converted: new Set(), hasStep: false, returns: [] };
+  return { infer: [], steps: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [] };
 }
 
 
@@ -2220,6 +2238,14 @@ function legacyOnnxEvalExport(q: string, call: CallExpr): boolean {
   if (!dynamo || dynamo.value.k !== 'bool' || dynamo.value.value) return false;
   const training = call.kwargs.find((k) => k.name === 'training');
   return !training || /EVAL$/.test(exprName(training.value) ?? '');
+}
+
+/** `weights=...` (not None) or `pretrained=True` on a torchvision/timm factory call. */
+function pretrainedWeights(kw: Map<string, Val[]>): boolean {
+  const w = kw.get('weights');
+  if (w && w.length > 0 && !(w.length === 1 && w[0].t === 'const' && w[0].v === null)) return true;
+  const p = kw.get('pretrained');
+  return !!p && p.length === 1 && p[0].t === 'const' && p[0].v === true;
 }
 
 function isMainGuard(e: Expr): boolean {
@@ -2380,7 +2406,7 @@ function setsParamEval(def: FuncDef, modulesLoop = false): boolean {
 function cloneState(st: State): State {
   return {
     env: new Map(st.env), modes: new Map(st.modes), noGrad: st.noGrad, trainedBefore: st.trainedBefore,
-    forwarded: new Set(st.forwarded), frozen: new Map(st.frozen), loaded: new Set(st.loaded), converted: new Set(st.converted),
+    forwarded: new Set(st.forwarded), frozen: new Map(st.frozen), weighted: new Set(st.weighted), converted: new Set(st.converted),
   };
 }
 
@@ -2392,7 +2418,7 @@ function joinState(a: State, b: State): State {
   return {
     env, modes, noGrad: a.noGrad, trainedBefore: a.trainedBefore || b.trainedBefore,
     forwarded: new Set([...a.forwarded, ...b.forwarded]), frozen: new Map([...a.frozen, ...b.frozen]),
-    loaded: new Set([...a.loaded, ...b.loaded]), converted: new Set([...a.converted, ...b.converted]),
+    weighted: new Set([...a.weighted, ...b.weighted]), converted: new Set([...a.converted, ...b.converted]),
   };
 }
 
@@ -2404,7 +2430,7 @@ function stateKey(st: State): string {
   const parts: string[] = [];
   for (const [k, v] of st.env) parts.push(`${k}=${v.map(valKey).sort().join('|')}`);
   for (const [o, i] of st.modes) parts.push(`#${o.id}=${infoKey(i)}`);
-  parts.push(`f${[...st.forwarded].map((o) => o.id).join(',')}`, `t${st.trainedBefore}`, `z${st.frozen.size}`, `l${st.loaded.size}`, `c${st.converted.size}`);
+  parts.push(`f${[...st.forwarded].map((o) => o.id).join(',')}`, `t${st.trainedBefore}`, `z${st.frozen.size}`, `l${st.weighted.size}`, `c${st.converted.size}`);
   return parts.sort().join(';');
 }
 

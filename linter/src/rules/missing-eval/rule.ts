@@ -36,6 +36,9 @@ export default defineRule({
       // Recalibrating BatchNorm statistics: an explicit `.train()` followed by no_grad forward
       // passes with no training step in between (torch.optim.swa_utils.update_bn does this).
       if ((f.kind === 'no_grad' || f.kind === 'decorator') && !f.mode.stepSinceSet && trains.every((s) => s.how === 'explicit')) continue;
+      // A freshly constructed model with random weights (no load, no training on this path)
+      // run in a `test()` or under no_grad is a smoke test: its outputs mean nothing anyway.
+      if (f.fresh && trains.every((s) => s.how === 'construct')) continue;
       const carry = model.carry(f.obj);
       const bn = model.carriesModeDependentBatchNorm(f.obj);
       if (!bn && !carry.dropout) continue;
