@@ -70,7 +70,6 @@ interface State {
   env: Env;
   modes: Map<Obj, ModeInfo>;
   noGrad: boolean;
-  trainedBefore: boolean;
   /** Objects forwarded with autograd since the last training step. */
   forwarded: Set<Obj>;
   /** Objects whose parameters were frozen, with where. */
@@ -81,6 +80,8 @@ interface State {
    * under `no_grad` or in a `test()` function is a smoke test, not inference (NL001).
    */
   weighted: Set<Obj>;
+  /** Objects trained (forwarded into a training step) on this path. */
+  trained: Set<Obj>;
   converted: Set<Obj>;
 }
 
@@ -449,8 +450,8 @@ export class PyTorchModel {
 
   private newState(): State {
     return {
-      env: new Map(), modes: new Map(), noGrad: false, trainedBefore: false, forwarded: new Set(),
-      frozen: new Map(), weighted: new Set(), converted: new Set(),
+      env: new Map(), modes: new Map(), noGrad: false, forwarded: new Set(),
+      frozen: new Map(), weighted: new Set(), trained: new Set(), converted: new Set(),
     };
   }
 
@@ -1346,7 +1347,7 @@ export class PyTorchModel {
       if (st.noGrad) kind = ctx.fn && ctx.fn.decorators.some(isNoGradDecorator) ? 'decorator' : 'no_grad';
       else if (ctx.evalNamed && !ctx.file.isTestFile) kind = 'eval-function';
       else if (how === 'predict') kind = 'eval-function';
-      else if (st.trainedBefore && call.span.start > ctx.lastStepOffset && ctx.loops.length === 0) kind = 'after-training';
+      else if (st.trained.has(obj) && call.span.start > ctx.lastStepOffset && ctx.loops.length === 0) kind = 'after-training';
       else if (!ctx.bodyHasStep && st.weighted.has(obj) && !ctx.file.isTestFile && !(ctx.summary && ctx.fn)) kind = 'load-and-predict';
       if (kind) this.noteInference(obj, call.fn.k === 'attr' && how === 'predict' ? call.fn.obj : call.fn, kind, ctx, st, site);
       else if (!st.noGrad) st.forwarded.add(obj);
@@ -1473,13 +1474,13 @@ export class PyTorchModel {
   }
 
   private noteTrainingStep(call: CallExpr, ctx: Ctx, st: State, site: Site): void {
-    st.trainedBefore = true;
     const accumulation = ctx.accumulation;
     const loopTop = ctx.loops[ctx.loops.length - 1];
     const insertAt = loopTop ? { offset: loopTop.bodyStart, indent: loopTop.indent } : ctx.fn ? { offset: ctx.fn.bodyStart, indent: ctx.fn.bodyIndent } : null;
     const loaders = ctx.loops.flatMap((l) => l.loaders);
     for (const obj of st.forwarded) {
       st.weighted.add(obj);
+      st.trained.add(obj);
       const info = this.modeOf(st, obj);
       const fact: TrainStepFact = {
         site, obj, mode: info, via: [], fn: ctx.fn, insertAt, receiver: obj.attrs.get('__name__')?.length ? '' : this.nameOf(obj, st) ?? 'model',
@@ -1645,7 +1646,6 @@ export class PyTorchModel {
     const s = this.summaryOf(file, f.def, f.cls ?? null);
     if (!s) return ret;
     if (s.hasStep) {
-      st.trainedBefore = true;
       for (const [o, info] of st.modes) st.modes.set(o, { sources: info.sources, stepSinceSet: true });
     }
     // Map each symbolic root of the callee to the caller's values.
@@ -1695,6 +1695,8 @@ export class PyTorchModel {
       for (const target of resolveSym(fact.obj)) {
         const loaders = fact.loaders.flatMap((l) => resolveSym(l));
         this.emitStep({ ...fact, obj: target, mode: subst(fact.mode, target), via: [...fact.via, site], loaders }, ctx);
+        st.trained.add(target);
+        st.weighted.add(target);
       }
     }
     for (const fz of s.freezes) for (const target of resolveSym(fz.obj)) st.frozen.set(target, fz.site);
@@ -2405,8 +2407,8 @@ function setsParamEval(def: FuncDef, modulesLoop = false): boolean {
 
 function cloneState(st: State): State {
   return {
-    env: new Map(st.env), modes: new Map(st.modes), noGrad: st.noGrad, trainedBefore: st.trainedBefore,
-    forwarded: new Set(st.forwarded), frozen: new Map(st.frozen), weighted: new Set(st.weighted), converted: new Set(st.converted),
+    env: new Map(st.env), modes: new Map(st.modes), noGrad: st.noGrad,
+    forwarded: new Set(st.forwarded), frozen: new Map(st.frozen), weighted: new Set(st.weighted), trained: new Set(st.trained), converted: new Set(st.converted),
   };
 }
 
@@ -2416,9 +2418,9 @@ function joinState(a: State, b: State): State {
   const modes = new Map(a.modes);
   for (const [k, v] of b.modes) modes.set(k, joinInfo(modes.get(k), v)!);
   return {
-    env, modes, noGrad: a.noGrad, trainedBefore: a.trainedBefore || b.trainedBefore,
+    env, modes, noGrad: a.noGrad,
     forwarded: new Set([...a.forwarded, ...b.forwarded]), frozen: new Map([...a.frozen, ...b.frozen]),
-    weighted: new Set([...a.weighted, ...b.weighted]), converted: new Set([...a.converted, ...b.converted]),
+    weighted: new Set([...a.weighted, ...b.weighted]), trained: new Set([...a.trained, ...b.trained]), converted: new Set([...a.converted, ...b.converted]),
   };
 }
 
@@ -2430,7 +2432,7 @@ function stateKey(st: State): string {
   const parts: string[] = [];
   for (const [k, v] of st.env) parts.push(`${k}=${v.map(valKey).sort().join('|')}`);
   for (const [o, i] of st.modes) parts.push(`#${o.id}=${infoKey(i)}`);
-  parts.push(`f${[...st.forwarded].map((o) => o.id).join(',')}`, `t${st.trainedBefore}`, `z${st.frozen.size}`, `l${st.weighted.size}`, `c${st.converted.size}`);
+  parts.push(`f${[...st.forwarded].map((o) => o.id).join(',')}`, `z${st.frozen.size}`, `l${st.weighted.size}`, `r${st.trained.size}`, `c${st.converted.size}`);
   return parts.sort().join(';');
 }
 
