@@ -983,6 +983,13 @@ export class PyTorchModel {
       for (const o of target) this.noteInference(o, call.args[0] ?? call, 'export', ctx, st, site);
       return [];
     }
+    if ((q === 'torch.set_grad_enabled' || q === 'torch.autograd.set_grad_enabled' || q === 'torch.autograd.grad_mode.set_grad_enabled') && ctx.purpose === 'flow') {
+      // As a statement it switches autograd globally until switched back (as a `with` item the
+      // `with` handler restores the previous state after the block).
+      const on = constOf(pos[0] ?? kw.get('mode') ?? []);
+      if (typeof on === 'boolean') st.noGrad = !on;
+      return [];
+    }
     if (q === 'builtins.super') {
       return [{ t: 'ext', q: 'builtins.super()' }];
     }
