@@ -253,6 +253,21 @@ describe('cli: discovery', function () {
     assert.equal(count, 2);
   });
 
+  it('parses only the files that can matter in a whole-project run, loading helpers on demand', () => {
+    const dir = makeProject({
+      'pyproject.toml': '',
+      // A helper without any keyword the pre-filter looks for: loaded only because model.py uses it.
+      'layers.py': 'import torch.nn as nn\n\n\ndef conv3x3(cin, cout):\n    return nn.Conv2d(cin, cout, 3, padding=1)\n',
+      'model.py': 'import torch.nn as nn\nfrom layers import conv3x3\n\nstem = nn.Sequential(conv3x3(3, 16), nn.BatchNorm2d(16))\n',
+      'unrelated.py': 'import torch\nprint(torch.ones(1))\n',
+      'also_unrelated.py': 'import os\nprint(os.getcwd())\n',
+    });
+    assert.deepEqual(findings(dir, ['.']), ['layers.py:5:NL003']);
+    const factsDir = path.join(dir, '.normlint_cache', 'facts');
+    const count = fs.readdirSync(factsDir).reduce((n, shard) => n + fs.readdirSync(path.join(factsDir, shard)).length, 0);
+    assert.equal(count, 2, 'model.py (a seed) and layers.py (loaded on demand); the unrelated files are never parsed');
+  });
+
   it('reports a file once when it is requested through two projects', () => {
     const dir = makeProject({ 'pyproject.toml': '', 'a.py': MOMENTUM_PY, 'sub/pyproject.toml': '', 'sub/b.py': MOMENTUM_PY });
     assert.deepEqual(findings(dir, ['.', 'sub', 'sub/b.py']), ['a.py:3:NL007', 'sub/b.py:3:NL007']);

@@ -2,8 +2,10 @@
  * One project in one `check` run: which files to analyze, their texts (read lazily, replaced as
  * fixes apply), per-file facts (memory → cache → analysis) and the lint itself with suppression.
  *
- * Scope: when every project file is requested, all are analyzed. Otherwise the requested files
- * and, transitively, the project files they import (resolved with the model's own
+ * Scope: when every project file is requested, the files that can matter (text pre-filter, see
+ * `model/python/prefilter.ts`) and what they import; files that cannot produce or change a
+ * finding are never parsed. Otherwise the requested files and, transitively, the project files
+ * they import (resolved with the model's own
  * `ProjectIndex`: absolute and relative imports, `src/` layouts, script siblings, the packages
  * on the way); that is what cross-file facts come from, and it keeps `normlint check one.py`
  * fast in a large project. Findings that would depend on files importing the requested ones
@@ -18,8 +20,9 @@ import type { Engine, FileConfig, FileFacts } from '../core/engine';
 import type { ImportFact, PyFile } from '../model/python/ir';
 import { ProjectIndex } from '../model/python/project';
 import { applySuppressions } from '../core/suppression';
-import { Cache, hashParts, type DirectiveWarning } from './cache';
+import { Cache, hashParts, writeJsonAtomic, type DirectiveWarning } from './cache';
 import { EXTERNAL_PACKAGES } from '../model/frameworks/pytorch';
+import { isSeedText, scanImportLines } from '../model/python/prefilter';
 import type { ConfigResolver } from './config-files';
 import type { Analyzer } from './analyzer';
 import { encodeSource, readSource, type SourceFile } from './source';
@@ -42,29 +45,6 @@ export interface ProjectRunContext {
 }
 
 const EMPTY_IR: PyFile = { body: [], errors: [] };
-
-/** Every import statement in a lowered file, wherever it is (module level, functions, branches). */
-export function importsIn(ir: PyFile): ImportFact[] {
-  const out: ImportFact[] = [];
-  const stack: unknown[] = [ir.body];
-  while (stack.length) {
-    const v = stack.pop();
-    if (Array.isArray(v)) {
-      for (const x of v) if (typeof x === 'object' && x !== null) stack.push(x);
-    } else if (typeof v === 'object' && v !== null) {
-      const o = v as Record<string, unknown>;
-      if (o.k === 'import' && typeof o.imp === 'object' && o.imp !== null) {
-        out.push(o.imp as ImportFact);
-        continue;
-      }
-      for (const key in o) {
-        const x = o[key];
-        if (typeof x === 'object' && x !== null && key !== 'span') stack.push(x);
-      }
-    }
-  }
-  return out;
-}
 
 /**
  * The project files an import reads: the module (and, for `import a.b.c`, the packages on its
@@ -175,41 +155,74 @@ export class ProjectRun {
     return facts;
   }
 
-  /** The files to analyze (see the module comment), sorted. */
-  private async scope(): Promise<string[]> {
-    if (this.requested.size === this.rels.length) return this.rels.filter((r) => this.load(r));
-    this.index ??= new ProjectIndex(this.rels.map((p) => ({ path: p, ir: EMPTY_IR })));
-    const seen = new Set<string>();
-    let frontier = [...this.requested].filter((r) => this.load(r));
-    for (const r of frontier) seen.add(r);
-    while (frontier.length) {
-      const facts = await this.factsOf(frontier);
-      const next: string[] = [];
-      for (const f of facts) {
-        if (!f.ir) continue;
-        for (const imp of importsIn(f.ir)) {
-          for (const target of importTargets(this.index, f.path, imp)) {
-            if (seen.has(target)) continue;
-            seen.add(target);
-            if (this.load(target)) next.push(target);
-          }
+  /**
+   * Whole-project runs start from the files that can matter (see `model/python/prefilter.ts`):
+   * seeds (text mentions something a rule reacts to), files importing a seed (directly or
+   * through re-exporting `__init__.py` files), then what those import.
+   */
+  private startSet(index: ProjectIndex): string[] {
+    const loaded = this.rels.filter((r) => this.load(r));
+    const seeds = new Set(loaded.filter((r) => isSeedText(this.texts.get(r)!)));
+    const importsOf = new Map<string, string[]>();
+    const targetsOf = (r: string): string[] => {
+      let t = importsOf.get(r);
+      if (!t) importsOf.set(r, (t = scanImportLines(this.texts.get(r)!).flatMap((imp) => importTargets(index, r, imp))));
+      return t;
+    };
+    // Packages whose `__init__.py` re-exports a seed count as seeds for importers.
+    const exporting = new Set(seeds);
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const r of loaded) {
+        if (exporting.has(r) || !/(^|\/)__init__\.py$/.test(r)) continue;
+        if (targetsOf(r).some((t) => exporting.has(t))) {
+          exporting.add(r);
+          changed = true;
         }
       }
-      frontier = next;
     }
-    return [...seen].filter((r) => this.texts.has(r)).sort();
+    return loaded.filter((r) => seeds.has(r) || targetsOf(r).some((t) => exporting.has(t)));
+  }
+
+  /** The files to analyze (see the module comment), sorted. */
+  private scope(): string[] {
+    this.index ??= new ProjectIndex(this.rels.map((p) => ({ path: p, ir: EMPTY_IR })));
+    const all = this.requested.size === this.rels.length;
+    return (all ? this.startSet(this.index) : [...this.requested].filter((r) => this.load(r))).sort();
+  }
+
+  /**
+   * Facts of one file outside the analyzed set, when the model needs it to resolve a name:
+   * memory, then the cache, then an in-process analysis (written to the cache).
+   */
+  private factsNow(rel: string, engine: Engine): FileFacts | null {
+    if (!this.load(rel)) return null;
+    const hash = this.hashes.get(rel)!;
+    const key = this.cache.factsKey(hash);
+    const mem = this.factsByHash.get(hash);
+    let facts = mem ? { ...mem, path: rel } : this.cache.getFacts(key, rel);
+    if (!facts) {
+      facts = engine.analyze({ path: rel, text: this.texts.get(rel)! });
+      const file = this.cache.factsPathForWrite(key);
+      if (file) writeJsonAtomic(file, facts);
+    }
+    this.factsByHash.set(hash, facts);
+    return facts;
   }
 
   /** Lint the project's scope; diagnostics after suppression, grouped by path. */
   async lint(): Promise<Map<string, Diagnostic[]>> {
-    const rels = await this.scope();
+    const rels = this.scope();
+    // Any project file may be loaded on demand to resolve a name, so all of them key the run.
+    const everything = this.rels.filter((r) => this.load(r));
     const all = this.requested.size === this.rels.length;
     const slot = hashParts([this.ctx.stamp, this.ctx.flagsKey, this.root, all ? '*' : [...this.requested].sort().join('\n')]).slice(0, 32);
     const runKey = hashParts([
       this.ctx.stamp,
       this.ctx.flagsKey,
       ...this.ctx.configs.usedConfigs().flatMap((c) => [c.file, c.text]),
-      ...rels.flatMap((r) => [r, this.hashes.get(r)!]),
+      ...rels,
+      ...everything.flatMap((r) => [r, this.hashes.get(r)!]),
     ]);
     const cached = this.cache.getRun(slot, runKey);
     if (cached) {
@@ -219,11 +232,24 @@ export class ProjectRun {
 
     const facts = await this.factsOf(rels);
     const engine = await this.ctx.engine();
-    const raw = engine.lint(facts, { configFor: (p) => this.configFor(p), textOf: (p) => this.texts.get(p) ?? '' });
+    const primary = new Set(rels);
+    const onDemand: FileFacts[] = [];
+    const raw = engine.lint(facts, {
+      configFor: (p) => this.configFor(p),
+      textOf: (p) => this.texts.get(p) ?? '',
+      lazy: {
+        paths: everything.filter((r) => !primary.has(r)),
+        load: (p) => {
+          const f = this.factsNow(p, engine);
+          if (f) onDemand.push(f);
+          return f;
+        },
+      },
+    });
     const byFile = group(raw);
     const out: Diagnostic[] = [];
     const warnings: DirectiveWarning[] = [];
-    for (const f of facts) {
+    for (const f of [...facts, ...onDemand]) {
       const fc = this.configFor(f.path);
       const own = (byFile.get(f.path) ?? [])
         .filter((d) => fc.enabled.has(d.code))

@@ -67,10 +67,10 @@ export class Engine {
   lint(files: readonly FileFacts[], opts: LintOptions): Diagnostic[] {
     const inputs: Array<{ path: string; ir: PyFile }> = [];
     for (const f of files) if (f.ir) inputs.push({ path: f.path, ir: f.ir });
-    const index = new ProjectIndex(inputs);
+    const lazy = opts.lazy;
+    const index = new ProjectIndex(inputs, lazy && { paths: lazy.paths, load: (p) => lazy.load(p)?.ir ?? null });
     const anyUnknown = files.some((f) => opts.configFor(f.path).options.assumeUnknownModulesNormalize);
     const model = new PyTorchModel(index, { assumeUnknownModulesNormalize: anyUnknown }).run();
-    const errorsByFile = new Map(inputs.map((f) => [f.path, f.ir.errors]));
     const out: Diagnostic[] = [];
     const seen = new Set<string>();
     for (const rule of RULE_IMPLS) {
@@ -80,7 +80,7 @@ export class Engine {
         const d = toDiagnostic(rule.meta, r);
         const sev = cfg.severity[d.code];
         if (sev) d.severity = sev;
-        const errs = errorsByFile.get(d.file) ?? [];
+        const errs = index.file(d.file)?.ir.errors ?? [];
         if (errs.some((e) => e.start < d.span.end && d.span.start < e.end)) return;
         const key = `${d.code}|${d.file}|${d.span.start}|${d.span.end}|${d.message}`;
         if (seen.has(key)) return;

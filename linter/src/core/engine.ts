@@ -47,6 +47,12 @@ export interface LintOptions {
   configFor(path: string): FileConfig;
   /** The text of a project file, exactly as analyzed (rules build fixes from it). */
   textOf(path: string): string;
+  /**
+   * Other project files, analyzed only if an import resolves to them (their classes, helpers
+   * and constants). `load` is synchronous and called at most once per path; findings may be
+   * reported in these files too (e.g. a conv layer built in a helper module).
+   */
+  lazy?: { paths: readonly string[]; load(path: string): FileFacts | null };
 }
 
 export { Engine } from './engine-impl';

@@ -185,6 +185,7 @@ export class PyTorchModel {
   private readonly relevantMemo = new Map<FuncDef | Stmt[], boolean | 'pending'>();
   private readonly moduleEnvs = new Map<ProjectFile, Env | 'pending'>();
   private readonly buildMemo = new Map<FuncDef, boolean | 'pending'>();
+  private readonly globalCache = new Map<ProjectFile, Map<string, Val[]>>();
   private readonly layerKeys = new Set<number>();
   private readonly loaderByObj = new Map<Obj, LoaderFact>();
   private readonly opts: ModelOptions;
@@ -474,7 +475,21 @@ export class PyTorchModel {
   }
 
   /** Resolves a module-level name of `file` (imports, classes, functions, module constants). */
-  resolveGlobal(file: ProjectFile, name: string, seen = new Set<string>()): Val[] {
+  resolveGlobal(file: ProjectFile, name: string, seen?: Set<string>): Val[] {
+    if (!seen) {
+      let perFile = this.globalCache.get(file);
+      if (!perFile) this.globalCache.set(file, (perFile = new Map()));
+      const hit = perFile.get(name);
+      if (hit) return hit;
+      const v = this.resolveGlobalUncached(file, name, new Set());
+      // Cache only settled answers (not while a module body or binding is being evaluated).
+      if (this.moduleEnvs.get(file) !== 'pending') perFile.set(name, v);
+      return v;
+    }
+    return this.resolveGlobalUncached(file, name, seen);
+  }
+
+  private resolveGlobalUncached(file: ProjectFile, name: string, seen: Set<string>): Val[] {
     const key = `${file.path}|${name}`;
     if (seen.has(key)) return [];
     seen.add(key);
@@ -1130,23 +1145,27 @@ export class PyTorchModel {
   }
 
   private readonly fnFiles = new Map<FuncDef, ProjectFile>();
+  private fnFilesIndexed = new Set<ProjectFile>();
+  /** The file defining a function (indexing every loaded file's functions once). */
   private fileOfFunction(def: FuncDef): ProjectFile | undefined {
-    if (this.fnFiles.size === 0) {
-      for (const f of this.index.files) {
-        const visit = (body: Stmt[]): void => {
-          for (const s of body) {
-            if (s.k === 'func') {
-              this.fnFiles.set(s.def, f);
-              visit(s.def.body);
-            } else if (s.k === 'class') visit(s.def.body);
-            else if (s.k === 'if') {
-              visit(s.body);
-              visit(s.orelse);
-            } else if (s.k === 'try') visit(s.body);
-          }
-        };
-        visit(f.ir.body);
-      }
+    const hit = this.fnFiles.get(def);
+    if (hit) return hit;
+    for (const f of this.index.loadedFiles()) {
+      if (this.fnFilesIndexed.has(f)) continue;
+      this.fnFilesIndexed.add(f);
+      const visit = (body: Stmt[]): void => {
+        for (const s of body) {
+          if (s.k === 'func') {
+            this.fnFiles.set(s.def, f);
+            visit(s.def.body);
+          } else if (s.k === 'class') visit(s.def.body);
+          else if (s.k === 'if') {
+            visit(s.body);
+            visit(s.orelse);
+          } else if (s.k === 'try') visit(s.body);
+        }
+      };
+      visit(f.ir.body);
     }
     return this.fnFiles.get(def);
   }
@@ -1618,15 +1637,12 @@ export class PyTorchModel {
   /** Precomputes where the last training step of a body is (for "after training finished"). */
   private scanSteps(body: Stmt[], ctx: Ctx): void {
     let last = -1;
-    const visitExpr = (e: Expr): void => {
-      forEachCall(e, (c) => {
-        if ((c.fn.k === 'attr' && (c.fn.attr === 'backward' || (c.fn.attr === 'step' && this.isOptimizerLike(c.fn, [])))) || this.isCallToStepper(c, ctx)) {
-          last = Math.max(last, c.span.start);
-          ctx.stepOffsets.push(c.span.start);
-        }
-      });
-    };
-    forEachExprInBody(body, visitExpr);
+    for (const c of callsIn(body)) {
+      if ((c.fn.k === 'attr' && (c.fn.attr === 'backward' || (c.fn.attr === 'step' && this.isOptimizerLike(c.fn, [])))) || this.isCallToStepper(c, ctx)) {
+        last = Math.max(last, c.span.start);
+        ctx.stepOffsets.push(c.span.start);
+      }
+    }
     ctx.accumulation = hasAccumulation(body);
     ctx.lastStepOffset = last;
     ctx.bodyHasStep = last >= 0;
@@ -1747,12 +1763,14 @@ export class PyTorchModel {
     let result = (!!def && (EVAL_FN_NAME.test(def.name) || def.decorators.some(isNoGradDecorator))) || assignsRequiresGrad(body);
     const callees: CallExpr[] = [];
     if (!result) {
-      forEachExprInBody(body, (e) => forEachCall(e, (c) => {
-        if (result) return;
+      for (const c of callsIn(body)) {
         const name = c.fn.k === 'attr' ? c.fn.attr : c.fn.k === 'name' ? c.fn.id : '';
-        if (MODE_RELEVANT_CALLS.has(name)) result = true;
-        else callees.push(c);
-      }));
+        if (MODE_RELEVANT_CALLS.has(name)) {
+          result = true;
+          break;
+        }
+        callees.push(c);
+      }
     }
     if (!result) {
       for (const c of callees) {
@@ -1791,8 +1809,7 @@ export class PyTorchModel {
     if (memo !== undefined) return memo;
     this.buildMemo.set(def, 'pending');
     let result = false;
-    const calls: CallExpr[] = [];
-    forEachExprInBody(def.body, (e) => forEachCall(e, (c) => calls.push(c)));
+    const calls = callsIn(def.body);
     const returnsDict = (b: Stmt[]): boolean => b.some((s) => (s.k === 'return' && s.value?.k === 'dict') || (s.k === 'if' && (returnsDict(s.body) || returnsDict(s.orelse))));
     result = returnsDict(def.body);
     for (const c of calls) {
@@ -2057,12 +2074,10 @@ const LAYER_NAMES = new Set(Object.keys(TORCH_LAYERS).map((q) => q.slice(q.lastI
 
 /** Does a body (syntactically) call a torch layer class or a `norm_layer`-style parameter? */
 function constructsLayers(body: Stmt[]): boolean {
-  let found = false;
-  forEachExprInBody(body, (e) => forEachCall(e, (c) => {
+  return callsIn(body).some((c) => {
     const name = c.fn.k === 'attr' ? c.fn.attr : c.fn.k === 'name' ? c.fn.id : '';
-    if (LAYER_NAMES.has(name) || /norm/i.test(name)) found = true;
-  }));
-  return found;
+    return LAYER_NAMES.has(name) || /norm/i.test(name);
+  });
 }
 
 /** `if (i + 1) % accum_steps == 0: optimizer.step()`: gradient accumulation around the step. */
@@ -2278,6 +2293,19 @@ function hasReturnValue(body: Stmt[]): boolean {
   return found;
 }
 
+const CALLS_CACHE = new WeakMap<Stmt[], CallExpr[]>();
+
+/** Every call expression in a body (not inside nested defs/classes), cached per body. */
+export function callsIn(body: Stmt[]): CallExpr[] {
+  let calls = CALLS_CACHE.get(body);
+  if (!calls) {
+    const out: CallExpr[] = [];
+    forEachExprInBody(body, (e) => forEachCall(e, (c) => out.push(c)));
+    CALLS_CACHE.set(body, (calls = out));
+  }
+  return calls;
+}
+
 /** Calls `f` on every call expression inside `e` (including nested ones). */
 export function forEachCall(e: Expr, f: (c: CallExpr) => void): void {
   const stack: Expr[] = [e];
@@ -2286,19 +2314,22 @@ export function forEachCall(e: Expr, f: (c: CallExpr) => void): void {
     switch (x.k) {
       case 'call':
         f(x);
-        stack.push(x.fn, ...x.args, ...x.kwargs.map((k) => k.value), ...x.doubleStar);
+        stack.push(x.fn);
+        for (const a of x.args) stack.push(a);
+        for (const k of x.kwargs) stack.push(k.value);
+        for (const d of x.doubleStar) stack.push(d);
         break;
       case 'attr': stack.push(x.obj); break;
       case 'bin': stack.push(x.left, x.right); break;
       case 'unary': stack.push(x.operand); break;
       case 'boolop': stack.push(x.left, x.right); break;
-      case 'compare': stack.push(...x.operands); break;
-      case 'list': case 'tuple': case 'set': stack.push(...x.elts); break;
-      case 'dict': stack.push(...x.values, ...(x.keys.filter(Boolean) as Expr[])); break;
+      case 'compare': for (const o of x.operands) stack.push(o); break;
+      case 'list': case 'tuple': case 'set': for (const o of x.elts) stack.push(o); break;
+      case 'dict': for (const o of x.values) stack.push(o); for (const k of x.keys) if (k) stack.push(k); break;
       case 'subscript': stack.push(x.obj, x.index); break;
       case 'cond': stack.push(x.test, x.body, x.orelse); break;
       case 'star': stack.push(x.value); break;
-      case 'other': stack.push(...x.parts); break;
+      case 'other': for (const o of x.parts) stack.push(o); break;
       case 'lambda': stack.push(x.body); break;
       default: break;
     }

@@ -5,20 +5,48 @@
  */
 import type { ClassDef, Expr, FuncDef, ImportFact, PyFile, Stmt } from './ir';
 
-/** One lowered file of the project. */
-export interface ProjectFile {
-  /** Project-relative path with `/` separators. */
-  path: string;
-  ir: PyFile;
-  /** Dotted module names this file can be imported as (e.g. `pkg.mod`, and `mod` for `src/`-less scripts). */
-  moduleNames: string[];
-  /** The file's own package (dotted), used for relative imports; '' at the top level. */
-  packageName: string;
-  isPackageInit: boolean;
+const EMPTY_IR: PyFile = { body: [], errors: [] };
+
+/**
+ * One file of the project. Its IR is either given (a primary file, analyzed by the rules) or
+ * loaded on first use through the index's loader (a file needed only to resolve names).
+ */
+export class ProjectFile {
+  private irValue: PyFile | null;
+  private bindingsValue: Map<string, Binding[]> | null = null;
+
+  constructor(
+    /** Project-relative path with `/` separators. */
+    readonly path: string,
+    /** Dotted module names this file can be imported as (e.g. `pkg.mod`, and `mod` for `src/`-less scripts). */
+    readonly moduleNames: string[],
+    /** The file's own package (dotted), used for relative imports; '' at the top level. */
+    readonly packageName: string,
+    readonly isPackageInit: boolean,
+    /** True for pytest-style test files (`test_*.py`, `*_test.py`, under `tests/`). */
+    readonly isTestFile: boolean,
+    ir: PyFile | null,
+    private readonly loader: ((path: string) => PyFile | null) | null,
+  ) {
+    this.irValue = ir;
+  }
+
+  /** The lowered file (loaded on first access for files outside the analyzed set). */
+  get ir(): PyFile {
+    if (!this.irValue) this.irValue = this.loader?.(this.path) ?? EMPTY_IR;
+    return this.irValue;
+  }
+
+  /** Whether the IR is in memory (given, or loaded on demand already). */
+  get loaded(): boolean {
+    return this.irValue !== null;
+  }
+
   /** Module-level bindings: name → the statements that bind it, in source order. */
-  bindings: Map<string, Binding[]>;
-  /** True for pytest-style test files (`test_*.py`, `*_test.py`, under `tests/`). */
-  isTestFile: boolean;
+  get bindings(): Map<string, Binding[]> {
+    this.bindingsValue ??= collectBindings(this.ir.body);
+    return this.bindingsValue;
+  }
 }
 
 /** What binds a module-level name. */
@@ -79,18 +107,35 @@ export function collectBindings(body: Stmt[], into = new Map<string, Binding[]>(
 
 const TEST_FILE = /(^|\/)(tests?|testing)\/|(^|\/)test_[^/]*\.py$|_test\.py$|(^|\/)conftest\.py$/;
 
+/** Files of the project that are not analyzed but can be loaded to resolve names. */
+export interface LazyFiles {
+  /** Project-relative paths (the analyzed files may be among them; they are skipped). */
+  paths: readonly string[];
+  /** The lowered file, or null when it cannot be read or parsed. Called at most once per path. */
+  load(path: string): PyFile | null;
+}
+
 /** The project: files by path and by module name. */
 export class ProjectIndex {
+  /** The analyzed (primary) files, in input order. */
   readonly files: ProjectFile[] = [];
+  private readonly all: ProjectFile[] = [];
   private readonly byModule = new Map<string, ProjectFile>();
   private readonly byPath = new Map<string, ProjectFile>();
 
   /**
    * @param inputs lowered files with project-relative `/` paths; non-`.py` paths are ignored.
+   * @param lazy other project files, loaded only when an import resolves to them.
    */
-  constructor(inputs: Array<{ path: string; ir: PyFile }>) {
-    const paths = new Set(inputs.map((f) => f.path));
-    for (const { path, ir } of inputs) {
+  constructor(inputs: Array<{ path: string; ir: PyFile }>, lazy?: LazyFiles) {
+    const given = new Map(inputs.map((f) => [f.path, f.ir]));
+    const extra = (lazy?.paths ?? []).filter((p) => !given.has(p));
+    const paths = new Set([...given.keys(), ...extra]);
+    const entriesIn: Array<{ path: string; ir: PyFile | null }> = [
+      ...inputs,
+      ...extra.map((path) => ({ path, ir: null })),
+    ];
+    for (const { path, ir } of entriesIn) {
       if (!/\.pyi?$/.test(path)) continue;
       const noExt = path.replace(/\.pyi?$/, '');
       const isInit = /(^|\/)__init__$/.test(noExt);
@@ -108,23 +153,21 @@ export class ProjectIndex {
       // the shortest candidate (the one rooted at the outermost non-package directory).
       const shortest = names.length > 0 ? names[names.length - 1] : '';
       const pkg = isInit ? shortest : shortest.split('.').slice(0, -1).join('.');
-      const pf: ProjectFile = {
-        path,
-        ir,
-        moduleNames: names,
-        packageName: pkg,
-        isPackageInit: isInit,
-        bindings: collectBindings(ir.body),
-        isTestFile: TEST_FILE.test(path),
-      };
-      this.files.push(pf);
+      const pf = new ProjectFile(path, names, pkg, isInit, TEST_FILE.test(path), ir, ir ? null : (p) => lazy?.load(p) ?? null);
+      if (ir) this.files.push(pf);
+      this.all.push(pf);
       this.byPath.set(path, pf);
     }
     // Longer (more qualified) names win over shorter ones on conflicts: register short first.
     const entries: Array<[string, ProjectFile]> = [];
-    for (const f of this.files) for (const n of f.moduleNames) entries.push([n, f]);
+    for (const f of this.all) for (const n of f.moduleNames) entries.push([n, f]);
     entries.sort((a, b) => b[0].split('.').length - a[0].split('.').length);
     for (const [n, f] of entries) if (!this.byModule.has(n)) this.byModule.set(n, f);
+  }
+
+  /** Every file whose IR is in memory: the analyzed ones and those loaded on demand so far. */
+  loadedFiles(): ProjectFile[] {
+    return this.all.filter((f) => f.loaded);
   }
 
   /** The file at a project-relative path. */

@@ -1,0 +1,66 @@
+/**
+ * Text pre-filters that decide, before parsing, which files of a project can matter to the
+ * PyTorch rules. Parsing dominates a cold run (see `shared/notes/performance.md`), and most
+ * files of a large codebase never touch normalization, modes, batch sizes or DDP.
+ *
+ * A file is analyzed when it is a **seed** (its text mentions something a rule reacts to),
+ * when it **imports a seed** (it may call the seed's functions with its own models), or when a
+ * file already analyzed imports it (its classes, helpers and constants resolve names). A file
+ * outside that set cannot produce a finding nor change one, except through code paths the
+ * model does not follow anyway (dynamic imports, registries).
+ */
+import type { ImportFact } from './ir';
+
+/**
+ * Everything a rule reacts to, as text: normalization and dropout layers, mode switches,
+ * inference contexts and evaluation-named functions, training steps, weight loading, exports,
+ * data loaders, DDP/Lightning, freezing.
+ */
+const SEED = new RegExp(
+  [
+    'BatchNorm|GroupNorm|InstanceNorm|norm_layer|Dropout', // layers the rules reason about
+    '\\.eval\\(|\\.train\\(', // mode switches
+    'no_grad|inference_mode|set_grad_enabled', // inference contexts
+    '\\bdef\\s+(?:eval|valid|val_|test\\s*\\(|test_(?:model|epoch)|predict|infer)', // evaluation functions
+    '\\.backward\\(', // training steps
+    'load_state_dict|torch\\.load\\(|pretrained|weights=', // weights
+    'onnx\\.export\\(|jit\\.trace\\(|export\\.export\\(|dynamo_export\\(', // exports
+    'DataLoader', // NL004
+    'DistributedDataParallel|DDP\\(|convert_sync|Trainer\\(', // NL006
+    'requires_grad_?\\(\\s*False|requires_grad\\s*=\\s*False', // NL010 freezing
+  ].join('|'),
+);
+
+/** Does the file's text mention anything a rule reacts to? */
+export function isSeedText(text: string): boolean {
+  return SEED.test(text);
+}
+
+const IMPORT_LINE = /^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)|import[ \t]+([^\n#;]+))/gm;
+
+/**
+ * The imports of a file read from its text without parsing: `import a.b as c, d` and
+ * `from ..x import (y, z as w)` at any indentation. Approximate (a line inside a string counts
+ * too): used only to widen the set of analyzed files. Spans are zero-length at the line start.
+ */
+export function scanImportLines(text: string): ImportFact[] {
+  const out: ImportFact[] = [];
+  IMPORT_LINE.lastIndex = 0;
+  for (let m = IMPORT_LINE.exec(text); m; m = IMPORT_LINE.exec(text)) {
+    const span = { start: m.index, end: m.index };
+    if (m[4] !== undefined) {
+      for (const part of m[4].split(',')) {
+        const name = part.trim().split(/\s+as\s+/)[0];
+        if (/^[\w.]+$/.test(name)) out.push({ module: name, name: null, asname: null, level: 0, span });
+      }
+    } else {
+      const level = m[1].length;
+      const names = m[3].replace(/[()\\\n]/g, ' ');
+      for (const part of names.split(',')) {
+        const name = part.trim().split(/\s+as\s+/)[0];
+        if (/^(\w+|\*)$/.test(name)) out.push({ module: m[2], name, asname: null, level, span });
+      }
+    }
+  }
+  return out;
+}
