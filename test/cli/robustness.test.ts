@@ -99,6 +99,19 @@ describe('cli: cache', function () {
     assert.equal(JSON.parse(runCli(['check', '--output-format', 'json'], dir).stdout).length, 0, 'config is part of the key');
   });
 
+  it('a cached single-file result is invalidated by an edit to a file it loaded on demand', () => {
+    const dir = makeProject({
+      'pyproject.toml': '',
+      'consts.py': 'WIDTH = 16\n',
+      'model.py': 'import torch.nn as nn\nfrom consts import WIDTH\n\nstem = nn.Sequential(nn.Conv2d(3, WIDTH, 3, bias=False), nn.BatchNorm2d(16))\n',
+    });
+    const codes = (): string[] => (JSON.parse(runCli(['check', '--output-format', 'json', 'model.py'], dir).stdout) as Array<{ code: string }>).map((d) => d.code);
+    assert.deepEqual(codes(), []);
+    assert.deepEqual(codes(), [], 'warm');
+    fs.writeFileSync(path.join(dir, 'consts.py'), 'WIDTH = 32\n');
+    assert.deepEqual(codes(), ['NL011'], 'the dependency changed');
+  });
+
   it('survives a corrupt cache', () => {
     const dir = makeProject({ 'pyproject.toml': '', 'm.py': MOMENTUM_PY });
     runCli(['check'], dir);

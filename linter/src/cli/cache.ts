@@ -35,6 +35,11 @@ export interface RunEntry {
   key: string;
   diagnostics: Diagnostic[];
   warnings: DirectiveWarning[];
+  /**
+   * Files outside the key that the result depends on (loaded on demand to resolve names), as
+   * (project-relative path, content hash): the entry is valid only while they are unchanged.
+   */
+  deps?: Array<[string, string]>;
 }
 
 /** sha256 hex of the parts, separated by NUL. */

@@ -213,19 +213,21 @@ export class ProjectRun {
   /** Lint the project's scope; diagnostics after suppression, grouped by path. */
   async lint(): Promise<Map<string, Diagnostic[]>> {
     const rels = this.scope();
-    // Any project file may be loaded on demand to resolve a name, so all of them key the run.
-    const everything = this.rels.filter((r) => this.load(r));
     const all = this.requested.size === this.rels.length;
+    // A whole-project run has read every file already (pre-filter): all of them key the run. A
+    // partial run keys on the requested files and records the files it loaded on demand as
+    // dependencies, so `normlint check one.py` does not read the whole project.
+    const keyFiles = all ? this.rels.filter((r) => this.load(r)) : rels;
     const slot = hashParts([this.ctx.stamp, this.ctx.flagsKey, this.root, all ? '*' : [...this.requested].sort().join('\n')]).slice(0, 32);
     const runKey = hashParts([
       this.ctx.stamp,
       this.ctx.flagsKey,
       ...this.ctx.configs.usedConfigs().flatMap((c) => [c.file, c.text]),
       ...rels,
-      ...everything.flatMap((r) => [r, this.hashes.get(r)!]),
+      ...keyFiles.flatMap((r) => [r, this.hashes.get(r)!]),
     ]);
     const cached = this.cache.getRun(slot, runKey);
-    if (cached) {
+    if (cached && (cached.deps ?? []).every(([p, h]) => this.load(p) && this.hashes.get(p) === h)) {
       this.warnings = cached.warnings;
       return group(cached.diagnostics);
     }
@@ -238,7 +240,7 @@ export class ProjectRun {
       configFor: (p) => this.configFor(p),
       textOf: (p) => this.texts.get(p) ?? '',
       lazy: {
-        paths: everything.filter((r) => !primary.has(r)),
+        paths: this.rels.filter((r) => !primary.has(r)),
         load: (p) => {
           const f = this.factsNow(p, engine);
           if (f) onDemand.push(f);
@@ -266,7 +268,8 @@ export class ProjectRun {
       }
     }
     out.sort(compareDiagnostics);
-    this.cache.putRun(slot, { key: runKey, diagnostics: out, warnings });
+    const deps = all ? [] : onDemand.map((f): [string, string] => [f.path, this.hashes.get(f.path)!]);
+    this.cache.putRun(slot, { key: runKey, diagnostics: out, warnings, deps });
     this.warnings = warnings;
     return group(out);
   }
