@@ -205,7 +205,13 @@ export class PyTorchModel {
     }
     // Module bodies first (they are the entry points), then every function not reached.
     for (const f of this.index.files) this.analyzeModuleBody(f);
-    for (const f of this.index.files) this.forEachFunction(f, f.ir.body, null, (def, cls) => void this.summaryOf(f, def, cls));
+    // A function no analyzed code calls can only produce findings about objects it builds or
+    // loads itself (its parameters and globals stay symbolic): skip the ones that build none.
+    for (const f of this.index.files) {
+      this.forEachFunction(f, f.ir.body, null, (def, cls) => {
+        if (this.summaries.has(def) || this.mayBuild(def, f)) this.summaryOf(f, def, cls);
+      });
+    }
     // Structure: a generic instance of every module class and its forward() data flow, and
     // every other body that constructs layers (helpers such as `conv_bn`, module-level
     // `nn.Sequential`s) evaluated once with its parameters' defaults.
@@ -1810,6 +1816,18 @@ export class PyTorchModel {
     this.buildMemo.set(def, 'pending');
     let result = false;
     const calls = callsIn(def.body);
+    // Names bound by imports inside the function (`from torchvision.models import resnet18`).
+    const localImports = new Map<string, Val>();
+    const collect = (b: Stmt[]): void => {
+      for (const st of b) {
+        if (st.k === 'import' && st.imp.level === 0 && st.imp.name !== '*') {
+          const bound = st.imp.asname ?? (st.imp.name ?? st.imp.module.split('.')[0]);
+          const q = st.imp.name ? `${st.imp.module}.${st.imp.name}` : st.imp.asname ? st.imp.module : st.imp.module.split('.')[0];
+          localImports.set(bound, { t: 'ext', q: canonicalTorchName(q) });
+        } else if (st.k === 'if' || st.k === 'try' || st.k === 'with') collect(st.k === 'if' ? [...st.body, ...st.orelse] : st.body);
+      }
+    };
+    collect(def.body);
     const returnsDict = (b: Stmt[]): boolean => b.some((s) => (s.k === 'return' && s.value?.k === 'dict') || (s.k === 'if' && (returnsDict(s.body) || returnsDict(s.orelse))));
     result = returnsDict(def.body);
     for (const c of calls) {
@@ -1822,7 +1840,8 @@ export class PyTorchModel {
         break;
       }
       const head = name.split('.')[0];
-      for (const v of this.resolveGlobal(file, head)) {
+      const local = localImports.get(head);
+      for (const v of local ? [local] : this.resolveGlobal(file, head)) {
         if (v.t === 'cls' && this.isModuleClass(v.cls)) result = true;
         else if (v.t === 'ext' && /^(torch|torchvision|timm|argparse|copy|pytorch_lightning|lightning)\b/.test(v.q)) {
           const q = name.includes('.') ? `${v.q}${name.slice(head.length)}` : v.q;
