@@ -1,9 +1,10 @@
 /**
  * Per-file analysis (`Engine.analyze`) in-process or on worker threads.
  *
- * With `threads > 1`, files are sent in batches (about 256 KiB of text each) to a pool of
- * workers (`dist/worker.js`), each with its own Engine; batches are handed out as workers
- * finish, so a large file does not hold up the others. Workers start only when the work pays
+ * With `threads > 1`, files are split in batches (about 256 KiB of text each) shared by the
+ * main thread and `threads - 1` workers (`dist/worker.js`, each with its own Engine); batches
+ * are handed out as each finishes, so a large file does not hold up the others. The main thread
+ * takes part because it would otherwise wait, and the facts it computes need no transfer. Workers start only when the work pays
  * for their start-up (at least ~1.5 MiB of text per worker) unless `--threads` was given
  * explicitly; from source (no bundle) analysis always runs in-process. A failing batch is
  * redone in-process and reported as an internal error.
@@ -56,7 +57,7 @@ export class Analyzer {
   async analyze(jobs: readonly AnalyzeJob[]): Promise<FileFacts[]> {
     const n = this.wanted(jobs);
     if (n <= 1) return this.inProcess(jobs, 0, jobs.length);
-    while (this.workers.length < n) {
+    while (this.workers.length < n - 1) {
       const grammars = this.opts.grammars();
       const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: { grammars } });
       worker.unref();
@@ -97,6 +98,7 @@ export class Analyzer {
     let next = 0;
     return new Promise((resolve) => {
       let active = 0;
+      let mainBusy = false;
       const finish = (batch: { start: number; jobs: AnalyzeJob[] }, facts: FileFacts[]): void => {
         facts.forEach((f, i) => (result[batch.start + i] = f));
         done += batch.jobs.length;
@@ -119,6 +121,21 @@ export class Analyzer {
             pump();
           });
           return;
+        }
+        // The main thread takes a batch too, between worker messages.
+        if (!mainBusy && next < batches.length) {
+          const batch = batches[next++];
+          mainBusy = true;
+          active++;
+          setImmediate(() => {
+            void this.inProcess(batch.jobs, done, jobs.length)
+              .then((facts) => finish(batch, facts))
+              .finally(() => {
+                mainBusy = false;
+                active--;
+                pump();
+              });
+          });
         }
         for (const pw of this.workers) {
           if (pw.busy || next >= batches.length) continue;

@@ -212,18 +212,17 @@ export class ProjectRun {
 
   /** Lint the project's scope; diagnostics after suppression, grouped by path. */
   async lint(): Promise<Map<string, Diagnostic[]>> {
-    const rels = this.scope();
     const all = this.requested.size === this.rels.length;
-    // A whole-project run has read every file already (pre-filter): all of them key the run. A
-    // partial run keys on the requested files and records the files it loaded on demand as
-    // dependencies, so `normlint check one.py` does not read the whole project.
-    const keyFiles = all ? this.rels.filter((r) => this.load(r)) : rels;
+    // A whole-project run reads every file anyway (pre-filter): all of them key the run, and
+    // the analyzed set is a function of them. A partial run keys on the requested files and
+    // records the files it loaded on demand as dependencies, so `normlint check one.py` does
+    // not read the whole project.
+    const keyFiles = (all ? this.rels : [...this.requested]).filter((r) => this.load(r)).sort();
     const slot = hashParts([this.ctx.stamp, this.ctx.flagsKey, this.root, all ? '*' : [...this.requested].sort().join('\n')]).slice(0, 32);
     const runKey = hashParts([
       this.ctx.stamp,
       this.ctx.flagsKey,
       ...this.ctx.configs.usedConfigs().flatMap((c) => [c.file, c.text]),
-      ...rels,
       ...keyFiles.flatMap((r) => [r, this.hashes.get(r)!]),
     ]);
     const cached = this.cache.getRun(slot, runKey);
@@ -232,6 +231,7 @@ export class ProjectRun {
       return group(cached.diagnostics);
     }
 
+    const rels = this.scope();
     const facts = await this.factsOf(rels);
     const engine = await this.ctx.engine();
     const primary = new Set(rels);
