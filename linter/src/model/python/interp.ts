@@ -25,7 +25,7 @@ import type { CallExpr, ClassDef, Expr, FuncDef, Keyword, Stmt } from './ir';
 import { ProjectIndex, type ProjectFile, type Binding } from './project';
 import {
   type Carry, type ClassRef, type Env, type Obj, type ObjKind, type SeqVal, type Site, type TensorVal, type Val,
-  constOf, hardConstOf, objsOf, union, valKey,
+  MAX_STRING, constOf, hardConstOf, objsOf, union, valKey,
 } from './values';
 import type {
   DdpFact, FrozenTrainFact, InferenceFact, InferenceKind, LayerPair, LightningTrainerFact, LoaderFact, Mode, ModeInfo,
@@ -40,6 +40,8 @@ import { factoryCarry, timmCarry } from '../frameworks/factories';
 
 const MAX_CONSTRUCT_DEPTH = 8;
 const MAX_LOOP_ITERATIONS = 4;
+/** A list built by `append` in loops stops growing here (the layers of a deep network fit). */
+const MAX_SEQ_ITEMS = 512;
 /** Upper bound on evaluated statements per project, so pathological inputs stay linear. */
 const MAX_STEPS = 2_000_000;
 
@@ -591,7 +593,7 @@ export class PyTorchModel {
       case 'num':
         return [{ t: 'const', v: e.value }];
       case 'str':
-        return [{ t: 'const', v: e.value }];
+        return e.value.length > MAX_STRING ? [] : [{ t: 'const', v: e.value }];
       case 'bool':
         return [{ t: 'const', v: e.value }];
       case 'none':
@@ -610,7 +612,7 @@ export class PyTorchModel {
           const v = arith(e.op, a, b);
           return v === undefined ? [] : [{ t: 'const', v, soft }];
         }
-        if (typeof a === 'string' && typeof b === 'string' && e.op === '+') return [{ t: 'const', v: a + b }];
+        if (typeof a === 'string' && typeof b === 'string' && e.op === '+') return a.length + b.length > MAX_STRING ? [] : [{ t: 'const', v: a + b }];
         if (e.op === '+' && l.length === 1 && r.length === 1 && l[0].t === 'seq' && r[0].t === 'seq') {
           return [this.newSeq(`${ctx.file.path}:${e.span.start}:${ctx.key}`, [...l[0].items, ...r[0].items], ctx)];
         }
@@ -1249,6 +1251,7 @@ export class PyTorchModel {
         if (seqs.length === 1) {
           const { pos } = this.argVals(call, ctx, st);
           const add = m === 'insert' ? pos[1] ?? [] : pos[0] ?? [];
+          if (seqs[0].items.length >= MAX_SEQ_ITEMS) return [];
           if (m === 'extend') {
             for (const v of add) if (v.t === 'seq') seqs[0].items.push(...v.items);
           } else if (m === 'append') seqs[0].items.push(add);

@@ -31,9 +31,15 @@ const SEED = new RegExp(
   ].join('|'),
 );
 
-/** Does the file's text mention anything a rule reacts to? */
+/** A framework normlint models (today PyTorch, with Lightning, timm and torchvision). */
+const FRAMEWORK = /\b(?:torch|torchvision|timm|lightning|pytorch_lightning)\b/;
+
+/**
+ * Does the file's text mention a framework and something a rule reacts to? (General Python
+ * code, such as the standard library, has no seeds at all.)
+ */
 export function isSeedText(text: string): boolean {
-  return SEED.test(text);
+  return FRAMEWORK.test(text) && SEED.test(text);
 }
 
 const IMPORT_LINE = /^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)|import[ \t]+([^\n#;]+))/gm;

@@ -144,7 +144,13 @@ export function valKey(v: Val): string {
   }
 }
 
-/** Union of value sets, deduplicated by `valKey`. */
+/**
+ * A value set with more possibilities than this is treated as unknown (empty): it keeps loops
+ * that accumulate values (`s = s + x`, a growing list of candidates) from blowing up.
+ */
+export const MAX_VALUES = 32;
+
+/** Union of value sets, deduplicated by `valKey`; unknown (empty) past {@link MAX_VALUES}. */
 export function union(a: Val[], b: Val[]): Val[] {
   if (a.length === 0) return b;
   if (b.length === 0) return a;
@@ -155,10 +161,14 @@ export function union(a: Val[], b: Val[]): Val[] {
     if (!seen.has(k)) {
       seen.add(k);
       out.push(v);
+      if (out.length > MAX_VALUES) return [];
     }
   }
   return out;
 }
+
+/** The longest string constant tracked (longer ones are unknown). */
+export const MAX_STRING = 256;
 
 /** The single constant of a value set, or undefined when it is not exactly one constant. */
 export function constOf(vals: Val[]): number | string | boolean | null | undefined {
