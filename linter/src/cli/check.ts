@@ -203,6 +203,10 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
         continue;
       }
       for (const w of run.warnings) if (plan.requested.has(w.file)) warn(`${display(path.join(plan.root, w.file))}:${w.line}: ${w.message}`);
+      for (const e of run.internalErrors) {
+        err(`internal error (the rest of the project was checked; please report it): ${e}`);
+        internalError = true;
+      }
 
       const files = new Map<string, ReportedFile>();
       const fileOf = (rel: string): ReportedFile => {

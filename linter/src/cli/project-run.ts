@@ -81,6 +81,8 @@ export class ProjectRun {
   private index: ProjectIndex | null = null;
   /** Malformed suppression directives found by the last {@link lint}. */
   warnings: DirectiveWarning[] = [];
+  /** Internal errors the engine recovered from in the last {@link lint} (normlint bugs). */
+  internalErrors: string[] = [];
 
   /**
    * @param root the project root (absolute).
@@ -248,6 +250,7 @@ export class ProjectRun {
         },
       },
     });
+    this.internalErrors = engine.lastErrors;
     const byFile = group(raw);
     const out: Diagnostic[] = [];
     const warnings: DirectiveWarning[] = [];
@@ -269,7 +272,8 @@ export class ProjectRun {
     }
     out.sort(compareDiagnostics);
     const deps = all ? [] : onDemand.map((f): [string, string] => [f.path, this.hashes.get(f.path)!]);
-    this.cache.putRun(slot, { key: runKey, diagnostics: out, warnings, deps });
+    // A run the engine had to recover in is not cached: the next run reports the error again.
+    if (this.internalErrors.length === 0) this.cache.putRun(slot, { key: runKey, diagnostics: out, warnings, deps });
     this.warnings = warnings;
     return group(out);
   }

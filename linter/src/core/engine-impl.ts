@@ -20,6 +20,12 @@ export const MAX_ANALYZED_CHARS = 8 * 1024 * 1024;
 
 /** The normlint engine. Create one per thread with {@link Engine.create}. */
 export class Engine {
+  /**
+   * Internal errors of the last {@link Engine.lint} (bugs in normlint: the analysis of the body
+   * or the rule concerned was dropped, the rest completed). Empty when all went well.
+   */
+  lastErrors: string[] = [];
+
   private constructor(private readonly parser: PythonParser) {}
 
   /**
@@ -71,6 +77,7 @@ export class Engine {
     const index = new ProjectIndex(inputs, lazy && { paths: lazy.paths, load: (p) => lazy.load(p)?.ir ?? null });
     const anyUnknown = files.some((f) => opts.configFor(f.path).options.assumeUnknownModulesNormalize);
     const model = new PyTorchModel(index, { assumeUnknownModulesNormalize: anyUnknown }).run();
+    this.lastErrors = [...model.internalErrors];
     const out: Diagnostic[] = [];
     const seen = new Set<string>();
     for (const rule of RULE_IMPLS) {
@@ -87,7 +94,11 @@ export class Engine {
         seen.add(key);
         out.push(d);
       };
-      rule.check({ model, text: opts.textOf, config: opts.configFor, report });
+      try {
+        rule.check({ model, text: opts.textOf, config: opts.configFor, report });
+      } catch (e) {
+        this.lastErrors.push(`rule ${rule.meta.code}: ${(e as Error).stack ?? String(e)}`);
+      }
     }
     return out.sort(compareDiagnostics);
   }

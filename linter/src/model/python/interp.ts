@@ -197,33 +197,53 @@ export class PyTorchModel {
     this.opts = opts;
   }
 
+  /**
+   * Internal errors caught while analyzing (a bug in normlint, never the user's code): the
+   * analysis of that body is dropped and the rest goes on.
+   */
+  readonly internalErrors: string[] = [];
+
+  private guard(what: string, f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.internalErrors.push(`${what}: ${(e as Error).stack ?? String(e)}`);
+    }
+  }
+
   /** Runs every analysis. Call once. */
   run(): this {
     for (const f of this.index.files) {
-      for (const c of this.classesOf(f.ir.body)) {
-        const ref = { file: f, def: c };
-        if (this.isModuleClass(ref)) this.moduleClasses.push(ref);
-      }
+      this.guard(f.path, () => {
+        for (const c of this.classesOf(f.ir.body)) {
+          const ref = { file: f, def: c };
+          if (this.isModuleClass(ref)) this.moduleClasses.push(ref);
+        }
+      });
     }
     // Module bodies first (they are the entry points), then every function not reached.
-    for (const f of this.index.files) this.analyzeModuleBody(f);
+    for (const f of this.index.files) this.guard(f.path, () => this.analyzeModuleBody(f));
     // A function no analyzed code calls can only produce findings about objects it builds or
     // loads itself (its parameters and globals stay symbolic): skip the ones that build none.
     for (const f of this.index.files) {
       this.forEachFunction(f, f.ir.body, null, (def, cls) => {
-        if (this.summaries.has(def) || this.mayBuild(def, f)) this.summaryOf(f, def, cls);
+        this.guard(`${f.path}: ${def.name}()`, () => {
+          if (this.summaries.has(def) || this.mayBuild(def, f)) this.summaryOf(f, def, cls);
+        });
       });
     }
     // Structure: a generic instance of every module class and its forward() data flow, and
     // every other body that constructs layers (helpers such as `conv_bn`, module-level
     // `nn.Sequential`s) evaluated once with its parameters' defaults.
-    for (const ref of this.moduleClasses) this.analyzeForward(ref);
+    for (const ref of this.moduleClasses) this.guard(`${ref.file.path}: class ${ref.def.name}`, () => this.analyzeForward(ref));
     for (const f of this.index.files) {
-      this.moduleEnv(f);
+      this.guard(f.path, () => this.moduleEnv(f));
       this.forEachFunction(f, f.ir.body, null, (def, cls) => {
         if (cls && this.isModuleClass(cls)) return;
         if (this.summaries.get(def) && this.relevantMemo.get(def)) return;
-        if (constructsLayers(def.body)) this.evalFunctionBody(def, cls, cls ? [[]] : [], new Map(), 1, null, 'generic');
+        this.guard(`${f.path}: ${def.name}()`, () => {
+          if (constructsLayers(def.body)) this.evalFunctionBody(def, cls, cls ? [[]] : [], new Map(), 1, null, 'generic');
+        });
       });
     }
     return this;
