@@ -10,6 +10,7 @@ import type { FileConfig } from '../../linter/src/core/engine';
 import { DEFAULT_RULE_OPTIONS, type RuleOptions } from '../../linter/src/core/rule';
 import { RULES } from '../../linter/src/rules/index';
 import { applySuppressions } from '../../linter/src/core/suppression';
+import { LineIndex } from '../../linter/src/core/line-index';
 
 let enginePromise: Promise<Engine> | null = null;
 
@@ -57,9 +58,7 @@ export function readFixture(p: string): Record<string, string> {
 
 /** 1-based line of an offset. */
 export function lineOf(text: string, offset: number): number {
-  let n = 1;
-  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) n++;
-  return n;
+  return new LineIndex(text).lineOf(offset) + 1;
 }
 
 /**

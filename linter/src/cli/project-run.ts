@@ -20,6 +20,7 @@ import type { Engine, FileConfig, FileFacts } from '../core/engine';
 import type { ImportFact, PyFile } from '../model/python/ir';
 import { ProjectIndex } from '../model/python/project';
 import { applySuppressions } from '../core/suppression';
+import { LineIndex } from '../core/line-index';
 import { Cache, hashParts, writeJsonAtomic, type DirectiveWarning } from './cache';
 import { EXTERNAL_PACKAGES } from '../model/frameworks/pytorch';
 import { isSeedText, scanImportLines } from '../model/python/prefilter';
@@ -264,7 +265,7 @@ export class ProjectRun {
       for (const inv of f.suppressions.invalid) warnings.push({ file: f.path, line: inv.line + 1, message: `invalid suppression directive: ${inv.message}` });
       if (f.ir && f.ir.errors.length > 0) {
         const first = Math.min(...f.ir.errors.map((e) => e.start));
-        const line = text.slice(0, first).split('\n').length;
+        const line = new LineIndex(text).lineOf(first) + 1;
         warnings.push({ file: f.path, line, message: `syntax error (${f.ir.errors.length} error node${f.ir.errors.length === 1 ? '' : 's'}); normlint checked the code that parses` });
       } else if (f.skipped === 'parse-failed' || f.skipped === 'too-large') {
         warnings.push({ file: f.path, line: 1, message: f.skipped === 'too-large' ? 'file too large to analyze; skipped' : 'could not be parsed; skipped' });

@@ -2124,50 +2124,25 @@ function constructsLayers(body: Stmt[]): boolean {
 
 /** `if (i + 1) % accum_steps == 0: optimizer.step()`: gradient accumulation around the step. */
 function hasAccumulation(body: Stmt[]): boolean {
-  let found = false;
   const hasMod = (e: Expr): boolean => {
-    let m = false;
     const stack: Expr[] = [e];
     while (stack.length) {
       const x = stack.pop()!;
-      if (x.k === 'bin') { if (x.op === '%') m = true; stack.push(x.left, x.right); }
-      else if (x.k === 'compare') stack.push(...x.operands);
+      if (x.k === 'bin') {
+        if (x.op === '%') return true;
+        stack.push(x.left, x.right);
+      } else if (x.k === 'compare') stack.push(...x.operands);
       else if (x.k === 'boolop') stack.push(x.left, x.right);
       else if (x.k === 'unary') stack.push(x.operand);
     }
-    return m;
+    return false;
   };
-  const visit = (b: Stmt[]): void => {
-    for (const s of b) {
-      if (found) return;
-      if (s.k === 'if' && hasMod(s.test)) {
-        forEachExprInBody(s.body, (e) => forEachCall(e, (c) => {
-          if (c.fn.k === 'attr' && c.fn.attr === 'step') found = true;
-        }));
-      }
-      if (s.k === 'if') { visit(s.body); visit(s.orelse); }
-      else if (s.k === 'for' || s.k === 'while' || s.k === 'with') visit(s.body);
-      else if (s.k === 'try') visit(s.body);
-    }
-  };
-  visit(body);
-  return found;
+  return someStmt(body, (s) => s.k === 'if' && hasMod(s.test) && callsIn(s.body).some((c) => c.fn.k === 'attr' && c.fn.attr === 'step'));
 }
 
 /** Does a body assign `x.requires_grad = ...` (freezing parameters)? */
 function assignsRequiresGrad(body: Stmt[]): boolean {
-  let found = false;
-  const visit = (b: Stmt[]): void => {
-    for (const s of b) {
-      if (found) return;
-      if (s.k === 'assign' && s.targets.some((t) => t.k === 'attr' && t.attr === 'requires_grad')) found = true;
-      else if (s.k === 'for' || s.k === 'while' || s.k === 'with') visit(s.body);
-      else if (s.k === 'if') { visit(s.body); visit(s.orelse); }
-      else if (s.k === 'try') visit(s.body);
-    }
-  };
-  visit(body);
-  return found;
+  return someStmt(body, (s) => s.k === 'assign' && s.targets.some((t) => t.k === 'attr' && t.attr === 'requires_grad'));
 }
 
 function emptySummary(): Summary {
@@ -2318,21 +2293,37 @@ function isMainGuard(e: Expr): boolean {
   return e.k === 'compare' && e.operands.some((o) => o.k === 'name' && o.id === '__name__');
 }
 
-function hasReturnValue(body: Stmt[]): boolean {
-  let found = false;
-  const visit = (b: Stmt[]): void => {
-    for (const s of b) {
-      if (found) return;
-      if (s.k === 'return' && s.value) found = true;
-      else if (s.k === 'if') { visit(s.body); visit(s.orelse); }
-      else if (s.k === 'for' || s.k === 'while') { visit(s.body); visit(s.orelse); }
-      else if (s.k === 'with') visit(s.body);
-      else if (s.k === 'try') { visit(s.body); s.handlers.forEach((h) => visit(h.body)); visit(s.orelse); visit(s.finalbody); }
-      else if (s.k === 'block') s.bodies.forEach(visit);
+/**
+ * True when `test` holds for some statement of `body`, searched depth-first through nested
+ * blocks (`if`, loops, `with`, `try`, `match`) but not into nested functions or classes.
+ */
+export function someStmt(body: Stmt[], test: (s: Stmt) => boolean): boolean {
+  for (const s of body) {
+    if (test(s)) return true;
+    switch (s.k) {
+      case 'if':
+      case 'for':
+      case 'while':
+        if (someStmt(s.body, test) || someStmt(s.orelse, test)) return true;
+        break;
+      case 'with':
+        if (someStmt(s.body, test)) return true;
+        break;
+      case 'try':
+        if (someStmt(s.body, test) || s.handlers.some((h) => someStmt(h.body, test)) || someStmt(s.orelse, test) || someStmt(s.finalbody, test)) return true;
+        break;
+      case 'block':
+        if (s.bodies.some((b) => someStmt(b, test))) return true;
+        break;
+      default:
+        break;
     }
-  };
-  visit(body);
-  return found;
+  }
+  return false;
+}
+
+function hasReturnValue(body: Stmt[]): boolean {
+  return someStmt(body, (s) => s.k === 'return' && s.value !== null);
 }
 
 const CALLS_CACHE = new WeakMap<Stmt[], CallExpr[]>();
@@ -2397,14 +2388,16 @@ export function forEachExprInBody(body: Stmt[], f: (e: Expr) => void): void {
   }
 }
 
+/** The names a `for` target binds (`m`, `name, p`, `(i, (x, y))`). */
+function targetNames(target: Expr, into = new Set<string>()): Set<string> {
+  if (target.k === 'name') into.add(target.id);
+  if (target.k === 'tuple' || target.k === 'list') for (const e of target.elts) targetNames(e, into);
+  return into;
+}
+
 /** Does a loop body call `.eval()` (or `.train(False)`) on the loop variable? */
 function bodyCallsEvalOn(body: Stmt[], target: Expr): boolean {
-  const names = new Set<string>();
-  const collect = (t: Expr): void => {
-    if (t.k === 'name') names.add(t.id);
-    if (t.k === 'tuple' || t.k === 'list') t.elts.forEach(collect);
-  };
-  collect(target);
+  const names = targetNames(target);
   let found = false;
   forEachExprInBody(body, (e) => forEachCall(e, (c) => {
     if (c.fn.k === 'attr' && (c.fn.attr === 'eval' || (c.fn.attr === 'train' && c.args[0]?.k === 'bool' && !c.args[0].value))) {
@@ -2444,26 +2437,17 @@ function bnEvalFollows(body: Stmt[], offset: number, receiver: string): boolean 
 
 /** Does a parameters() loop body set `requires_grad = False` on the loop variable? */
 function bodyFreezes(body: Stmt[], target: Expr): boolean {
-  const names = new Set<string>();
-  const collect = (t: Expr): void => {
-    if (t.k === 'name') names.add(t.id);
-    if (t.k === 'tuple' || t.k === 'list') t.elts.forEach(collect);
-  };
-  collect(target);
-  let found = false;
-  const visit = (b: Stmt[]): void => {
-    for (const s of b) {
-      if (s.k === 'assign' && s.value?.k === 'bool' && s.value.value === false) {
-        for (const t of s.targets) if (t.k === 'attr' && t.attr === 'requires_grad' && t.obj.k === 'name' && names.has(t.obj.id)) found = true;
-      }
-      if (s.k === 'expr') forEachCall(s.value, (c) => {
-        if (c.fn.k === 'attr' && c.fn.attr === 'requires_grad_' && c.fn.obj.k === 'name' && names.has(c.fn.obj.id) && c.args[0]?.k === 'bool' && !c.args[0].value) found = true;
-      });
-      if (s.k === 'if') { visit(s.body); visit(s.orelse); }
-    }
-  };
-  visit(body);
-  return found;
+  const names = targetNames(target);
+  const isParam = (e: Expr): boolean => e.k === 'name' && names.has(e.id);
+  return someStmt(body, (s) => {
+    if (s.k === 'assign' && s.value?.k === 'bool' && !s.value.value) return s.targets.some((t) => t.k === 'attr' && t.attr === 'requires_grad' && isParam(t.obj));
+    if (s.k !== 'expr') return false;
+    let found = false;
+    forEachCall(s.value, (c) => {
+      if (c.fn.k === 'attr' && c.fn.attr === 'requires_grad_' && isParam(c.fn.obj) && c.args[0]?.k === 'bool' && !c.args[0].value) found = true;
+    });
+    return found;
+  });
 }
 
 /** Does a function put (BatchNorm) modules of its parameter into eval mode (`fn` for `model.apply(fn)`, or a `train()` override)? */
