@@ -217,6 +217,10 @@ export const SELF_RETURNING_METHODS: ReadonlySet<string> = new Set([
 export const SYNC_BN_CONVERTERS: ReadonlySet<string> = new Set([
   'torch.nn.SyncBatchNorm.convert_sync_batchnorm',
   'apex.parallel.convert_syncbn_model',
+  // timm 1.0 timm/layers/norm_act.py (re-exported from timm.layers and timm.models.layers)
+  'timm.layers.convert_sync_batchnorm',
+  'timm.layers.norm_act.convert_sync_batchnorm',
+  'timm.models.layers.convert_sync_batchnorm',
 ]);
 
 /** Context managers under which a forward call is inference (no autograd graph). */

@@ -64,6 +64,8 @@ export interface TrainStepFact {
   accumulation: boolean;
   /** Data loaders iterated by the loops around the step. */
   loaders: Obj[];
+  /** The module (or a module containing it) had its parameters frozen on some path: eval mode may be deliberate (linear probing). */
+  frozen: boolean;
 }
 
 /** `model.train()` on a module with frozen (requires_grad=False) BatchNorm parameters. */

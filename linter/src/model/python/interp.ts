@@ -74,8 +74,10 @@ interface State {
   noGrad: boolean;
   /** Objects forwarded with autograd since the last training step. */
   forwarded: Set<Obj>;
-  /** Objects whose parameters were frozen, with where. */
+  /** Objects whose parameters were frozen on some path to this point, with where. */
   frozen: Map<Obj, Site>;
+  /** Objects frozen on every path to this point (NL010 needs certainty; NL002 only a possibility). */
+  frozenAll: Set<Obj>;
   /**
    * Objects with meaningful weights on this path: loaded (`load_state_dict`, `torch.load`,
    * a factory with `weights=`/`pretrained=True`) or trained. A fresh, untrained module run
@@ -480,7 +482,7 @@ export class PyTorchModel {
   private newState(): State {
     return {
       env: new Map(), modes: new Map(), noGrad: false, forwarded: new Set(),
-      frozen: new Map(), weighted: new Set(), trained: new Set(), converted: new Set(),
+      frozen: new Map(), frozenAll: new Set(), weighted: new Set(), trained: new Set(), converted: new Set(),
     };
   }
 
@@ -1317,7 +1319,7 @@ export class PyTorchModel {
     if (SELF_RETURNING_METHODS.has(m)) {
       if (m === 'requires_grad_' && ctx.purpose === 'flow') {
         const c = constOf(pos[0] ?? kw.get('requires_grad') ?? []);
-        if (c === false) for (const o of moduleObjs) st.frozen.set(o, site);
+        if (c === false) for (const o of moduleObjs) this.freeze(st, o, site);
       }
       if (m === 'apply' && ctx.purpose === 'flow') {
         const fns = pos[0] ?? [];
@@ -1538,7 +1540,7 @@ export class PyTorchModel {
       st.trained.add(obj);
       const info = this.modeOf(st, obj);
       const fact: TrainStepFact = {
-        site, obj, mode: info, via: [], fn: ctx.fn, insertAt, receiver: obj.attrs.get('__name__')?.length ? '' : this.nameOf(obj, st) ?? 'model',
+        site, obj, mode: info, via: [], fn: ctx.fn, insertAt, frozen: [...st.frozen.keys()].some((f) => f === obj || this.isDescendant(obj, f)), receiver: obj.attrs.get('__name__')?.length ? '' : this.nameOf(obj, st) ?? 'model',
         lightning: ctx.lightningStep, accumulation, loaders,
       };
       this.emitStep(fact, ctx);
@@ -1577,6 +1579,12 @@ export class PyTorchModel {
     this.steps.set(k, prev ? { ...fact, mode: joinInfo(prev.mode, fact.mode)!, via: prev.via.length ? prev.via : fact.via } : fact);
   }
 
+  /** Records that `obj`'s parameters are frozen (requires_grad=False) from here on. */
+  private freeze(st: State, obj: Obj, site: Site): void {
+    st.frozen.set(obj, site);
+    st.frozenAll.add(obj);
+  }
+
   private noteTrainCall(obj: Obj, call: CallExpr, ctx: Ctx, st: State, site: Site): void {
     const stmt = ctx.topStmt;
     const receiver = call.fn.k === 'attr' ? exprName(call.fn.obj) ?? 'model' : 'model';
@@ -1591,6 +1599,7 @@ export class PyTorchModel {
 
   private checkFrozenTrain(obj: Obj, st: State, site: Site, stmtSpan: Span, receiver: string, via: Site[]): void {
     for (const [frozen, at] of st.frozen) {
+      if (!st.frozenAll.has(frozen)) continue;
       if (frozen !== obj && !this.isDescendant(frozen, obj)) continue;
       if (!this.carriesBatchNorm(frozen)) continue;
       if (obj.kind === 'instance' && obj.cls && this.overridesTrainForBn(obj.cls)) continue;
@@ -1746,12 +1755,13 @@ export class PyTorchModel {
     for (const fact of s.steps) {
       for (const target of resolveSym(fact.obj)) {
         const loaders = fact.loaders.flatMap((l) => resolveSym(l));
-        this.emitStep({ ...fact, obj: target, mode: subst(fact.mode, target), via: [...fact.via, site], loaders }, ctx);
+        const frozen = fact.frozen || [...st.frozen.keys()].some((f) => f === target || this.isDescendant(target, f));
+        this.emitStep({ ...fact, obj: target, mode: subst(fact.mode, target), via: [...fact.via, site], loaders, frozen }, ctx);
         st.trained.add(target);
         st.weighted.add(target);
       }
     }
-    for (const fz of s.freezes) for (const target of resolveSym(fz.obj)) st.frozen.set(target, fz.site);
+    for (const fz of s.freezes) for (const target of resolveSym(fz.obj)) this.freeze(st, target, fz.site);
     for (const o of s.converted) for (const target of resolveSym(o)) st.converted.add(target);
     for (const ft of s.frozenTrains) {
       for (const target of resolveSym(ft.obj)) {
@@ -1968,7 +1978,7 @@ export class PyTorchModel {
           }
           const params = objsOf(iter).filter((o) => o.q === 'parameters-of');
           if (params.length > 0 && bodyFreezes(s.body, s.target)) {
-            for (const p of params) for (const o of p.children) st.frozen.set(o, { file: ctx.file, span: s.span });
+            for (const p of params) for (const o of p.children) this.freeze(st, o, { file: ctx.file, span: s.span });
           }
         }
         let head = cloneState(st);
@@ -2472,7 +2482,7 @@ function setsParamEval(def: FuncDef, modulesLoop = false): boolean {
 function cloneState(st: State): State {
   return {
     env: new Map(st.env), modes: new Map(st.modes), noGrad: st.noGrad,
-    forwarded: new Set(st.forwarded), frozen: new Map(st.frozen), weighted: new Set(st.weighted), trained: new Set(st.trained), converted: new Set(st.converted),
+    forwarded: new Set(st.forwarded), frozen: new Map(st.frozen), frozenAll: new Set(st.frozenAll), weighted: new Set(st.weighted), trained: new Set(st.trained), converted: new Set(st.converted),
   };
 }
 
@@ -2484,6 +2494,7 @@ function joinState(a: State, b: State): State {
   return {
     env, modes, noGrad: a.noGrad,
     forwarded: new Set([...a.forwarded, ...b.forwarded]), frozen: new Map([...a.frozen, ...b.frozen]),
+    frozenAll: new Set([...a.frozenAll].filter((o) => b.frozenAll.has(o))),
     weighted: new Set([...a.weighted, ...b.weighted]), trained: new Set([...a.trained, ...b.trained]), converted: new Set([...a.converted, ...b.converted]),
   };
 }
@@ -2496,7 +2507,7 @@ function stateKey(st: State): string {
   const parts: string[] = [];
   for (const [k, v] of st.env) parts.push(`${k}=${v.map(valKey).sort().join('|')}`);
   for (const [o, i] of st.modes) parts.push(`#${o.id}=${infoKey(i)}`);
-  parts.push(`f${[...st.forwarded].map((o) => o.id).join(',')}`, `z${st.frozen.size}`, `l${st.weighted.size}`, `r${st.trained.size}`, `c${st.converted.size}`);
+  parts.push(`f${[...st.forwarded].map((o) => o.id).join(',')}`, `z${st.frozen.size}/${st.frozenAll.size}`, `l${st.weighted.size}`, `r${st.trained.size}`, `c${st.converted.size}`);
   return parts.sort().join(';');
 }
 

@@ -41,7 +41,8 @@ export default defineRule({
   check(ctx: RuleContext) {
     const { model } = ctx;
     for (const f of model.steps.values()) {
-      if (f.lightning || f.obj.kind === 'sym') continue;
+      // Lightning manages modes; a frozen module in eval mode is deliberate (linear probing).
+      if (f.lightning || f.frozen || f.obj.kind === 'sym') continue;
       const modes = modesOf(f.mode);
       if (!modes.has('eval') || modes.has('unknown') || modes.has('entry') || modes.has('bneval')) continue;
       const evals = sourcesOf(f.mode, 'eval');
