@@ -273,3 +273,19 @@ export const LIGHTNING_TRAINERS: ReadonlySet<string> = new Set([
  * checkout of torchvision): their facts come from these tables.
  */
 export const EXTERNAL_PACKAGES: ReadonlySet<string> = new Set(['torch', 'torchvision', 'timm', 'tensorflow', 'keras', 'pytorch_lightning', 'lightning', 'apex', 'accelerate']);
+
+/**
+ * Sizes of torchvision datasets whose length is fixed, by split: `train=True/False` (or
+ * `split=`). Source: torchvision 0.20 dataset docs and the datasets' own papers (MNIST family:
+ * 60,000/10,000; CIFAR: 50,000/10,000; SVHN: 73,257 train, 26,032 test, 531,131 extra;
+ * STL10: 5,000 train, 8,000 test, 100,000 unlabeled).
+ */
+export const DATASET_SIZES: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  'torchvision.datasets.MNIST': { train: 60000, test: 10000 },
+  'torchvision.datasets.FashionMNIST': { train: 60000, test: 10000 },
+  'torchvision.datasets.KMNIST': { train: 60000, test: 10000 },
+  'torchvision.datasets.CIFAR10': { train: 50000, test: 10000 },
+  'torchvision.datasets.CIFAR100': { train: 50000, test: 10000 },
+  'torchvision.datasets.SVHN': { train: 73257, test: 26032, extra: 531131 },
+  'torchvision.datasets.STL10': { train: 5000, test: 8000, unlabeled: 100000 },
+};

@@ -92,6 +92,8 @@ export interface LoaderFact {
   /** The keyword or positional argument giving the batch size, or null for the default. */
   batchSizeArg: Keyword | null;
   dropLast: Val[] | null;
+  /** The dataset's length when known (a torchvision dataset of fixed size), else null. */
+  datasetLength: number | null;
   /** `batch_sampler=` given: batch size is not this call's. */
   hasBatchSampler: boolean;
   /** Objects trained with batches from this loader (filled by training-step facts). */

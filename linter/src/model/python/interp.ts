@@ -32,7 +32,7 @@ import type {
   ModeSource, SequenceNormFact, TrainStepFact,
 } from './facts';
 import {
-  DATALOADER, DATALOADER_PARAMS, DDP_WRAPPERS, EXTERNAL_PACKAGES, EXPORT_CALLS, LIGHTNING_BASES, LIGHTNING_TRAINERS, MODULE_BASES,
+  DATALOADER, DATALOADER_PARAMS, DATASET_SIZES, DDP_WRAPPERS, EXTERNAL_PACKAGES, EXPORT_CALLS, LIGHTNING_BASES, LIGHTNING_TRAINERS, MODULE_BASES,
   MODULE_WRAPPERS, NO_GRAD_CONTEXTS, SELF_RETURNING_METHODS, SYNC_BN_CONVERTERS, WHOLE_MODULE_LOADERS,
   TORCH_LAYERS, canonicalTorchName, torchLayer, type ParamSpec,
 } from '../frameworks/pytorch';
@@ -933,8 +933,9 @@ export class PyTorchModel {
         const bsIdx = DATALOADER_PARAMS.findIndex((p) => p.name === 'batch_size');
         const bsKw = call.kwargs.find((k) => k.name === 'batch_size') ?? null;
         const batchSize = kw.get('batch_size') ?? pos[bsIdx] ?? (call.args.length <= bsIdx && !kw.has('batch_sampler') ? [{ t: 'const', v: 1 }] : []);
+        const datasetLen = objsOf(pos[0] ?? kw.get('dataset') ?? []).map((o) => constOf(o.attrs.get('__len__') ?? [])).find((n) => typeof n === 'number');
         const fact: LoaderFact = {
-          obj, site, call, batchSize, batchSizeArg: bsKw,
+          obj, site, call, batchSize, batchSizeArg: bsKw, datasetLength: typeof datasetLen === 'number' ? datasetLen : null,
           dropLast: kw.get('drop_last') ?? pos[DATALOADER_PARAMS.findIndex((p) => p.name === 'drop_last')] ?? null,
           hasBatchSampler: kw.has('batch_sampler') || call.doubleStar.length > 0,
           trains: new Set(), accumulation: false,
@@ -942,6 +943,17 @@ export class PyTorchModel {
         this.loaders.push(fact);
         this.loaderByObj.set(obj, fact);
       }
+      return [{ t: 'obj', obj }];
+    }
+    const sizes = DATASET_SIZES[q.replace(/^torchvision\.datasets\.[a-z_]+\./, 'torchvision.datasets.')];
+    if (sizes) {
+      // A torchvision dataset of known size (`train=True` is the default split).
+      const trainArg = constOf(kw.get('train') ?? []);
+      const split = constOf(kw.get('split') ?? []);
+      const key = typeof split === 'string' ? split : trainArg === false ? 'test' : trainArg === true || !kw.has('train') ? 'train' : undefined;
+      const n = key !== undefined ? sizes[key] : undefined;
+      const obj = this.alloc('opaque', site, ctx.key, { q });
+      if (n !== undefined) obj.attrs.set('__len__', [{ t: 'const', v: n }]);
       return [{ t: 'obj', obj }];
     }
     if (q.startsWith('torch.optim.') && !q.startsWith('torch.optim.lr_scheduler') && !q.startsWith('torch.optim.swa_utils')) {

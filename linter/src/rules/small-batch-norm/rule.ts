@@ -51,7 +51,9 @@ export default defineRule({
       }
       // The last batch may hold one example: only BatchNorm1d on [N, C] inputs raises on it.
       const dropLast = l.dropLast ? constOf(l.dropLast) : false;
-      if (opts.checkDropLast && dropLast === false && bs !== 1 && trained.some((o) => model.carry(o).batchnorm1d)) {
+      // Off where the dataset length is known and the last batch is not one example.
+      const lastBatchOfOne = l.datasetLength === null || typeof bs !== 'number' || l.datasetLength % bs === 1;
+      if (opts.checkDropLast && dropLast === false && bs !== 1 && lastBatchOfOne && trained.some((o) => model.carry(o).batchnorm1d)) {
         const text = ctx.text(l.site.file.path);
         ctx.report({
           site: l.site,
