@@ -17,6 +17,7 @@ import { BUNDLED } from './env';
 
 const BATCH_CHARS = 256 * 1024;
 const MIN_CHARS_PER_WORKER = 1.5 * 1024 * 1024;
+const QUEUE_PER_WORKER = 2;
 
 /** Options of {@link Analyzer}. */
 export interface AnalyzerOptions {
@@ -34,7 +35,8 @@ export interface AnalyzerOptions {
 
 interface PoolWorker {
   worker: Worker;
-  busy: boolean;
+  /** Batches sent and not answered yet (up to {@link QUEUE_PER_WORKER}). */
+  inflight: number;
 }
 
 /** Runs `Engine.analyze` over files; keep one per CLI run and {@link Analyzer.close} it. */
@@ -61,7 +63,7 @@ export class Analyzer {
       const grammars = this.opts.grammars();
       const worker = new Worker(path.join(__dirname, 'worker.js'), { workerData: { grammars } });
       worker.unref();
-      this.workers.push({ worker, busy: false });
+      this.workers.push({ worker, inflight: 0 });
     }
     return this.onWorkers(jobs);
   }
@@ -138,22 +140,27 @@ export class Analyzer {
           });
         }
         for (const pw of this.workers) {
-          if (pw.busy || next >= batches.length) continue;
-          const batch = batches[next++];
-          pw.busy = true;
-          active++;
-          this.runBatch(pw, batch.jobs).then(
+          while (pw.inflight < QUEUE_PER_WORKER && next < batches.length) sendTo(pw, batches[next++]);
+        }
+      };
+      // Each worker keeps a batch queued: while the main thread runs a batch of its own it
+      // cannot hand out work, and a worker without a queued batch would sit idle.
+      const sendTo = (pw: PoolWorker, batch: { start: number; jobs: AnalyzeJob[] }): void => {
+        pw.inflight++;
+        active++;
+        this.runBatch(pw, batch.jobs)
+          .then(
             (facts) => finish(batch, facts),
             async (err: unknown) => {
               this.errors.push(`worker failed; analyzed in-process instead: ${(err as Error).message ?? String(err)}`);
               finish(batch, await this.inProcess(batch.jobs, done, jobs.length));
             },
-          ).finally(() => {
-            pw.busy = false;
+          )
+          .finally(() => {
+            pw.inflight--;
             active--;
             pump();
           });
-        }
       };
       pump();
     });
