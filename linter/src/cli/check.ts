@@ -172,7 +172,6 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
         stamp,
         flagsKey,
         cache: opts.cache,
-        parallel: opts.threads > 1,
         onSkip: (abs, reason) => warn(`${display(abs)}: ${reason}`),
         afterAnalysis: () => progress.clear(),
       });

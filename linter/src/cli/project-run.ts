@@ -39,8 +39,6 @@ export interface ProjectRunContext {
   /** Selection flags and `--config`, as a string (part of the whole-run key). */
   flagsKey: string;
   cache: boolean;
-  /** Analysis runs on worker threads (then imports of the analyzed files are prefetched). */
-  parallel: boolean;
   /** Called once per requested file that cannot be read (with the reason). */
   onSkip: (abs: string, reason: string) => void;
   /** Called when analysis of a batch of files is over (to clear the progress bar). */
@@ -189,19 +187,6 @@ export class ProjectRun {
     return loaded.filter((r) => seeds.has(r) || targetsOf(r).some((t) => exporting.has(t)));
   }
 
-  /** Project files imported (per the import lines of their text) by `rels`, not in `rels`. */
-  private directImports(rels: readonly string[]): string[] {
-    const index = this.index!;
-    const inSet = new Set(rels);
-    const out = new Set<string>();
-    for (const r of rels) {
-      for (const imp of scanImportLines(this.texts.get(r)!)) {
-        for (const t of importTargets(index, r, imp)) if (!inSet.has(t) && this.load(t)) out.add(t);
-      }
-    }
-    return [...out].sort();
-  }
-
   /** The files to analyze (see the module comment), sorted. */
   private scope(): string[] {
     this.index ??= new ProjectIndex(this.rels.map((p) => ({ path: p, ir: EMPTY_IR })));
@@ -250,11 +235,7 @@ export class ProjectRun {
     }
 
     const rels = this.scope();
-    // With worker threads, also analyze what the analyzed files import directly: the model
-    // loads most of those on demand, and the workers parse them in parallel instead of the
-    // main thread one by one. (With one thread this would only add work.)
-    const prefetch = this.ctx.parallel && this.requested.size === this.rels.length ? this.directImports(rels) : [];
-    const facts = (await this.factsOf([...rels, ...prefetch])).slice(0, rels.length);
+    const facts = await this.factsOf(rels);
     const engine = await this.ctx.engine();
     const primary = new Set(rels);
     const onDemand: FileFacts[] = [];
