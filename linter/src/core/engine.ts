@@ -24,13 +24,14 @@ export interface FileInput {
 /**
  * What `Engine.analyze` extracts from one file: plain JSON, cacheable by content hash.
  * `skipped` says why a file has no IR: `not-python` (unsupported extension),
- * `no-framework` (pre-filter: never mentions a framework), `too-large`, `parse-failed`.
+ * `too-large`, `parse-failed`. (Which files to analyze at all is the adapter's choice, helped
+ * by `model/python/prefilter.ts`.)
  */
 export interface FileFacts {
   path: string;
   ir: PyFile | null;
   suppressions: Suppressions;
-  skipped: null | 'not-python' | 'no-framework' | 'too-large' | 'parse-failed';
+  skipped: null | 'not-python' | 'too-large' | 'parse-failed';
 }
 
 /** The rule set and options that apply to one file (after config files and flags). */

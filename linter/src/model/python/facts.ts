@@ -100,7 +100,6 @@ export interface LoaderFact {
   trains: Set<Obj>;
   /** Gradient accumulation seen around those steps. */
   accumulation: boolean;
-  /** DDP seen in the project (the batch is per device). */
 }
 
 /** A DistributedDataParallel wrap. */
@@ -125,11 +124,6 @@ export interface LightningTrainerFact {
   distributed: boolean;
   syncBatchnorm: boolean | null;
   fits: Obj[];
-}
-
-/** A layer constructed somewhere in the project. */
-export interface LayerSite {
-  obj: Obj;
 }
 
 /** `producer` feeds `consumer` directly (or through channel-preserving ops). */

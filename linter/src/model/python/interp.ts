@@ -55,7 +55,7 @@ interface Summary {
   /** Inference and training facts on symbolic objects, resolved at each call site. */
   infer: InferenceFact[];
   steps: TrainStepFact[];
-  frozenTrains: Array<{ obj: Obj; site: Site; stmtSpan: Span; receiver: string; bnEvalAfter: boolean }>;
+  frozenTrains: Array<{ obj: Obj; site: Site; stmtSpan: Span; receiver: string }>;
   /** Mode of each symbolic object on exit (sources may include `entry`). */
   exit: Map<Obj, ModeInfo>;
   freezes: Array<{ obj: Obj; site: Site }>;
@@ -958,7 +958,7 @@ export class PyTorchModel {
     }
     if (q.startsWith('torch.optim.') && !q.startsWith('torch.optim.lr_scheduler') && !q.startsWith('torch.optim.swa_utils')) {
       const obj = this.alloc('optimizer', site, ctx.key, { q });
-      this.noteOptimized([...pos, ...kw.values()], ctx);
+      this.noteOptimized([...pos, ...kw.values()]);
       return [{ t: 'obj', obj }];
     }
     if (q === 'torch.cuda.amp.GradScaler' || q === 'torch.amp.GradScaler') {
@@ -1115,7 +1115,7 @@ export class PyTorchModel {
     this.pairs.push({ producer, consumer, how, where, at });
   }
 
-  private noteOptimized(args: Val[][], _ctx: Ctx): void {
+  private noteOptimized(args: Val[][]): void {
     const found: Obj[] = [];
     const visit = (vals: Val[]): void => {
       for (const v of vals) {
@@ -1513,14 +1513,10 @@ export class PyTorchModel {
     return false;
   }
 
-  private receiverText(e: Expr, ctx: Ctx): string {
-    return exprName(e) ?? (ctx.fn ? 'model' : 'model');
-  }
-
   private noteInference(obj: Obj, recvExpr: Expr, kind: InferenceKind, ctx: Ctx, st: State, site: Site): void {
     const fact: InferenceFact = {
       site, obj, mode: this.modeOf(st, obj), kind, via: [], fn: ctx.fn,
-      insertBefore: ctx.topStmt?.span ?? site.span, receiver: this.receiverText(recvExpr, ctx),
+      insertBefore: ctx.topStmt?.span ?? site.span, receiver: exprName(recvExpr) ?? 'model',
       trainsAfter: ctx.lastStepOffset > site.span.start || ctx.loops.some((l) => l.span.start <= ctx.lastStepOffset && ctx.lastStepOffset < l.span.end),
       fresh: !st.weighted.has(obj),
     };
@@ -1552,7 +1548,7 @@ export class PyTorchModel {
       st.trained.add(obj);
       const info = this.modeOf(st, obj);
       const fact: TrainStepFact = {
-        site, obj, mode: info, via: [], fn: ctx.fn, insertAt, frozen: [...st.frozen.keys()].some((f) => f === obj || this.isDescendant(obj, f)), receiver: obj.attrs.get('__name__')?.length ? '' : this.nameOf(obj, st) ?? 'model',
+        site, obj, mode: info, via: [], fn: ctx.fn, insertAt, frozen: [...st.frozen.keys()].some((f) => f === obj || this.isDescendant(obj, f)), receiver: this.nameOf(obj, st) ?? 'model',
         lightning: ctx.lightningStep, accumulation, loaders,
       };
       this.emitStep(fact, ctx);
@@ -1600,10 +1596,9 @@ export class PyTorchModel {
   private noteTrainCall(obj: Obj, call: CallExpr, ctx: Ctx, st: State, site: Site): void {
     const stmt = ctx.topStmt;
     const receiver = call.fn.k === 'attr' ? exprName(call.fn.obj) ?? 'model' : 'model';
-    const bnEvalAfter = bnEvalFollows(ctx.fn ? ctx.fn.body : ctx.file.ir.body, call.span.end, receiver);
-    if (bnEvalAfter) return;
+    if (bnEvalFollows(ctx.fn ? ctx.fn.body : ctx.file.ir.body, call.span.end, receiver)) return;
     if (obj.kind === 'sym' && ctx.summary) {
-      ctx.summary.frozenTrains.push({ obj, site, stmtSpan: stmt?.span ?? call.span, receiver, bnEvalAfter });
+      ctx.summary.frozenTrains.push({ obj, site, stmtSpan: stmt?.span ?? call.span, receiver });
       return;
     }
     this.checkFrozenTrain(obj, st, site, stmt?.span ?? call.span, receiver, []);
@@ -1623,7 +1618,7 @@ export class PyTorchModel {
   /** A class whose `train()` override puts BatchNorm back into eval mode (mmdet's `norm_eval`). */
   private overridesTrainForBn(cls: ClassRef): boolean {
     const m = this.findMethod(cls, 'train');
-    return !!m && setsParamEval(m.def, true);
+    return !!m && setsParamEval(m.def);
   }
 
   private noteDdp(obj: Obj, call: CallExpr, ctx: Ctx, st: State, site: Site): void {
@@ -2473,7 +2468,7 @@ function bodyFreezes(body: Stmt[], target: Expr): boolean {
 }
 
 /** Does a function put (BatchNorm) modules of its parameter into eval mode (`fn` for `model.apply(fn)`, or a `train()` override)? */
-function setsParamEval(def: FuncDef, modulesLoop = false): boolean {
+function setsParamEval(def: FuncDef): boolean {
   let found = false;
   forEachExprInBody(def.body, (e) => forEachCall(e, (c) => {
     if (c.fn.k === 'attr' && c.fn.attr === 'eval') found = true;
@@ -2487,7 +2482,6 @@ function setsParamEval(def: FuncDef, modulesLoop = false): boolean {
     };
     visit(def.body);
   }
-  void modulesLoop;
   return found;
 }
 
