@@ -140,4 +140,70 @@ for x in loader:
     const after = (await lintFiles({ 'm.py': fixed })).map((d) => d.code);
     assert.ok(!after.includes('NL006'), 'the conversion also settles NL006');
   });
+
+  it('NL001: every kind of inference site, with the reason in the message', async () => {
+    const src = `${MODEL}
+@torch.no_grad()
+def predict(model, x):
+    return model(x)
+
+def evaluate(model, loader):
+    return [model(x) for x in loader]
+
+def train_then_use(loader):
+    model = Net()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for x in loader:
+        model(x).sum().backward()
+        opt.step()
+    return model(torch.randn(1, 3, 8, 8))
+
+net = Net()
+net.load_state_dict(torch.load("net.pt"))
+predict(net, torch.randn(1, 3, 8, 8))
+evaluate(net, [])
+scores = net(torch.randn(4, 3, 8, 8))
+`;
+    const diags = await lintFiles({ 'm.py': src });
+    const got = diags.map((d) => `${findings({ 'm.py': src }, [d])[0]} ${/runs for inference \((.*?)\) while/.exec(d.message)?.[1]}`);
+    assert.deepEqual(got, [
+      'm.py:15:NL001 in a \`@torch.no_grad()\` function',
+      'm.py:18:NL001 in \`evaluate()\`',
+      'm.py:26:NL001 after training',
+      'm.py:32:NL001 after loading weights, on a path with no training step',
+    ]);
+  });
+
+  it('NL001: a model with Dropout but no BatchNorm is a warning', async () => {
+    const src = `import torch
+import torch.nn as nn
+
+head = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+head.load_state_dict(torch.load("head.pt"))
+with torch.no_grad():
+    out = head(torch.randn(1, 8))
+`;
+    const diags = await lintFiles({ 'm.py': src });
+    assert.deepEqual(diags.map((d) => [d.code, d.severity]), [['NL001', 'warning']]);
+    assert.match(diags[0].message, /Dropout keeps dropping activations/);
+  });
+
+  it('NL004 says that gradient accumulation does not help BatchNorm', async () => {
+    const src = `import torch
+from torch.utils.data import DataLoader
+from torchvision.models import resnet18
+
+model = resnet18()
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+model.train()
+for i, x in enumerate(DataLoader(range(64), batch_size=4)):
+    (model(x).sum() / 8).backward()
+    if (i + 1) % 8 == 0:
+        opt.step()
+        opt.zero_grad()
+`;
+    const diags = await lintFiles({ 'm.py': src });
+    assert.deepEqual(diags.map((d) => d.code), ['NL004']);
+    assert.match(diags[0].message, /batches of 4.*Gradient accumulation does not help/s);
+  });
 });
