@@ -773,7 +773,9 @@ export class PyTorchModel {
               if (field) out = union(out, this.evalIn(field, o.cls.file));
             }
           } else if (o.kind === 'sym' && ctx.purpose === 'flow' && !METHOD_LIKE.has(e.attr)) {
-            out = union(out, [{ t: 'obj', obj: this.sym(this.fnKey(ctx), o.sym!.root, [...o.sym!.path, e.attr], o) }]);
+            const m = o.cls ? this.findMethod(o.cls, e.attr) : null;
+            if (m) out = union(out, [{ t: 'fn', file: m.cls.file, def: m.def, cls: m.cls, self: o }]);
+            else out = union(out, [{ t: 'obj', obj: this.sym(this.fnKey(ctx), o.sym!.root, [...o.sym!.path, e.attr], o) }]);
           } else if ((o.kind === 'layer' || o.kind === 'factory') && e.attr === 'module') {
             out = union(out, [v]);
           }
@@ -1557,13 +1559,16 @@ export class PyTorchModel {
     st.forwarded = new Set();
   }
 
+  /** The source name of an object in this body (`model`, `self.model`), if it has one. */
   private nameOf(obj: Obj, st: State): string | undefined {
     for (const [n, vals] of st.env) if (vals.length === 1 && vals[0].t === 'obj' && vals[0].obj === obj) return n;
-    if (obj.sym) {
-      const root = obj.sym.root.replace(/^(param|global):/, '');
-      return [root, ...obj.sym.path].join('.');
+    const sym = obj.sym;
+    if (!sym) return undefined;
+    if (sym.parent) {
+      const base = this.nameOf(sym.parent, st);
+      if (base) return `${base}.${sym.path[sym.path.length - 1]}`;
     }
-    return undefined;
+    return sym.root.startsWith('global:') ? [sym.root.slice(7), ...sym.path].join('.') : undefined;
   }
 
   private emitStep(fact: TrainStepFact, ctx: Ctx): void {
@@ -1656,9 +1661,12 @@ export class PyTorchModel {
     const st = this.newState();
     st.noGrad = def.decorators.some(isNoGradDecorator);
     const fk = this.fnKey(ctx);
+    const isMethod = !!cls && !def.decorators.some((d) => /^(staticmethod|classmethod)$/.test(exprName(d) ?? ''));
     def.params.forEach((p, i) => {
       if (p.kind === 'varargs' || p.kind === 'kwargs') return;
       const s = this.sym(fk, `param:${i}`, []);
+      // `self` of a method: its class is known, so `self.other_method()` resolves.
+      if (i === 0 && isMethod) s.cls = cls!;
       st.env.set(p.name, [{ t: 'obj', obj: s }]);
     });
     this.scanSteps(def.body, ctx);
