@@ -879,8 +879,16 @@ export class PyTorchModel {
         for (const g of f.fn) out = union(out, this.callValue(g, call, pos, merged, ctx, st, site));
         return out;
       }
-      case 'obj':
-        return this.forwardCall(f.obj, call, pos, ctx, st, site, 'call');
+      case 'obj': {
+        // Calling an instance of a plain class runs its `__call__` (a predictor wrapper);
+        // calling a module runs its forward pass.
+        const o = f.obj;
+        if (o.kind === 'instance' && o.cls && !this.isModuleClass(o.cls)) {
+          const m = this.findMethod(o.cls, '__call__');
+          return m ? this.callFunction({ t: 'fn', file: m.cls.file, def: m.def, cls: m.cls, self: o }, call, pos, kw, ctx, st, site) : [];
+        }
+        return this.forwardCall(o, call, pos, ctx, st, site, 'call');
+      }
       default:
         return [];
     }
@@ -1009,7 +1017,10 @@ export class PyTorchModel {
       const obj = this.alloc('factory', site, ctx.key, { q, factoryCarry: typeof name === 'string' ? timmCarry(name) : null });
       this.recordCreated(obj, ctx);
       if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'construct'));
-      if (pretrainedWeights(kw)) st.weighted.add(obj);
+      if (pretrainedWeights(kw)) {
+        st.weighted.add(obj);
+        obj.weightsLoaded = true;
+      }
       return [{ t: 'obj', obj }];
     }
     if (q.startsWith('torchvision.models.')) {
@@ -1018,7 +1029,10 @@ export class PyTorchModel {
         const obj = this.alloc('factory', site, ctx.key, { q, factoryCarry: fc });
         this.recordCreated(obj, ctx);
         if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'construct'));
-        if (pretrainedWeights(kw)) st.weighted.add(obj);
+        if (pretrainedWeights(kw)) {
+          st.weighted.add(obj);
+          obj.weightsLoaded = true;
+        }
         return [{ t: 'obj', obj }];
       }
       return [];
@@ -1327,6 +1341,10 @@ export class PyTorchModel {
           this.setMode(st, o, modeInfo(mode, site, 'explicit'));
           if (mode === 'train') this.noteTrainCall(o, call, ctx, st, site);
         }
+      } else {
+        // During construction (`self.model.eval()` in a predictor's `__init__`): remembered on
+        // the object, it is the mode a flow first sees it in.
+        for (const o of moduleObjs) o.constructMode = { mode, site, how: 'explicit' };
       }
       return moduleObjs.map((o) => ({ t: 'obj', obj: o }));
     }
@@ -1342,7 +1360,10 @@ export class PyTorchModel {
       return moduleObjs.map((o) => ({ t: 'obj', obj: o }));
     }
     if (m === 'load_state_dict') {
-      for (const o of moduleObjs) st.weighted.add(o);
+      for (const o of moduleObjs) {
+        st.weighted.add(o);
+        if (ctx.purpose === 'construct') o.weightsLoaded = true;
+      }
       return [];
     }
     if (m === 'parameters' || m === 'named_parameters') {
@@ -1494,6 +1515,10 @@ export class PyTorchModel {
       const parent = obj.sym?.parent;
       return parent ? this.modeOf(st, parent) : modeInfo('entry', null, 'entry');
     }
+    // Built during a construction the flow did not see step by step (a helper, an `__init__`):
+    // the mode set there, else training mode from construction.
+    if (obj.constructMode) return { sources: [obj.constructMode], stepSinceSet: false };
+    if ((obj.kind === 'instance' || obj.kind === 'factory' || obj.kind === 'layer') && obj.site) return modeInfo('train', obj.site, 'construct');
     return modeInfo('unknown', null, 'unknown');
   }
 
@@ -1520,7 +1545,7 @@ export class PyTorchModel {
       site, obj, mode: this.modeOf(st, obj), kind, via: [], fn: ctx.fn,
       insertBefore: ctx.topStmt?.span ?? site.span, receiver: exprName(recvExpr) ?? 'model',
       trainsAfter: ctx.lastStepOffset > site.span.start || ctx.loops.some((l) => l.span.start <= ctx.lastStepOffset && ctx.lastStepOffset < l.span.end),
-      fresh: !st.weighted.has(obj),
+      fresh: !st.weighted.has(obj) && !obj.weightsLoaded,
     };
     this.emitInference(fact, ctx);
   }
@@ -1763,7 +1788,7 @@ export class PyTorchModel {
     for (const o of s.weighted) for (const target of resolveSym(o)) st.weighted.add(target);
     for (const fact of s.infer) {
       for (const target of resolveSym(fact.obj)) {
-        const fresh = fact.fresh && !st.weighted.has(target);
+        const fresh = fact.fresh && !st.weighted.has(target) && !target.weightsLoaded;
         this.emitInference({ ...fact, obj: target, mode: subst(fact.mode, target), via: [...fact.via, site], fresh }, ctx);
       }
     }

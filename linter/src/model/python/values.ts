@@ -82,6 +82,10 @@ export interface Obj {
   sym?: { root: string; path: string[]; parent?: Obj };
   /** Memoized carry. */
   carry?: Carry;
+  /** The last `.train()`/`.eval()` applied while constructing (e.g. in an `__init__`). */
+  constructMode?: { mode: 'train' | 'eval' | 'bneval' | 'entry' | 'unknown'; site: Site | null; how: 'explicit' };
+  /** Weights were loaded during construction (`load_state_dict`, pretrained factory). */
+  weightsLoaded?: boolean;
 }
 
 /** A tensor flowing through `forward()`: which layer produced it, and how directly. */
