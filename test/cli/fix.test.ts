@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { EVALUATE_PY, MODELS_PY, MOMENTUM_PY, ensureBuilt, makeProject, runCli } from './helpers';
 
 /** Trains after a validation `.eval()` that is never undone (NL002, safe fix inserting a line). */
@@ -126,5 +127,25 @@ describe('cli: --diff', function () {
     assert.match(r.stdout, /^--- evaluate\.py\n\+\+\+ evaluate\.py\n@@ /);
     assert.match(r.stdout, /^\+.*model\.eval\(\)$/m);
     assert.equal(fs.readFileSync(path.join(dir, 'evaluate.py'), 'utf8'), EVALUATE_PY);
+  });
+});
+
+describe('cli: every fix on the bundled examples', function () {
+  before(ensureBuilt);
+
+  it('--fix --unsafe-fixes leaves only the findings without a fix, and valid Python', () => {
+    const dir = makeProject({ 'pyproject.toml': '' });
+    fs.cpSync(path.join(__dirname, '..', '..', 'examples'), dir, { recursive: true });
+    const fixed = runCli(['check', '--fix', '--unsafe-fixes', '--no-cache'], dir);
+    assert.equal(fixed.code, 1, fixed.stderr);
+    assert.match(fixed.stdout, /Fixed 10 errors\./);
+    const after = runCli(['check', '--output-format', 'json', '--no-cache'], dir);
+    const rows = (JSON.parse(after.stdout) as Array<{ code: string; fix: unknown }>).map((d) => d.code).sort();
+    // No fix by design: a too-small batch size (NL004), a conversion after the DDP wrap (NL006),
+    // a dimensionality mismatch (NL011).
+    assert.deepEqual(rows, ['NL004', 'NL004', 'NL006', 'NL011']);
+    // Python itself accepts every rewritten file.
+    const check = spawnSync('python3', ['-c', 'import ast, pathlib, sys\nfor p in pathlib.Path(sys.argv[1]).rglob("*.py"): ast.parse(p.read_text(), str(p))', dir], { encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stderr);
   });
 });
