@@ -268,6 +268,17 @@ describe('cli: discovery', function () {
     assert.equal(count, 2, 'model.py (a seed) and layers.py (loaded on demand); the unrelated files are never parsed');
   });
 
+  it('a script that only calls into the project is analyzed as the caller of a seed', () => {
+    const dir = makeProject({
+      'pyproject.toml': '',
+      // train.py is a seed; main.py mentions nothing a rule reacts to but calls train.run.
+      'train.py': 'import torch\n\n\ndef run(model, loader):\n    with torch.no_grad():\n        return [model(x) for x in loader]  # inference\n',
+      'models.py': 'import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.bn = nn.BatchNorm1d(4)\n\n    def forward(self, x):\n        return self.bn(x)\n\n\ndef load_net(path):\n    net = Net()\n    net.load_state_dict(torch.load(path))\n    return net\n',
+      'main.py': 'import sys\n\nfrom models import load_net\nfrom train import run\n\nrun(load_net(sys.argv[1]), [])\n',
+    });
+    assert.deepEqual(findings(dir, ['.']), ['train.py:6:NL001']);
+  });
+
   it('reports a file once when it is requested through two projects', () => {
     const dir = makeProject({ 'pyproject.toml': '', 'a.py': MOMENTUM_PY, 'sub/pyproject.toml': '', 'sub/b.py': MOMENTUM_PY });
     assert.deepEqual(findings(dir, ['.', 'sub', 'sub/b.py']), ['a.py:3:NL007', 'sub/b.py:3:NL007']);

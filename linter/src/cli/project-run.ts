@@ -23,7 +23,7 @@ import { applySuppressions } from '../core/suppression';
 import { LineIndex } from '../core/line-index';
 import { Cache, hashParts, writeJsonAtomic, type DirectiveWarning } from './cache';
 import { EXTERNAL_PACKAGES } from '../model/frameworks/pytorch';
-import { isSeedText, scanImportLines } from '../model/python/prefilter';
+import { isSeedText, scanImportLines, usesImportedNames } from '../model/python/prefilter';
 import type { ConfigResolver } from './config-files';
 import type { Analyzer } from './analyzer';
 import { encodeSource, readSource, type SourceFile } from './source';
@@ -166,12 +166,13 @@ export class ProjectRun {
   private startSet(index: ProjectIndex): string[] {
     const loaded = this.rels.filter((r) => this.load(r));
     const seeds = new Set(loaded.filter((r) => isSeedText(this.texts.get(r)!)));
-    const importsOf = new Map<string, string[]>();
-    const targetsOf = (r: string): string[] => {
+    const importsOf = new Map<string, Array<{ imp: ImportFact; targets: string[] }>>();
+    const importsIn = (r: string): Array<{ imp: ImportFact; targets: string[] }> => {
       let t = importsOf.get(r);
-      if (!t) importsOf.set(r, (t = scanImportLines(this.texts.get(r)!).flatMap((imp) => importTargets(index, r, imp))));
+      if (!t) importsOf.set(r, (t = scanImportLines(this.texts.get(r)!).map((imp) => ({ imp, targets: importTargets(index, r, imp) }))));
       return t;
     };
+    const targetsOf = (r: string): string[] => importsIn(r).flatMap((i) => i.targets);
     // Packages whose `__init__.py` re-exports a seed count as seeds for importers.
     const exporting = new Set(seeds);
     for (let changed = true; changed; ) {
@@ -184,7 +185,12 @@ export class ProjectRun {
         }
       }
     }
-    return loaded.filter((r) => seeds.has(r) || targetsOf(r).some((t) => exporting.has(t)));
+    // An importer counts when it uses what it imports from a seed (calls it, reads from it).
+    return loaded.filter((r) => {
+      if (seeds.has(r)) return true;
+      const fromSeeds = importsIn(r).filter((i) => i.targets.some((t) => exporting.has(t))).map((i) => i.imp);
+      return fromSeeds.length > 0 && usesImportedNames(this.texts.get(r)!, fromSeeds);
+    });
   }
 
   /** The files to analyze (see the module comment), sorted. */

@@ -56,17 +56,35 @@ export function scanImportLines(text: string): ImportFact[] {
     const span = { start: m.index, end: m.index };
     if (m[4] !== undefined) {
       for (const part of m[4].split(',')) {
-        const name = part.trim().split(/\s+as\s+/)[0];
-        if (/^[\w.]+$/.test(name)) out.push({ module: name, name: null, asname: null, level: 0, span });
+        const [name, asname] = part.trim().split(/\s+as\s+/);
+        if (/^[\w.]+$/.test(name)) out.push({ module: name, name: null, asname: asname && /^\w+$/.test(asname) ? asname : null, level: 0, span });
       }
     } else {
       const level = m[1].length;
       const names = m[3].replace(/[()\\\n]/g, ' ');
       for (const part of names.split(',')) {
-        const name = part.trim().split(/\s+as\s+/)[0];
-        if (/^(\w+|\*)$/.test(name)) out.push({ module: m[2], name, asname: null, level, span });
+        const [name, asname] = part.trim().split(/\s+as\s+/);
+        if (/^(\w+|\*)$/.test(name)) out.push({ module: m[2], name, asname: asname && /^\w+$/.test(asname) ? asname : null, level, span });
       }
     }
   }
   return out;
 }
+
+/**
+ * Does `text` call or use an attribute of a name bound by `imports` (`build_model(`,
+ * `trainer.fit(`), outside the import lines themselves? An importer that only subclasses or
+ * annotates with what it imports cannot hand its objects to the imported code.
+ */
+export function usesImportedNames(text: string, imports: readonly ImportFact[]): boolean {
+  const names = new Set<string>();
+  for (const imp of imports) {
+    if (imp.name === '*') return true;
+    names.add(imp.asname ?? (imp.name ?? imp.module.split('.')[0]));
+  }
+  if (names.size === 0) return false;
+  const escaped = [...names].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const use = new RegExp(`\\b(?:${escaped.join('|')})\\s*[.(]`);
+  return use.test(text.replace(IMPORT_LINE, ''));
+}
+
