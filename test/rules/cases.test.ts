@@ -206,4 +206,16 @@ for i, x in enumerate(DataLoader(range(64), batch_size=4)):
     assert.deepEqual(diags.map((d) => d.code), ['NL004']);
     assert.match(diags[0].message, /batches of 4.*Gradient accumulation does not help/s);
   });
+
+  it('a whole module loaded with torch.load is unknown: silent unless assume-unknown-modules-normalize', async () => {
+    const src = `import torch
+
+model = torch.load("model.pt")
+with torch.no_grad():
+    out = model(torch.randn(1, 3, 224, 224))
+`;
+    assert.deepEqual(findings({ 'm.py': src }, await lintFiles({ 'm.py': src })), []);
+    const opted = await lintFiles({ 'm.py': src }, { assumeUnknownModulesNormalize: true });
+    assert.deepEqual(findings({ 'm.py': src }, opted), ['m.py:5:NL001']);
+  });
 });
