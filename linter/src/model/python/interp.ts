@@ -106,8 +106,6 @@ interface Ctx {
   evalNamed: boolean;
   lightningStep: boolean;
   /** Offset after which no training step appears in this body (for "after training"). */
-  lastStepOffset: number;
-  bodyHasStep: boolean;
   /** Enclosing loops: their first body statement and indentation, and the loaders they iterate. */
   loops: Array<{ span: Span; bodyStart: number; indent: string; loaders: Obj[] }>;
   /** Enclosing `with`/loop statements at this body's top level, for the NL001 fix insertion point. */
@@ -475,7 +473,7 @@ export class PyTorchModel {
   private newCtx(file: ProjectFile, purpose: Ctx['purpose'], fn: FuncDef | null, cls: ClassRef | null, depth: number, key: string): Ctx {
     return {
       file, purpose, fn, cls, building: null, depth, key, returns: [], summary: null,
-      evalNamed: false, lightningStep: false, lastStepOffset: -1, bodyHasStep: false, loops: [], topStmt: null, loopIds: [], skipConstruct: false, stepOffsets: [], exitStates: [], accumulation: false,
+      evalNamed: false, lightningStep: false, loops: [], topStmt: null, loopIds: [], skipConstruct: false, stepOffsets: [], exitStates: [], accumulation: false,
     };
   }
 
@@ -1439,8 +1437,8 @@ export class PyTorchModel {
       if (st.noGrad) kind = ctx.fn && ctx.fn.decorators.some(isNoGradDecorator) ? 'decorator' : 'no_grad';
       else if (ctx.evalNamed && !ctx.file.isTestFile) kind = 'eval-function';
       else if (how === 'predict') kind = 'eval-function';
-      else if (st.trained.has(obj) && call.span.start > ctx.lastStepOffset && ctx.loops.length === 0) kind = 'after-training';
-      else if (!ctx.bodyHasStep && st.weighted.has(obj) && !ctx.file.isTestFile && !(ctx.summary && ctx.fn)) kind = 'load-and-predict';
+      else if (st.trained.has(obj) && call.span.start > lastStep(ctx) && ctx.loops.length === 0) kind = 'after-training';
+      else if (ctx.stepOffsets.length === 0 && st.weighted.has(obj) && !ctx.file.isTestFile && !(ctx.summary && ctx.fn)) kind = 'load-and-predict';
       if (kind) this.noteInference(obj, call.fn.k === 'attr' && how === 'predict' ? call.fn.obj : call.fn, kind, ctx, st, site);
       else if (!st.noGrad) st.forwarded.add(obj);
     }
@@ -1544,7 +1542,7 @@ export class PyTorchModel {
     const fact: InferenceFact = {
       site, obj, mode: this.modeOf(st, obj), kind, via: [], fn: ctx.fn,
       insertBefore: ctx.topStmt?.span ?? site.span, receiver: exprName(recvExpr) ?? 'model',
-      trainsAfter: ctx.lastStepOffset > site.span.start || ctx.loops.some((l) => l.span.start <= ctx.lastStepOffset && ctx.lastStepOffset < l.span.end),
+      trainsAfter: lastStep(ctx) > site.span.start || ctx.loops.some((l) => l.span.start <= lastStep(ctx) && lastStep(ctx) < l.span.end),
       fresh: !st.weighted.has(obj) && !obj.weightsLoaded,
     };
     this.emitInference(fact, ctx);
@@ -1706,7 +1704,7 @@ export class PyTorchModel {
     for (const [o, at] of st.frozen) if (visible(o)) summary.freezes.push({ obj: o, site: at });
     for (const o of st.weighted) if (visible(o)) summary.weighted.add(o);
     for (const o of st.converted) if (visible(o)) summary.converted.add(o);
-    summary.hasStep = ctx.bodyHasStep;
+    summary.hasStep = ctx.stepOffsets.length > 0;
     for (const v of ctx.returns) if (v.t === 'obj') summary.returns.push({ obj: v.obj, mode: this.modeOf(st, v.obj) });
     this.summaries.set(def, summary);
     return summary;
@@ -1714,31 +1712,49 @@ export class PyTorchModel {
 
   /** Precomputes where the last training step of a body is (for "after training finished"). */
   private scanSteps(body: Stmt[], ctx: Ctx): void {
-    let last = -1;
     for (const c of callsIn(body)) {
       if ((c.fn.k === 'attr' && (c.fn.attr === 'backward' || (c.fn.attr === 'step' && this.isOptimizerLike(c.fn, [])))) || this.isCallToStepper(c, ctx)) {
-        last = Math.max(last, c.span.start);
         ctx.stepOffsets.push(c.span.start);
       }
     }
     ctx.accumulation = hasAccumulation(body);
-    ctx.lastStepOffset = last;
-    ctx.bodyHasStep = last >= 0;
   }
 
+  /** Does this call run a project function whose summary has a training step? */
   private isCallToStepper(c: CallExpr, ctx: Ctx): boolean {
-    const name = c.fn.k === 'name' ? c.fn.id : null;
-    if (!name) return false;
-    const vals = this.resolveGlobal(ctx.file, name);
-    for (const v of vals) {
-      if (v.t === 'fn') {
-        const file = this.fileOfFunction(v.def);
-        if (!file) continue;
-        const s = this.summaryOf(file, v.def, null);
-        if (s?.hasStep) return true;
-      }
+    return this.calleeOf(c, ctx.file, ctx.cls, ctx.fn).some((v) => {
+      if (v.t !== 'fn') return false;
+      const file = v.cls?.file ?? this.fileOfFunction(v.def);
+      return !!file && !!this.summaryOf(file, v.def, v.cls ?? null)?.hasStep;
+    });
+  }
+
+  /**
+   * What a call's callee names, read from the syntax without evaluating the body it sits in:
+   * a function-local or module-level import, a project function or class, `self.method()`
+   * inside a method of `cls`, or a dotted path through a module (`models.build`, `nn.Conv2d`).
+   * Used by the cheap pre-passes (`isModeRelevant`, `mayBuild`, step scanning); empty when
+   * unknown.
+   */
+  private calleeOf(c: CallExpr, file: ProjectFile, cls: ClassRef | null, def: FuncDef | null): Val[] {
+    const name = exprName(c.fn);
+    if (!name) return [];
+    const [head, ...rest] = name.split('.');
+    if (rest.length === 1 && cls && def && head === def.params[0]?.name) {
+      const m = this.findMethod(cls, rest[0]);
+      return m ? [{ t: 'fn', file: m.cls.file, def: m.def, cls: m.cls }] : [];
     }
-    return false;
+    const local = def ? localImportsOf(def).get(head) : undefined;
+    let vals = local ? [local] : this.resolveGlobal(file, head);
+    for (const attr of rest) {
+      const next: Val[] = [];
+      for (const v of vals) {
+        if (v.t === 'ext') next.push({ t: 'ext', q: canonicalTorchName(`${v.q}.${attr}`) });
+        else if (v.t === 'mod') next.push(...this.resolveGlobal(v.file, attr));
+      }
+      vals = next;
+    }
+    return vals;
   }
 
   private applySummary(f: Extract<Val, { t: 'fn' }>, call: CallExpr, args: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site, ret: Val[]): Val[] {
@@ -1853,15 +1869,7 @@ export class PyTorchModel {
     }
     if (!result) {
       for (const c of callees) {
-        let fns: Val[] = [];
-        if (c.fn.k === 'name') fns = this.resolveGlobal(file, c.fn.id);
-        else if (c.fn.k === 'attr' && c.fn.obj.k === 'name' && cls && def && c.fn.obj.id === def.params[0]?.name) {
-          const m = this.findMethod(cls, c.fn.attr);
-          if (m) fns = [{ t: 'fn', file: m.cls.file, def: m.def, cls: m.cls }];
-        } else if (c.fn.k === 'attr' && c.fn.obj.k === 'name') {
-          for (const v of this.resolveGlobal(file, c.fn.obj.id)) if (v.t === 'mod') fns = fns.concat(this.resolveGlobal(v.file, c.fn.attr));
-        }
-        for (const f of fns) {
+        for (const f of this.calleeOf(c, file, cls, def)) {
           if (f.t !== 'fn') continue;
           const ff = f.cls?.file ?? this.fileOfFunction(f.def);
           if (ff && this.isModeRelevant(f.def.body, ff, f.cls ?? null, f.def)) {
@@ -1887,23 +1895,9 @@ export class PyTorchModel {
     if (memo === 'pending') return false;
     if (memo !== undefined) return memo;
     this.buildMemo.set(def, 'pending');
-    let result = false;
-    const calls = callsIn(def.body);
-    // Names bound by imports inside the function (`from torchvision.models import resnet18`).
-    const localImports = new Map<string, Val>();
-    const collect = (b: Stmt[]): void => {
-      for (const st of b) {
-        if (st.k === 'import' && st.imp.level === 0 && st.imp.name !== '*') {
-          const bound = st.imp.asname ?? (st.imp.name ?? st.imp.module.split('.')[0]);
-          const q = st.imp.name ? `${st.imp.module}.${st.imp.name}` : st.imp.asname ? st.imp.module : st.imp.module.split('.')[0];
-          localImports.set(bound, { t: 'ext', q: canonicalTorchName(q) });
-        } else if (st.k === 'if' || st.k === 'try' || st.k === 'with') collect(st.k === 'if' ? [...st.body, ...st.orelse] : st.body);
-      }
-    };
-    collect(def.body);
     const returnsDict = (b: Stmt[]): boolean => b.some((s) => (s.k === 'return' && s.value?.k === 'dict') || (s.k === 'if' && (returnsDict(s.body) || returnsDict(s.orelse))));
-    result = returnsDict(def.body);
-    for (const c of calls) {
+    let result = returnsDict(def.body);
+    for (const c of callsIn(def.body)) {
       if (result) break;
       const name = exprName(c.fn);
       if (!name) continue;
@@ -1912,14 +1906,10 @@ export class PyTorchModel {
         result = true;
         break;
       }
-      const head = name.split('.')[0];
-      const local = localImports.get(head);
-      for (const v of local ? [local] : this.resolveGlobal(file, head)) {
+      for (const v of this.calleeOf(c, file, null, def)) {
         if (v.t === 'cls' && this.isModuleClass(v.cls)) result = true;
-        else if (v.t === 'ext' && /^(torch|torchvision|timm|argparse|copy|pytorch_lightning|lightning)\b/.test(v.q)) {
-          const q = name.includes('.') ? `${v.q}${name.slice(head.length)}` : v.q;
-          if (torchLayer(q) || q.startsWith('torchvision.models') || q.startsWith('timm') || q.startsWith('torch.optim') || q.startsWith('torch.utils.data') || q.startsWith('argparse') || q === 'copy.deepcopy' || q === 'torch.load') result = true;
-        } else if (v.t === 'fn' && name === head) result = this.mayBuild(v.def, this.fileOfFunction(v.def));
+        else if (v.t === 'ext') result = buildsTracked(v.q);
+        else if (v.t === 'fn') result = this.mayBuild(v.def, v.cls?.file ?? this.fileOfFunction(v.def));
         if (result) break;
       }
     }
@@ -2154,6 +2144,42 @@ export class PyTorchModel {
 
 /** Call names whose result the rules track (see `mayBuild`). */
 const BUILD_CALLS = new Set(['DataLoader', 'ArgumentParser', 'parse_args', 'parse_known_args', 'create_model', 'deepcopy', 'load_from_checkpoint', 'Trainer', 'DistributedDataParallel', 'DataParallel', 'convert_sync_batchnorm']);
+
+/** External callables whose result the rules track (layers, models, loaders, optimizers, argparse, copies, loads). */
+function buildsTracked(q: string): boolean {
+  return !!torchLayer(q) || /^(torchvision\.models|timm|torch\.optim|torch\.utils\.data|argparse)\b/.test(q) || q === 'copy.deepcopy' || q === 'torch.load';
+}
+
+const LOCAL_IMPORTS = new WeakMap<FuncDef, Map<string, Val>>();
+
+/**
+ * Names a function binds with its own absolute imports (`from torchvision.models import
+ * resnet18` inside `def main()`), as external values; cached per function.
+ */
+function localImportsOf(def: FuncDef): Map<string, Val> {
+  let out = LOCAL_IMPORTS.get(def);
+  if (out) return out;
+  const found = new Map<string, Val>();
+  const collect = (b: Stmt[]): void => {
+    for (const st of b) {
+      if (st.k === 'import' && st.imp.level === 0 && st.imp.name !== '*') {
+        const bound = st.imp.asname ?? (st.imp.name ?? st.imp.module.split('.')[0]);
+        const q = st.imp.name ? `${st.imp.module}.${st.imp.name}` : st.imp.asname ? st.imp.module : st.imp.module.split('.')[0];
+        found.set(bound, { t: 'ext', q: canonicalTorchName(q) });
+      } else if (st.k === 'if' || st.k === 'try' || st.k === 'with') collect(st.k === 'if' ? [...st.body, ...st.orelse] : st.body);
+    }
+  };
+  collect(def.body);
+  LOCAL_IMPORTS.set(def, (out = found));
+  return out;
+}
+
+/** Offset of the last training step of the body being analyzed, or -1 when it has none. */
+function lastStep(ctx: Ctx): number {
+  let last = -1;
+  for (const o of ctx.stepOffsets) if (o > last) last = o;
+  return last;
+}
 
 /** Call names that can matter to mode analysis (see `isModeRelevant`). */
 const MODE_RELEVANT_CALLS = new Set([
