@@ -27,3 +27,18 @@ await build({
   // ("use strict" first, so the bundle stays strict-mode code with the line after it.)
   banner: { js: '#!/usr/bin/env node\n"use strict";\nconst __normlint_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
 });
+
+// The language server (`normlint server`, forked by the extension) and the VS Code extension.
+await build({
+  ...common,
+  entryPoints: { server: 'server/src/main.ts' },
+  outdir: 'dist',
+  banner: { js: '"use strict";\nconst __normlint_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+});
+await build({
+  ...common,
+  entryPoints: { extension: 'extension/src/extension.ts' },
+  outdir: 'dist',
+  external: ['vscode'],
+  banner: { js: '"use strict";\nconst __normlint_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+});

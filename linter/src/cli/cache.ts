@@ -12,6 +12,7 @@
  * Writes are atomic (temp file + rename); unreadable, corrupt or stale entries are misses; a
  * cache directory that cannot be created disables the cache silently.
  */
+import type { FileWarning } from '../project/finalize';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -22,13 +23,8 @@ import type { Diagnostic } from '../core/diagnostic';
 export const CACHE_DIR_NAME = '.normlint_cache';
 
 /** A malformed suppression directive (kept with a run so warm runs warn too). */
-export interface DirectiveWarning {
-  /** Project-relative path. */
-  file: string;
-  /** 1-based line. */
-  line: number;
-  message: string;
-}
+/** A file warning as cached with a run (see `project/finalize.ts`). */
+export type DirectiveWarning = FileWarning;
 
 /** A stored whole-run result. */
 export interface RunEntry {

@@ -12,7 +12,7 @@ import ignore from 'ignore';
 import type { RuleMeta } from '../core/rule';
 import { displayPath, relativeInside } from './paths';
 import type { FileConfig } from '../core/engine';
-import { formatConfigError, parseConfig, resolveFileConfig, type NormlintConfig, type SelectionFlags } from '../core/config';
+import { formatConfigError, parseConfig, resolveFileConfig, type ConfigError, type NormlintConfig, type SelectionFlags } from '../core/config';
 
 /** Directories and files never walked unless `exclude` replaces this list (Ruff's defaults plus ours). */
 export const DEFAULT_EXCLUDE: readonly string[] = [
@@ -44,6 +44,7 @@ export class ConfigResolver {
   private readonly byDir = new Map<string, LoadedConfig | null>();
   private readonly explicit: LoadedConfig | null;
   private readonly errors: string[] = [];
+  private readonly located: Array<ConfigError & { abs: string }> = [];
   private readonly fileConfigs = new Map<string, FileConfig>();
   private readonly excludeMatchers = new Map<LoadedConfig | null, ReturnType<typeof ignore>>();
 
@@ -87,6 +88,11 @@ export class ConfigResolver {
     return this.errors;
   }
 
+  /** Errors found so far in discovered config files, with the config file's absolute path. */
+  get configProblems(): ReadonlyArray<ConfigError & { abs: string }> {
+    return this.located;
+  }
+
   /** Every config file used so far, sorted by path (for cache keys). */
   usedConfigs(): LoadedConfig[] {
     const all = new Set<LoadedConfig>();
@@ -108,6 +114,7 @@ export class ConfigResolver {
       const r = parseConfig(text, this.display(file), this.registry);
       if (!r.ok) {
         this.errors.push(...r.errors.map(formatConfigError));
+        this.located.push(...r.errors.map((e) => ({ ...e, abs: file })));
         return null;
       }
       if (r.config) return { config: r.config, file, baseDir: dir, text };

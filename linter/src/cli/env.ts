@@ -5,11 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
-import pkg from '../../../package.json';
+import { VERSION } from '../version';
 import type { Grammars } from '../core/engine';
 
-/** normlint's version (from package.json). */
-export const VERSION: string = pkg.version;
+export { VERSION };
 
 /**
  * The package root: `dist/cli.js` → `..`; when running from source (`linter/src/cli/*.ts`

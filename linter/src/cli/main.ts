@@ -3,6 +3,7 @@
  *
  * - `normlint check [PATHS...]`: lint (see `check.ts`);
  * - `normlint rule NL001 | --all`: rule documentation;
+ * - `normlint server --stdio`: the language server;
  * - `normlint --version`.
  *
  * Exit codes: 0 clean, 1 findings, 2 usage, configuration or internal errors.
@@ -14,7 +15,8 @@ import { parseSelectorList } from '../core/config';
 import type { RuleMeta } from '../core/rule';
 import { fullRegistry, runCheck, type CheckIo, type OutputFormat } from './check';
 import { runRule } from './rule-command';
-import { VERSION } from './env';
+import { BUNDLED, VERSION } from './env';
+import path from 'node:path';
 
 /** Default `--threads`: min(2, cores). */
 export const DEFAULT_THREADS = Math.max(1, Math.min(2, os.availableParallelism?.() ?? os.cpus().length));
@@ -126,8 +128,30 @@ export async function main(argv: readonly string[], io: CheckIo, rules: readonly
       exitCode = r.code;
     });
 
+  let serve = false;
+  program
+    .command('server')
+    .description('run the language server (LSP) for editors; the transport comes from the flags')
+    .option('--stdio', 'talk LSP over stdin/stdout')
+    .option('--node-ipc', 'talk LSP over Node IPC (when forked by an editor extension)')
+    .option('--socket <port>', 'talk LSP over a TCP socket')
+    .allowUnknownOption()
+    .action((raw: { stdio?: boolean; nodeIpc?: boolean; socket?: string }) => {
+      if (!raw.stdio && !raw.nodeIpc && raw.socket === undefined) {
+        io.stderr.write('error: `normlint server` needs a transport: --stdio, --node-ipc or --socket <port>\n');
+        exitCode = 2;
+        return;
+      }
+      serve = true;
+    });
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
+    if (serve) {
+      // The server is its own bundle (dist/server.js), loaded only for this command.
+      const entry = BUNDLED ? path.join(__dirname, 'server.js') : path.join(__dirname, '../../../server/src/main');
+      (require(entry) as { runServer(): void }).runServer();
+    }
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;

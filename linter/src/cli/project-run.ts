@@ -17,13 +17,11 @@ import type { Diagnostic } from '../core/diagnostic';
 import { compareDiagnostics } from '../core/diagnostic';
 import type { RuleMeta } from '../core/rule';
 import type { Engine, FileConfig, FileFacts } from '../core/engine';
-import type { ImportFact, PyFile } from '../model/python/ir';
+import type { PyFile } from '../model/python/ir';
 import { ProjectIndex } from '../model/python/project';
-import { applySuppressions } from '../core/suppression';
-import { LineIndex } from '../core/line-index';
+import { finalizeFile } from '../project/finalize';
+import { projectScope } from '../project/scope';
 import { Cache, hashParts, writeJsonAtomic, type DirectiveWarning } from './cache';
-import { EXTERNAL_PACKAGES } from '../model/frameworks/pytorch';
-import { isSeedText, scanImportLines, usesImportedNames } from '../model/python/prefilter';
 import type { ConfigResolver } from './config-files';
 import type { Analyzer } from './analyzer';
 import { encodeSource, readSource, type SourceFile } from './source';
@@ -46,29 +44,6 @@ export interface ProjectRunContext {
 }
 
 const EMPTY_IR: PyFile = { body: [], errors: [] };
-
-/**
- * The project files an import reads: the module (and, for `import a.b.c`, the packages on its
- * way) and `from m import sub` submodules; nothing for framework packages.
- */
-export function importTargets(index: ProjectIndex, fromPath: string, imp: ImportFact): string[] {
-  const from = index.file(fromPath);
-  if (!from) return [];
-  const abs = index.absoluteModule(imp, from);
-  if (abs === null || (imp.level === 0 && EXTERNAL_PACKAGES.has(abs.split('.')[0]))) return [];
-  const out: string[] = [];
-  const parts = abs === '' ? [] : abs.split('.');
-  // `import a.b.c` binds `a` and reaches `c` through the packages; `from a.b.c import x` only reads `c`.
-  for (let i = imp.name === null ? 1 : parts.length; i <= parts.length; i++) {
-    const m = index.module(parts.slice(0, i).join('.'), from);
-    if (m) out.push(m.path);
-  }
-  if (imp.name !== null && imp.name !== '*') {
-    const sub = index.module(abs === '' ? imp.name : `${abs}.${imp.name}`, from);
-    if (sub) out.push(sub.path);
-  }
-  return out;
-}
 
 /** One project of a `check` run. */
 export class ProjectRun {
@@ -158,46 +133,11 @@ export class ProjectRun {
     return facts;
   }
 
-  /**
-   * Whole-project runs start from the files that can matter (see `model/python/prefilter.ts`):
-   * seeds (text mentions something a rule reacts to), files importing a seed (directly or
-   * through re-exporting `__init__.py` files), then what those import.
-   */
-  private startSet(index: ProjectIndex): string[] {
-    const loaded = this.rels.filter((r) => this.load(r));
-    const seeds = new Set(loaded.filter((r) => isSeedText(this.texts.get(r)!)));
-    const importsOf = new Map<string, Array<{ imp: ImportFact; targets: string[] }>>();
-    const importsIn = (r: string): Array<{ imp: ImportFact; targets: string[] }> => {
-      let t = importsOf.get(r);
-      if (!t) importsOf.set(r, (t = scanImportLines(this.texts.get(r)!).map((imp) => ({ imp, targets: importTargets(index, r, imp) }))));
-      return t;
-    };
-    const targetsOf = (r: string): string[] => importsIn(r).flatMap((i) => i.targets);
-    // Packages whose `__init__.py` re-exports a seed count as seeds for importers.
-    const exporting = new Set(seeds);
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const r of loaded) {
-        if (exporting.has(r) || !/(^|\/)__init__\.py$/.test(r)) continue;
-        if (targetsOf(r).some((t) => exporting.has(t))) {
-          exporting.add(r);
-          changed = true;
-        }
-      }
-    }
-    // An importer counts when it uses what it imports from a seed (calls it, reads from it).
-    return loaded.filter((r) => {
-      if (seeds.has(r)) return true;
-      const fromSeeds = importsIn(r).filter((i) => i.targets.some((t) => exporting.has(t))).map((i) => i.imp);
-      return fromSeeds.length > 0 && usesImportedNames(this.texts.get(r)!, fromSeeds);
-    });
-  }
-
   /** The files to analyze (see the module comment), sorted. */
   private scope(): string[] {
     this.index ??= new ProjectIndex(this.rels.map((p) => ({ path: p, ir: EMPTY_IR })));
     const all = this.requested.size === this.rels.length;
-    return (all ? this.startSet(this.index) : [...this.requested].filter((r) => this.load(r))).sort();
+    return (all ? projectScope(this.index, this.rels.filter((r) => this.load(r)), (r) => this.texts.get(r)!) : [...this.requested].filter((r) => this.load(r))).sort();
   }
 
   /**
@@ -262,20 +202,9 @@ export class ProjectRun {
     const out: Diagnostic[] = [];
     const warnings: DirectiveWarning[] = [];
     for (const f of [...facts, ...onDemand]) {
-      const fc = this.configFor(f.path);
-      const own = (byFile.get(f.path) ?? [])
-        .filter((d) => fc.enabled.has(d.code))
-        .map((d) => (fc.severity[d.code] ? { ...d, severity: fc.severity[d.code] } : d));
-      const text = this.texts.get(f.path)!;
-      out.push(...applySuppressions(own, f.suppressions, text, fc.enabled, { file: f.path, rules: this.ctx.registry, severity: fc.severity }));
-      for (const inv of f.suppressions.invalid) warnings.push({ file: f.path, line: inv.line + 1, message: `invalid suppression directive: ${inv.message}` });
-      if (f.ir && f.ir.errors.length > 0) {
-        const first = Math.min(...f.ir.errors.map((e) => e.start));
-        const line = new LineIndex(text).lineOf(first) + 1;
-        warnings.push({ file: f.path, line, message: `syntax error (${f.ir.errors.length} error node${f.ir.errors.length === 1 ? '' : 's'}); normlint checked the code that parses` });
-      } else if (f.skipped === 'parse-failed' || f.skipped === 'too-large') {
-        warnings.push({ file: f.path, line: 1, message: f.skipped === 'too-large' ? 'file too large to analyze; skipped' : 'could not be parsed; skipped' });
-      }
+      const done = finalizeFile(f, byFile.get(f.path) ?? [], this.configFor(f.path), this.texts.get(f.path)!, this.ctx.registry);
+      out.push(...done.diagnostics);
+      warnings.push(...done.warnings);
     }
     out.sort(compareDiagnostics);
     const deps = all ? [] : onDemand.map((f): [string, string] => [f.path, this.hashes.get(f.path)!]);

@@ -14,6 +14,8 @@ import { PyTorchModel } from '../model/python/interp';
 import { RULE_IMPLS } from '../rules/index';
 import { toDiagnostic, type Report } from '../rules/define';
 import type { PyFile } from '../model/python/ir';
+import { ParsedDocument } from './document';
+import { layerReports, type LayerReport } from '../model/python/layer-report';
 
 /** Files larger than this (UTF-16 code units) are not parsed (`skipped: 'too-large'`). */
 export const MAX_ANALYZED_CHARS = 8 * 1024 * 1024;
@@ -25,6 +27,12 @@ export class Engine {
    * or the rule concerned was dropped, the rest completed). Empty when all went well.
    */
   lastErrors: string[] = [];
+
+  /**
+   * The normalization layers of the last {@link Engine.lint} called with `collectLayers: true`
+   * (empty otherwise): resolved configuration and train/eval uses, for hovers and BN Lab.
+   */
+  lastLayers: LayerReport[] = [];
 
   private constructor(private readonly parser: PythonParser) {}
 
@@ -55,6 +63,14 @@ export class Engine {
     }
   }
 
+  /**
+   * Opens a document for incremental re-parsing (the language server keeps one per open
+   * editor). Its `facts()` equal {@link analyze}'s for the same path and text.
+   */
+  openDocument(path: string, text: string): ParsedDocument {
+    return new ParsedDocument(this.parser, path, text, MAX_ANALYZED_CHARS);
+  }
+
   /** The number of ERROR/MISSING spans tree-sitter finds in `text` (the `--fix` re-parse guard). */
   countParseErrors(text: string): number {
     const tree = this.parser.parse(text);
@@ -78,6 +94,14 @@ export class Engine {
     const anyUnknown = files.some((f) => opts.configFor(f.path).options.assumeUnknownModulesNormalize);
     const model = new PyTorchModel(index, { assumeUnknownModulesNormalize: anyUnknown }).run();
     this.lastErrors = [...model.internalErrors];
+    this.lastLayers = [];
+    if (opts.collectLayers) {
+      try {
+        this.lastLayers = layerReports(model, opts.textOf);
+      } catch (e) {
+        this.lastErrors.push(`layer reports: ${(e as Error).stack ?? String(e)}`);
+      }
+    }
     const out: Diagnostic[] = [];
     const seen = new Set<string>();
     for (const rule of RULE_IMPLS) {

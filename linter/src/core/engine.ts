@@ -54,6 +54,10 @@ export interface LintOptions {
    * reported in these files too (e.g. a conv layer built in a helper module).
    */
   lazy?: { paths: readonly string[]; load(path: string): FileFacts | null };
+  /** Also compute `Engine.lastLayers` (the language server's hovers and code lenses). */
+  collectLayers?: boolean;
 }
 
 export { Engine } from './engine-impl';
+export type { ParsedDocument, TextChange } from './document';
+export type { LayerReport, LayerArg, LayerUse } from '../model/python/layer-report';

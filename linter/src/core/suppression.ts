@@ -380,3 +380,32 @@ export function noqaRemovalEdit(text: string, index: LineIndex, directive: NoqaD
   const trimmedBefore = before.replace(/\s+$/, '');
   return { start: lineStart + trimmedBefore.length, end: directive.span.end, content: '' };
 }
+
+/**
+ * The edit that makes `# noqa` cover `code` on 0-based `line` (the editor's "Disable NLxxx for
+ * this line"):
+ * - `x = f()  # noqa: E501` → `x = f()  # noqa: E501, NL001`;
+ * - `x = f()  # note` → `x = f()  # noqa: NL001 # note` (Ruff's `--add-noqa` placement);
+ * - `x = f()` → `x = f()  # noqa: NL001`.
+ *
+ * @returns null when the line already suppresses `code` (or everything), or when a comment
+ *   cannot end the line (it ends inside a string or with a `\` continuation): the caller then
+ *   offers no action. The caller should still check that the result parses as well.
+ */
+export function noqaAddEdit(text: string, line: number, code: string, supp: Suppressions = scanSuppressions(text)): Edit | null {
+  const index = new LineIndex(text);
+  const directive = supp.noqa.find((n) => n.line === line);
+  if (directive) {
+    if (directive.codes === 'all' || directive.codes.some((c) => c.text.toUpperCase() === code)) return null;
+    const last = directive.codes[directive.codes.length - 1];
+    return { start: last.span.end, end: last.span.end, content: `, ${code}` };
+  }
+  const start = index.lineStart(line);
+  const end = index.lineEnd(line);
+  const comment = findComments(text).find((c) => c.start >= start && c.start < end);
+  if (comment) return { start: comment.start, end: comment.start, content: `# noqa: ${code} ` };
+  const body = text.slice(start, end);
+  if (/\\\s*$/.test(body)) return null;
+  const trimmed = body.replace(/\s+$/, '');
+  return { start: start + trimmed.length, end, content: `${trimmed.length > 0 ? '  ' : ''}# noqa: ${code}` };
+}

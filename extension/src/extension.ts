@@ -1,0 +1,74 @@
+/**
+ * The normlint VS Code extension: a thin `vscode-languageclient` client for the normlint
+ * language server (`dist/server.js`, forked over IPC with VS Code's own Node), plus a status bar
+ * item and three commands. All analysis, fixes, hovers and code lenses come from the server.
+ */
+import * as vscode from 'vscode';
+import { LanguageClient, RevealOutputChannelOn, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { Commands, STATUS_NOTIFICATION, type StatusParams } from '../../server/src/protocol';
+
+let client: LanguageClient | null = null;
+let status: vscode.StatusBarItem | null = null;
+
+function renderStatus(p: StatusParams): void {
+  if (!status) return;
+  if (p.state === 'disabled') {
+    status.text = '$(circle-slash) normlint';
+    status.tooltip = 'normlint is disabled (normlint.enable)';
+  } else if (p.state === 'indexing') {
+    status.text = '$(sync~spin) normlint';
+    status.tooltip = `normlint: analyzing ${p.files} Python files…`;
+  } else {
+    status.text = p.findings === 0 ? '$(check) normlint' : `$(warning) normlint: ${p.findings}`;
+    status.tooltip = `normlint: ${p.findings} finding${p.findings === 1 ? '' : 's'} in ${p.files} Python files (last analysis ${p.lastRunMs} ms). Click to show the output.`;
+  }
+  status.show();
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('normlint', { log: true });
+  const serverModule = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    // Python today; TensorFlow.js (TypeScript/JavaScript) model code joins when its rules land.
+    documentSelector: [{ scheme: 'file', language: 'python' }],
+    outputChannel: output,
+    revealOutputChannelOn: RevealOutputChannelOn.Never,
+    initializationOptions: { settings: vscode.workspace.getConfiguration('normlint') },
+  };
+  client = new LanguageClient('normlint', 'normlint', serverOptions, clientOptions);
+
+  status = vscode.window.createStatusBarItem('normlint.status', vscode.StatusBarAlignment.Right, 100);
+  status.name = 'normlint';
+  status.command = 'normlint.showOutput';
+  status.text = '$(sync~spin) normlint';
+  status.show();
+  context.subscriptions.push(output, status);
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('normlint.showOutput', () => output.show(true)),
+    vscode.commands.registerCommand('normlint.restartServer', async () => {
+      output.info('restarting the language server');
+      await client?.restart();
+    }),
+    vscode.commands.registerCommand('normlint.fixAll', async () => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor || editor.document.languageId !== 'python') {
+        void vscode.window.showInformationMessage('normlint: open a Python file to fix its findings.');
+        return;
+      }
+      await vscode.commands.executeCommand(Commands.applyAutofix, editor.document.uri.toString());
+    }),
+  );
+
+  await client.start();
+  context.subscriptions.push(client.onNotification(STATUS_NOTIFICATION, (p: StatusParams) => renderStatus(p)));
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = null;
+}

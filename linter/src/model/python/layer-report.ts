@@ -1,0 +1,153 @@
+/**
+ * What normlint knows about each normalization layer construction: its resolved configuration
+ * and the train/eval facts of the modules that contain it. The language server shows it in
+ * hovers and code lenses (and BN Lab simulates it).
+ */
+import type { Span } from '../../core/diagnostic';
+import type { LayerKind } from '../frameworks/pytorch';
+import type { PyTorchModel } from './interp';
+import { modesOf } from './interp';
+import type { Mode, ModeInfo } from './facts';
+import { constOf, objsOf, type Obj, type Val } from './values';
+
+/** Layer kinds reported (the normalization layers). */
+const NORM_KINDS: ReadonlySet<LayerKind> = new Set<LayerKind>(['batchnorm', 'groupnorm', 'instancenorm', 'layernorm']);
+
+/** One constructor argument as normlint resolved it. */
+export interface LayerArg {
+  name: string;
+  /** Python source of the value: the constant when known (`0.1`, `True`, `None`), else the written expression, else `?`. */
+  value: string;
+  /** The constant value when it resolved to one. */
+  constant?: number | string | boolean | null;
+  /** True when the argument is not written and PyTorch's default applies. */
+  defaulted: boolean;
+}
+
+/** A place where a module containing the layer is trained or run for inference. */
+export interface LayerUse {
+  kind: 'train-step' | 'inference';
+  /** Project-relative path. */
+  file: string;
+  /** The training step (`loss.backward()`, `optimizer.step()`) or the forward call. */
+  span: Span;
+  /** Possible modes of the module there (`bneval`: BatchNorm layers set to eval one by one). */
+  modes: Mode[];
+}
+
+/** A normalization layer construction (`nn.BatchNorm2d(64, momentum=0.01)`). */
+export interface LayerReport {
+  /** Project-relative path. */
+  file: string;
+  /** The constructor call (`nn.BatchNorm2d(...)`), UTF-16 code-unit offsets. */
+  span: Span;
+  /** Qualified class name, e.g. `torch.nn.BatchNorm2d`. */
+  q: string;
+  kind: LayerKind;
+  /**
+   * Spatial dimensions of the expected input: 1 → `[N, C, L]` (or `[N, C]`), 2 → `[N, C, H, W]`,
+   * 3 → `[N, C, D, H, W]`; null when the layer adapts to any input.
+   */
+  dims: number | null;
+  /** Constructor arguments in signature order (`device`/`dtype` left out). */
+  args: LayerArg[];
+  /**
+   * BatchNorm momentum in both conventions: `torch` is PyTorch's weight of the new batch
+   * (`running = (1 − m)·running + m·batch`, default 0.1); `keras` is the Keras/TensorFlow.js
+   * decay (`moving = m·moving + (1 − m)·batch`, default 0.99), i.e. `1 − torch`. Both null when
+   * `momentum=None` (cumulative average) or unknown; `cumulative` tells which. Null for other kinds.
+   * Source: torch.nn.BatchNorm2d docs (PyTorch 2.x), tf.keras.layers.BatchNormalization docs.
+   */
+  momentum: { torch: number | null; keras: number | null; cumulative: boolean } | null;
+  /** Where modules containing this layer are trained or run for inference. */
+  uses: LayerUse[];
+}
+
+function pySource(v: number | string | boolean | null): string {
+  if (v === null) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'string') return JSON.stringify(v);
+  return String(v);
+}
+
+function modeList(info: ModeInfo): Mode[] {
+  return [...modesOf(info)].sort();
+}
+
+/**
+ * The normalization layers of the model, one report per construction site (a helper that
+ * builds the same layer for several modules gives one report), sorted by file and offset.
+ *
+ * @param text the text of a project file (to quote unresolved argument expressions).
+ */
+export function layerReports(model: PyTorchModel, text: (path: string) => string): LayerReport[] {
+  const bySite = new Map<string, { layer: Obj; objs: Obj[] }>();
+  for (const layer of model.layers) {
+    if (!layer.site || !layer.spec || !NORM_KINDS.has(layer.spec.kind)) continue;
+    const key = `${layer.site.file.path}:${layer.site.span.start}:${layer.site.span.end}`;
+    const entry = bySite.get(key);
+    if (entry) entry.objs.push(layer);
+    else bySite.set(key, { layer, objs: [layer] });
+  }
+  if (bySite.size === 0) return [];
+
+  // Which modules contain which layers (a module contains what it created, its attributes and children).
+  const containsMemo = new Map<Obj, Set<Obj>>();
+  const containedIn = (root: Obj): Set<Obj> => {
+    let set = containsMemo.get(root);
+    if (set) return set;
+    set = new Set<Obj>();
+    containsMemo.set(root, set);
+    const stack = [root];
+    while (stack.length) {
+      const o = stack.pop()!;
+      if (set.has(o)) continue;
+      set.add(o);
+      if (o.kind === 'loader' || o.kind === 'optimizer' || o.kind === 'trainer') continue;
+      stack.push(...o.children, ...o.created);
+      for (const vals of o.attrs.values()) stack.push(...objsOf(vals));
+    }
+    return set;
+  };
+
+  const out: LayerReport[] = [];
+  for (const { layer, objs } of bySite.values()) {
+    const spec = layer.spec!;
+    const site = layer.site!;
+    const args: LayerArg[] = [];
+    for (const p of spec.params) {
+      if (p.name === '*' || p.name === 'device' || p.name === 'dtype') continue;
+      const a = model.argOf(layer, p.name);
+      const c = constOf(a.value as Val[]);
+      const written = a.expr ? text(site.file.path).slice(a.expr.span.start, a.expr.span.end) : null;
+      args.push({
+        name: p.name,
+        value: c !== undefined ? pySource(c) : (written ?? (a.defaulted ? (p.def ?? '?') : '?')),
+        ...(c !== undefined ? { constant: c } : {}),
+        defaulted: a.defaulted,
+      });
+    }
+    let momentum: LayerReport['momentum'] = null;
+    if (spec.kind === 'batchnorm') {
+      const m = args.find((a) => a.name === 'momentum');
+      if (m?.constant === null) momentum = { torch: null, keras: null, cumulative: true };
+      else if (typeof m?.constant === 'number') momentum = { torch: m.constant, keras: +(1 - m.constant).toPrecision(12), cumulative: false };
+      else momentum = { torch: null, keras: null, cumulative: false };
+    }
+    const uses: LayerUse[] = [];
+    const seen = new Set<string>();
+    const add = (kind: LayerUse['kind'], root: Obj, s: { file: { path: string }; span: Span }, info: ModeInfo): void => {
+      const inside = containedIn(root);
+      if (!objs.some((o) => inside.has(o))) return;
+      const key = `${kind}|${s.file.path}|${s.span.start}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      uses.push({ kind, file: s.file.path, span: { ...s.span }, modes: modeList(info) });
+    };
+    for (const f of model.steps.values()) add('train-step', f.obj, f.site, f.mode);
+    for (const f of model.inference.values()) add('inference', f.obj, f.site, f.mode);
+    uses.sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.span.start - b.span.start));
+    out.push({ file: site.file.path, span: { ...site.span }, q: layer.q ?? '', kind: spec.kind, dims: spec.dims, args, momentum, uses });
+  }
+  return out.sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.span.start - b.span.start));
+}

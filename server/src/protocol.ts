@@ -1,0 +1,91 @@
+/**
+ * What the normlint language server and its clients (the VS Code extension, tests) share:
+ * command identifiers, settings, the payload of `Diagnostic.data`, and custom notifications.
+ * Imports nothing, so the extension bundle can use it without pulling in the server.
+ */
+
+/** Server-side commands (`workspace/executeCommand`). */
+export const Commands = {
+  /** `[code: string]`: opens the rule's documentation page (`window/showDocument`, external). */
+  showDocumentation: 'normlint.showDocumentation',
+  /** `[uri: string]`: applies every safe fix of the document (`workspace/applyEdit`). */
+  applyAutofix: 'normlint.applyAutofix',
+  /**
+   * `[SimulateLayerArgs]`: the code lens "Simulate in BN Lab". Until BN Lab exists the server
+   * opens the layer's PyTorch documentation.
+   */
+  simulateLayer: 'normlint.simulateLayer',
+} as const;
+
+/** The code action kind of "fix all safe normlint findings". */
+export const FIX_ALL_KIND = 'source.fixAll.normlint';
+
+/** When to lint an open document. */
+export type RunMode = 'onType' | 'onSave';
+
+/**
+ * Settings (`workspace/configuration`, section `normlint`), mirroring the CLI flags. Config
+ * files (`normlint.toml`, `pyproject.toml` `[tool.normlint]`) apply first; `select`/`ignore`
+ * then act like `--select`/`--ignore`, and `minBatchSize` overrides `min-batch-size`.
+ */
+export interface Settings {
+  enable: boolean;
+  /** Rule selectors (codes, prefixes, names, `ALL`); empty = the configured set. */
+  select: string[];
+  ignore: string[];
+  /** NL004's threshold; null = from config files (default 16). */
+  minBatchSize: number | null;
+  run: RunMode;
+  /** Milliseconds between the last keystroke and re-analysis (`onType`). */
+  debounceMs: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  enable: true,
+  select: [],
+  ignore: [],
+  minBatchSize: null,
+  run: 'onType',
+  debounceMs: 150,
+};
+
+/** One fix as carried in `Diagnostic.data` (edits already in LSP positions of the linted version). */
+export interface FixData {
+  title: string;
+  applicability: 'safe' | 'unsafe' | 'display';
+  edits: Array<{ range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }>;
+}
+
+/** `Diagnostic.data` of a normlint diagnostic: its fixes travel with it, so code actions never re-lint. */
+export interface DiagnosticData {
+  /** Rule name (`missing-eval`). */
+  name: string;
+  /** Document version the positions refer to (null for files not open in the editor). */
+  version: number | null;
+  /** Primary fix first, then the alternatives. */
+  fixes: FixData[];
+}
+
+/** Arguments of {@link Commands.simulateLayer}. */
+export interface SimulateLayerArgs {
+  uri: string;
+  /** Qualified class, e.g. `torch.nn.BatchNorm2d`. */
+  q: string;
+  args: Array<{ name: string; value: string; defaulted: boolean }>;
+}
+
+/** Notification `normlint/status` (server → client) after each analysis. */
+export const STATUS_NOTIFICATION = 'normlint/status';
+
+/** Payload of {@link STATUS_NOTIFICATION}. */
+export interface StatusParams {
+  state: 'indexing' | 'idle' | 'disabled';
+  /** Python files known in the workspace folders. */
+  files: number;
+  /** Findings currently published (all files). */
+  findings: number;
+  /** Duration of the last analysis, milliseconds. */
+  lastRunMs: number;
+  /** Resident set size of the server process in bytes (null where unknown, e.g. a web worker). */
+  rssBytes: number | null;
+}

@@ -1,0 +1,362 @@
+/**
+ * One workspace folder as the language server sees it: its Python files (from disk, or from the
+ * editor when open), their facts, and incremental linting.
+ *
+ * The first analysis lints the whole folder exactly like `normlint check <folder>` (same scope
+ * rules, see `linter/src/project/scope.ts`). After that, a change to file F re-lints F's
+ * *component*: the files connected to F by imports in either direction (through any project
+ * file), which are the only files whose findings a change in F can affect, plus the files the
+ * previous analysis of F covered (an import removed splits a component). Files outside the
+ * scope are still loaded on demand when the model resolves a name into them.
+ */
+import type { Diagnostic } from '../../linter/src/core/diagnostic';
+import type { Engine, FileConfig, FileFacts, LayerReport, ParsedDocument, TextChange } from '../../linter/src/core/engine';
+import type { SelectionFlags } from '../../linter/src/core/config';
+import type { PyFile } from '../../linter/src/model/python/ir';
+import { ProjectIndex } from '../../linter/src/model/python/project';
+import { projectScope, ScopeMemo } from '../../linter/src/project/scope';
+import { finalizeFile, type FileWarning } from '../../linter/src/project/finalize';
+import { RULES } from '../../linter/src/rules/index';
+import type { Configs, Host } from './host';
+
+const EMPTY_IR: PyFile = { body: [], errors: [] };
+const REGISTRY = RULES;
+
+/** What one analysis says about one file. */
+export interface FileResult {
+  rel: string;
+  uri: string;
+  /** The editor's version of the text analyzed, or null when it came from disk. */
+  version: number | null;
+  /** The text analyzed (every span refers to it). */
+  text: string;
+  diagnostics: Diagnostic[];
+  warnings: FileWarning[];
+  /** Normalization layers constructed in this file (hover, code lens). */
+  layers: LayerReport[];
+}
+
+/** An open editor document. */
+interface OpenDoc {
+  uri: string;
+  version: number;
+  doc: ParsedDocument;
+}
+
+/** Yield to the event loop so requests (hover, code actions) and newer edits get a turn. */
+function yieldNow(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+export class WorkspaceFolder {
+  private rels: string[] = [];
+  private relSet = new Set<string>();
+  /** Files found by the last listing of the folder (open documents may add others). */
+  private listed = new Set<string>();
+  private readonly open = new Map<string, OpenDoc>();
+  private readonly disk = new Map<string, { text: string; facts: FileFacts | null } | null>();
+  private readonly memo = new ScopeMemo();
+  private index = new ProjectIndex([]);
+  private configs: Configs;
+  /** Per file: the files of the analysis that last covered it. */
+  private readonly groups = new Map<string, ReadonlySet<string>>();
+  /** Latest result per file (files without findings included once analyzed). */
+  readonly results = new Map<string, FileResult>();
+  /** Internal errors of the last analysis (normlint bugs; logged by the server). */
+  internalErrors: string[] = [];
+
+  /**
+   * @param rootUri the folder (URI, no trailing slash).
+   * @param walk list the folder's Python files (workspace folders); false for the implicit
+   *   folder of loose files, which holds only the documents opened in it.
+   */
+  constructor(
+    readonly rootUri: string,
+    private readonly host: Host,
+    private readonly engine: Engine,
+    private flags: SelectionFlags,
+    private minBatchSize: number | null,
+    readonly walk: boolean,
+  ) {
+    this.configs = host.createConfigs(rootUri, flags);
+    this.rescan();
+  }
+
+  /** Number of Python files known. */
+  get fileCount(): number {
+    return this.rels.length;
+  }
+
+  /** The project-relative path of a URI in this folder, or null. */
+  relOf(uri: string): string | null {
+    return this.host.relativePath(this.rootUri, uri);
+  }
+
+  /** The URI to publish for a file (the editor's own spelling when the file is open). */
+  uriOf(rel: string): string {
+    return this.open.get(rel)?.uri ?? this.host.uriOf(this.rootUri, rel);
+  }
+
+  /** Lists the folder's files again (after files were created or deleted). */
+  rescan(): void {
+    const listed = this.walk ? this.host.listPythonFiles(this.rootUri, this.configs).map((u) => this.relOf(u)!).filter((r) => r !== null) : [];
+    this.listed = new Set(listed);
+    this.setFiles(new Set([...listed, ...this.open.keys()]));
+    for (const rel of [...this.disk.keys()]) if (!this.relSet.has(rel)) this.disk.delete(rel);
+  }
+
+  private setFiles(all: Set<string>): void {
+    this.relSet = all;
+    this.rels = [...all].sort();
+    this.index = new ProjectIndex(this.rels.map((p) => ({ path: p, ir: EMPTY_IR })));
+    this.memo.clear();
+  }
+
+  /** New settings or changed config files: re-read the configs (the caller re-lints everything). */
+  reconfigure(flags: SelectionFlags, minBatchSize: number | null): void {
+    this.flags = flags;
+    this.minBatchSize = minBatchSize;
+    this.configs = this.host.createConfigs(this.rootUri, flags);
+  }
+
+  /** Problems in the config files read so far. */
+  configProblems(): ReturnType<Configs['problems']> {
+    return this.configs.problems();
+  }
+
+  private readonly withOverride = new WeakMap<FileConfig, FileConfig>();
+
+  /** The configuration of a file, with the `normlint.minBatchSize` setting applied. */
+  configFor(rel: string): FileConfig {
+    const fc = this.configs.fileConfig(this.host.uriOf(this.rootUri, rel));
+    if (this.minBatchSize === null) return fc;
+    let o = this.withOverride.get(fc);
+    if (!o) this.withOverride.set(fc, (o = { ...fc, options: { ...fc.options, minBatchSize: this.minBatchSize } }));
+    return o;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Documents
+
+  /** An editor opened `uri` (returns its rel path, or null when outside this folder). */
+  openDocument(uri: string, version: number, text: string): string | null {
+    const rel = this.relOf(uri);
+    if (rel === null) return null;
+    this.open.get(rel)?.doc.dispose();
+    this.open.set(rel, { uri, version, doc: this.engine.openDocument(rel, text) });
+    if (!this.relSet.has(rel)) this.setFiles(new Set([...this.relSet, rel]));
+    return rel;
+  }
+
+  /**
+   * Applies an editor change. `changes` are offsets into the previous text (see `TextChange`).
+   * @throws RangeError on a change outside the document (the caller resyncs).
+   */
+  changeDocument(rel: string, version: number, changes: readonly TextChange[] | { full: string }): void {
+    const d = this.open.get(rel);
+    if (!d) return;
+    if ('full' in changes) d.doc.setText(changes.full);
+    else d.doc.update(changes);
+    d.version = version;
+  }
+
+  /** The editor closed the document: from now on the file is read from disk again. */
+  closeDocument(rel: string): void {
+    const d = this.open.get(rel);
+    if (!d) return;
+    d.doc.dispose();
+    this.open.delete(rel);
+    this.disk.delete(rel);
+    // A file the folder listing does not have (excluded, or a loose file) is forgotten.
+    if (!this.listed.has(rel)) this.setFiles(new Set([...this.relSet].filter((r) => r !== rel)));
+  }
+
+  /** The open document of a path, if any. */
+  document(rel: string): { uri: string; version: number; text: string } | null {
+    const d = this.open.get(rel);
+    return d ? { uri: d.uri, version: d.version, text: d.doc.text } : null;
+  }
+
+  /** Paths of the open documents. */
+  openPaths(): string[] {
+    return [...this.open.keys()];
+  }
+
+  /** A file changed on disk (not through the editor). */
+  diskChanged(rel: string): void {
+    this.disk.delete(rel);
+  }
+
+  /** Whether a path is one of this folder's Python files. */
+  has(rel: string): boolean {
+    return this.relSet.has(rel);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Texts and facts
+
+  /** Current text: the editor's when open, else the disk's (null when unreadable). */
+  textOf(rel: string): string | null {
+    const d = this.open.get(rel);
+    if (d) return d.doc.text;
+    return this.diskEntry(rel)?.text ?? null;
+  }
+
+  private diskEntry(rel: string): { text: string; facts: FileFacts | null } | null {
+    let e = this.disk.get(rel);
+    if (e === undefined) {
+      const r = this.host.readFile(this.host.uriOf(this.rootUri, rel));
+      e = r.ok ? { text: r.text, facts: null } : null;
+      this.disk.set(rel, e);
+    }
+    return e;
+  }
+
+  private factsOf(rel: string): FileFacts | null {
+    const d = this.open.get(rel);
+    if (d) return d.doc.facts();
+    const e = this.diskEntry(rel);
+    if (!e) return null;
+    e.facts ??= this.engine.analyze({ path: rel, text: e.text });
+    return e.facts;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Linting
+
+  /**
+   * The files to analyze for a change to `changed` (all: the whole scope).
+   * @returns primary files (analyzed up front) and every file the analysis covers.
+   */
+  private plan(changed: ReadonlySet<string> | 'all'): { primary: string[]; covered: Set<string> } {
+    const readable = this.rels.filter((r) => this.textOf(r) !== null);
+    const scope = projectScope(this.index, readable, (r) => this.textOf(r)!, this.memo);
+    if (changed === 'all') return { primary: scope, covered: new Set(this.rels) };
+    // Undirected import graph over every readable file.
+    const adj = new Map<string, string[]>();
+    const link = (a: string, b: string): void => {
+      let l = adj.get(a);
+      if (!l) adj.set(a, (l = []));
+      l.push(b);
+    };
+    for (const r of readable) {
+      for (const imp of this.memo.get(this.index, r, this.textOf(r)!).imports) {
+        for (const t of imp.targets) if (t !== r) {
+          link(r, t);
+          link(t, r);
+        }
+      }
+    }
+    const covered = new Set<string>();
+    const stack: string[] = [];
+    for (const c of changed) {
+      stack.push(c);
+      for (const g of this.groups.get(c) ?? []) stack.push(g);
+    }
+    while (stack.length) {
+      const r = stack.pop()!;
+      if (covered.has(r)) continue;
+      covered.add(r);
+      for (const n of adj.get(r) ?? []) if (!covered.has(n)) stack.push(n);
+    }
+    return { primary: scope.filter((r) => covered.has(r)), covered };
+  }
+
+  /**
+   * Analyzes the folder (`'all'`) or what a change to some files can affect.
+   *
+   * @param isStale polled between files; when it returns true the analysis is abandoned.
+   * @returns the new results of every covered file, or null when abandoned.
+   */
+  async lint(changed: ReadonlySet<string> | 'all', isStale: () => boolean): Promise<FileResult[] | null> {
+    const { primary, covered } = this.plan(changed);
+    const facts: FileFacts[] = [];
+    let sinceYield = 0;
+    for (const rel of primary) {
+      const cached = this.open.has(rel) || this.disk.get(rel)?.facts;
+      const f = this.factsOf(rel);
+      if (f) facts.push(f);
+      if (!cached && ++sinceYield >= 8) {
+        sinceYield = 0;
+        await yieldNow();
+        if (isStale()) return null;
+      }
+    }
+    if (isStale()) return null;
+    const inPrimary = new Set(primary);
+    const onDemand: FileFacts[] = [];
+    const snapshot = new Map<string, { text: string; version: number | null }>();
+    const snap = (rel: string): { text: string; version: number | null } => {
+      let s = snapshot.get(rel);
+      if (!s) {
+        const d = this.open.get(rel);
+        snapshot.set(rel, (s = { text: this.textOf(rel) ?? '', version: d ? d.version : null }));
+      }
+      return s;
+    };
+    const raw = this.engine.lint(facts, {
+      configFor: (p) => this.configFor(p),
+      textOf: (p) => snap(p).text,
+      lazy: {
+        paths: this.rels.filter((r) => !inPrimary.has(r)),
+        load: (p) => {
+          const f = this.factsOf(p);
+          if (f) onDemand.push(f);
+          return f;
+        },
+      },
+      collectLayers: true,
+    });
+    this.internalErrors = this.engine.lastErrors;
+    const byFile = new Map<string, Diagnostic[]>();
+    for (const d of raw) {
+      let l = byFile.get(d.file);
+      if (!l) byFile.set(d.file, (l = []));
+      l.push(d);
+    }
+    const layersByFile = new Map<string, LayerReport[]>();
+    for (const l of this.engine.lastLayers) {
+      let list = layersByFile.get(l.file);
+      if (!list) layersByFile.set(l.file, (list = []));
+      list.push(l);
+    }
+    const out: FileResult[] = [];
+    const done = new Set<string>();
+    for (const f of [...facts, ...onDemand]) {
+      if (done.has(f.path)) continue;
+      done.add(f.path);
+      const s = snap(f.path);
+      const fin = finalizeFile(f, byFile.get(f.path) ?? [], this.configFor(f.path), s.text, REGISTRY);
+      out.push({ rel: f.path, uri: this.uriOf(f.path), version: s.version, text: s.text, diagnostics: fin.diagnostics, warnings: fin.warnings, layers: layersByFile.get(f.path) ?? [] });
+    }
+    for (const rel of covered) {
+      if (done.has(rel)) continue;
+      done.add(rel);
+      const s = snap(rel);
+      out.push({ rel, uri: this.uriOf(rel), version: s.version, text: s.text, diagnostics: [], warnings: [], layers: [] });
+    }
+    // Files that are gone (deleted) but had results: clear them.
+    for (const rel of [...this.results.keys()]) {
+      if (!this.relSet.has(rel) && !done.has(rel)) {
+        out.push({ rel, uri: this.uriOf(rel), version: null, text: '', diagnostics: [], warnings: [], layers: [] });
+        done.add(rel);
+      }
+    }
+    const group: ReadonlySet<string> = new Set(done);
+    for (const r of out) {
+      this.groups.set(r.rel, group);
+      if (this.relSet.has(r.rel)) this.results.set(r.rel, r);
+      else {
+        this.results.delete(r.rel);
+        this.groups.delete(r.rel);
+      }
+    }
+    return out;
+  }
+
+  /** Frees every open document's tree. */
+  dispose(): void {
+    for (const d of this.open.values()) d.doc.dispose();
+    this.open.clear();
+  }
+}
