@@ -94,6 +94,9 @@ export function startServer(connection: Connection, host: Host): void {
   const configProblemUris = new Set<string>();
   let lastRunMs = 0;
   let ready: Promise<void> | null = null;
+  /** Resolves when `initialized` has set up the folders; document and request handlers wait for it. */
+  let markInitialized: () => void = () => undefined;
+  const initialized = new Promise<void>((resolve) => (markInitialized = resolve));
 
   const log = (msg: string): void => connection.console.log(msg);
 
@@ -116,8 +119,8 @@ export function startServer(connection: Connection, host: Host): void {
     const { flags, problems } = selection();
     for (const p of problems) connection.window.showErrorMessage(`normlint: ${p}`);
     const folder = new WorkspaceFolder(rootUri, host, engine!, flags, settings.minBatchSize, walk);
-    const st: FolderState = { folder, pending: 'all', timer: null, running: null, runningFiles: null, abandon: false, published: new Set() };
-    folders.set(rootUri, st);
+    const st: FolderState = { folder, pending: walk ? 'all' : new Set(), timer: null, running: null, runningFiles: null, abandon: false, published: new Set() };
+    folders.set(walk ? rootUri : `loose:${rootUri}`, st);
     return st;
   };
 
@@ -131,7 +134,7 @@ export function startServer(connection: Connection, host: Host): void {
     }
     if (!best) {
       const root = host.looseRoot(uri);
-      best = folders.get(root) ?? newFolder(root, false);
+      best = folders.get(`loose:${root}`) ?? newFolder(root, false);
     }
     const rel = best.folder.relOf(uri);
     return rel === null ? null : { st: best, rel };
@@ -367,6 +370,7 @@ export function startServer(connection: Connection, host: Host): void {
     await pullSettings();
     for (const root of workspaceRoots) if (!folders.has(root)) newFolder(root, true);
     for (const st of folders.values()) schedule(st, 'all', 0);
+    markInitialized();
     if (workspaceRoots.length) connection.workspace.onDidChangeWorkspaceFolders((ev) => {
       for (const f of ev.removed) {
         const root = f.uri.replace(/\/$/, '');
@@ -387,6 +391,7 @@ export function startServer(connection: Connection, host: Host): void {
   });
 
   connection.onDidChangeConfiguration(async (change) => {
+    await initialized;
     const before = JSON.stringify(settings);
     if (clientConfiguration) await pullSettings();
     else settings = readSettings((change.settings as { normlint?: unknown } | undefined)?.normlint);
@@ -399,8 +404,8 @@ export function startServer(connection: Connection, host: Host): void {
     reconfigureAll();
   });
 
-  connection.onDidChangeWatchedFiles((params) => {
-    if (!engine) return;
+  connection.onDidChangeWatchedFiles(async (params) => {
+    await initialized;
     let configChanged = false;
     const touched = new Map<FolderState, Set<string> | 'all'>();
     for (const ch of params.changes) {
@@ -442,7 +447,7 @@ export function startServer(connection: Connection, host: Host): void {
   const isTracked = (languageId: string, uri: string): boolean => languageId === 'python' || /\.pyi?$/.test(uri);
 
   connection.onDidOpenTextDocument(async (p) => {
-    await ready;
+    await initialized;
     if (!isTracked(p.textDocument.languageId, p.textDocument.uri)) return;
     const loc = folderFor(p.textDocument.uri);
     if (!loc) return;
@@ -459,7 +464,7 @@ export function startServer(connection: Connection, host: Host): void {
   });
 
   connection.onDidChangeTextDocument(async (p) => {
-    await ready;
+    await initialized;
     const loc = folderFor(p.textDocument.uri);
     if (!loc || !loc.st.folder.document(loc.rel)) return;
     const doc = loc.st.folder.document(loc.rel)!;
@@ -493,14 +498,14 @@ export function startServer(connection: Connection, host: Host): void {
   });
 
   connection.onDidSaveTextDocument(async (p) => {
-    await ready;
+    await initialized;
     if (settings.run !== 'onSave') return;
     const loc = folderFor(p.textDocument.uri);
     if (loc) schedule(loc.st, [loc.rel], 0);
   });
 
   connection.onDidCloseTextDocument(async (p) => {
-    await ready;
+    await initialized;
     const loc = folderFor(p.textDocument.uri);
     if (!loc) return;
     loc.st.folder.closeDocument(loc.rel);
@@ -541,7 +546,7 @@ export function startServer(connection: Connection, host: Host): void {
   };
 
   connection.onCodeAction(async (params) => {
-    await ready;
+    await initialized;
     const uri = params.textDocument.uri;
     const only = params.context.only;
     const wants = (kind: string): boolean => !only || only.some((k) => kind === k || kind.startsWith(`${k}.`));
@@ -612,7 +617,7 @@ export function startServer(connection: Connection, host: Host): void {
   };
 
   connection.onHover(async (params): Promise<Hover | null> => {
-    await ready;
+    await initialized;
     const cur = await currentResult(params.textDocument.uri);
     if (!cur) return null;
     const map = new PositionMap(cur.text);
@@ -627,7 +632,7 @@ export function startServer(connection: Connection, host: Host): void {
   });
 
   connection.onCodeLens(async (params): Promise<CodeLens[]> => {
-    await ready;
+    await initialized;
     const cur = await currentResult(params.textDocument.uri);
     if (!cur) return [];
     const map = new PositionMap(cur.text);
@@ -646,7 +651,7 @@ export function startServer(connection: Connection, host: Host): void {
   };
 
   connection.onExecuteCommand(async (params) => {
-    await ready;
+    await initialized;
     const args = params.arguments ?? [];
     switch (params.command) {
       case Commands.showDocumentation: {

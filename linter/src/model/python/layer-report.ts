@@ -67,6 +67,8 @@ function pySource(v: number | string | boolean | null): string {
   if (v === null) return 'None';
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (typeof v === 'string') return JSON.stringify(v);
+  // Python's float repr switches to exponent notation below 1e-4 (`1e-05`, two-digit exponent).
+  if (v !== 0 && Math.abs(v) < 1e-4) return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
   return String(v);
 }
 
@@ -122,7 +124,7 @@ export function layerReports(model: PyTorchModel, text: (path: string) => string
       const written = a.expr ? text(site.file.path).slice(a.expr.span.start, a.expr.span.end) : null;
       args.push({
         name: p.name,
-        value: c !== undefined ? pySource(c) : (written ?? (a.defaulted ? (p.def ?? '?') : '?')),
+        value: a.defaulted && p.def !== undefined ? p.def : c !== undefined ? pySource(c) : (written ?? '?'),
         ...(c !== undefined ? { constant: c } : {}),
         defaulted: a.defaulted,
       });
