@@ -46,6 +46,64 @@ describe('ParsedDocument (incremental re-parse)', () => {
     }
   });
 
+  it('reuses untouched statements when typing in valid code, with the same result as a full lowering', async () => {
+    const engine = await testEngine();
+    const text = fs.readFileSync(path.join(__dirname, '../../examples/cifar/train.py'), 'utf8');
+    const doc = engine.openDocument('train.py', text);
+    try {
+      doc.facts();
+      // Type an identifier at the end of a line inside a function, then delete it, batching
+      // some keystrokes between analyses (as the debounce does).
+      const at = text.indexOf('\n', text.indexOf('def ', text.length >> 1)) ;
+      let reused = 0;
+      const word = ' + 0';
+      for (let round = 0; round < 6; round++) {
+        for (let i = 0; i < word.length; i++) {
+          doc.update([{ start: at + i, end: at + i, text: word[i] }]);
+          if ((round + i) % 2 === 0) {
+            assert.deepEqual(doc.facts(), engine.analyze({ path: 'train.py', text: doc.text }));
+            reused += doc.lastLowering.reused;
+          }
+        }
+        for (let i = word.length - 1; i >= 0; i--) {
+          doc.update([{ start: at + i, end: at + i + 1, text: '' }]);
+          if (i % 2 === 1) {
+            assert.deepEqual(doc.facts(), engine.analyze({ path: 'train.py', text: doc.text }));
+            reused += doc.lastLowering.reused;
+          }
+        }
+      }
+      assert.equal(doc.text, text);
+      assert.ok(reused > 20, `statements were reused (${reused})`);
+    } finally {
+      doc.dispose();
+    }
+  });
+
+  for (const seed of [7, 1234]) {
+    it(`matches a full analysis when several random edits come between analyses (seed ${seed})`, async () => {
+      const engine = await testEngine();
+      const next = rng(seed);
+      const doc = engine.openDocument('blocks.py', fs.readFileSync(path.join(__dirname, '../../examples/cifar/models/blocks.py'), 'utf8'));
+      try {
+        for (let i = 0; i < 150; i++) {
+          const n = 1 + Math.floor(next() * 4);
+          for (let k = 0; k < n; k++) {
+            const text = doc.text;
+            const start = Math.floor(next() * (text.length + 1));
+            const end = Math.min(text.length, start + Math.floor(next() * 6));
+            const s = start > 0 && /[\uDC00-\uDFFF]/.test(text[start] ?? '') ? start - 1 : start;
+            const e = end > 0 && /[\uDC00-\uDFFF]/.test(text[end] ?? '') ? end + 1 : end;
+            doc.update([{ start: s, end: Math.max(s, e), text: SNIPPETS[Math.floor(next() * SNIPPETS.length)] }]);
+          }
+          assert.deepEqual(doc.facts(), engine.analyze({ path: 'blocks.py', text: doc.text }), `round ${i}`);
+        }
+      } finally {
+        doc.dispose();
+      }
+    });
+  }
+
   it('applies several changes of one notification in order', async () => {
     const engine = await testEngine();
     const doc = engine.openDocument('a.py', 'import torch\nx = 1\n');

@@ -218,24 +218,44 @@ function grammarFor(language: Language): Grammar {
  *
  * Throws: nothing for any tree and text (deep nesting is cut off at a fixed depth).
  */
-export function lowerPython(tree: Tree, text: string): PyFile {
+export function lowerPython(tree: Tree, text: string, reuse?: ReuseStatements): PyFile {
   const g = grammarFor(tree.language);
   const root = tree.rootNode;
   const errors: Span[] = [];
   const hasError = root.hasError;
   if (hasError) {
-    for (const { node } of g.errorQuery.captures(root)) {
-      errors.push({ start: node.startIndex, end: node.endIndex });
+    // Query only the module-level statements that hold an error: after a keystroke in a large
+    // file, one statement, instead of the whole tree.
+    const parts = root.type === 'ERROR' ? [root] : root.children.filter((n): n is NonNullable<typeof n> => n !== null && n.hasError);
+    for (const part of parts) {
+      for (const { node } of g.errorQuery.captures(part)) errors.push({ start: node.startIndex, end: node.endIndex });
     }
   }
   const cursor = tree.walk();
   try {
     // A root ERROR node (nothing parsed as a module) holds no statement worth lowering.
-    const body = g.kinds[cursor.nodeTypeId] === ERROR ? [] : new Lowering(cursor, text, g, hasError).body();
+    // Statements holding a syntax error are always lowered again: error recovery may shape them
+    // differently for the same text.
+    let safeReuse = reuse;
+    if (reuse && errors.length > 0) {
+      safeReuse = Object.assign((start: number, end: number) => (errors.some((e) => e.start < end && start < e.end) ? null : reuse(start, end)), { lowered: reuse.lowered });
+    }
+    const body = g.kinds[cursor.nodeTypeId] === ERROR ? [] : new Lowering(cursor, text, g, hasError).body(safeReuse);
     return { body, errors };
   } finally {
     cursor.delete();
   }
+}
+
+/**
+ * Incremental lowering support (the language server's open documents): called with the
+ * `[start, end)` of each module-level statement node (UTF-16 offsets); returns that node's
+ * statements from an earlier lowering (already at the right offsets), or null to lower it.
+ * `lowered` (optional) receives each node that was lowered, with its statements.
+ */
+export interface ReuseStatements {
+  (start: number, end: number): Stmt[] | null;
+  lowered?: (start: number, end: number, stmts: Stmt[]) => void;
 }
 
 /** Zero-width `other` placeholder for a child that the (erroneous) tree lacks. */
@@ -286,13 +306,24 @@ class Lowering {
   // ---------------------------------------------------------------------------------------------
   // Statements
 
-  /** The statements of the current `module` or `block` node. */
-  body(): Stmt[] {
+  /**
+   * The statements of the current `module` or `block` node. `reuse` (module level only) may
+   * supply the statements of a child node instead of lowering it.
+   */
+  body(reuse?: ReuseStatements): Stmt[] {
     const c = this.c;
     const out: Stmt[] = [];
     if (c.gotoFirstChild()) {
-      do this.stmt(c.nodeTypeId, out);
-      while (c.gotoNextSibling());
+      do {
+        const t = c.nodeTypeId;
+        const known = reuse && this.kinds[t] >= MEANINGFUL ? reuse(c.startIndex, c.endIndex) : null;
+        if (known) out.push(...known);
+        else {
+          const from = out.length;
+          this.stmt(t, out);
+          reuse?.lowered?.(c.startIndex, c.endIndex, out.slice(from));
+        }
+      } while (c.gotoNextSibling());
       c.gotoParent();
     }
     return out;
