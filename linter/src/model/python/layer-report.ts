@@ -16,7 +16,12 @@ const NORM_KINDS: ReadonlySet<LayerKind> = new Set<LayerKind>(['batchnorm', 'gro
 /** One constructor argument as normlint resolved it. */
 export interface LayerArg {
   name: string;
-  /** Python source of the value: the constant when known (`0.1`, `True`, `None`), else the written expression, else `?`. */
+  /**
+   * Python source of the value: the constant when every construction at the site agrees
+   * (`0.1`, `True`, `None`; PyTorch's default as the docs write it when not given), else the
+   * written expression with the constants normlint resolved (`planes ∈ {64, 128}`), else the
+   * expression alone, else `?`.
+   */
   value: string;
   /** The constant value when it resolved to one. */
   constant?: number | string | boolean | null;
@@ -120,14 +125,23 @@ export function layerReports(model: PyTorchModel, text: (path: string) => string
     for (const p of spec.params) {
       if (p.name === '*' || p.name === 'device' || p.name === 'dtype') continue;
       const a = model.argOf(layer, p.name);
-      const c = constOf(a.value as Val[]);
       const written = a.expr ? text(site.file.path).slice(a.expr.span.start, a.expr.span.end) : null;
-      args.push({
-        name: p.name,
-        value: a.defaulted && p.def !== undefined ? p.def : c !== undefined ? pySource(c) : (written ?? '?'),
-        ...(c !== undefined ? { constant: c } : {}),
-        defaulted: a.defaulted,
-      });
+      if (a.defaulted && p.def !== undefined) {
+        args.push({ name: p.name, value: p.def, ...(constOf(a.value) !== undefined ? { constant: constOf(a.value) } : {}), defaulted: true });
+        continue;
+      }
+      // The constant of each construction at this site (a helper building `BatchNorm2d(planes)`
+      // for planes = 64, 128, ...): one value when they agree, else the expression and the values.
+      const consts = objs.map((o) => constOf((o === layer ? a : model.argOf(o, p.name)).value as Val[]));
+      const distinct = [...new Set(consts.filter((x) => x !== undefined).map((x) => pySource(x)))];
+      const c = consts.every((x) => x !== undefined && x === consts[0]) ? consts[0] : undefined;
+      let value: string;
+      if (c !== undefined) value = pySource(c);
+      else if (distinct.length > 0) {
+        const shown = distinct.length > 6 ? [...distinct.slice(0, 6), '…'] : distinct;
+        value = `${written ?? '?'} ∈ {${shown.join(', ')}}`;
+      } else value = written ?? '?';
+      args.push({ name: p.name, value, ...(c !== undefined ? { constant: c } : {}), defaulted: false });
     }
     let momentum: LayerReport['momentum'] = null;
     if (spec.kind === 'batchnorm') {

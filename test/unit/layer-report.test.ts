@@ -1,0 +1,65 @@
+/**
+ * Layer reports (`Engine.lastLayers`): the resolved configuration of each normalization layer
+ * construction, for hovers and BN Lab.
+ */
+import assert from 'node:assert/strict';
+import { testEngine } from '../helpers/project';
+import { RULES } from '../../linter/src/rules/index';
+import { DEFAULT_RULE_OPTIONS } from '../../linter/src/core/rule';
+import type { LayerReport } from '../../linter/src/core/engine';
+
+async function layers(files: Record<string, string>): Promise<LayerReport[]> {
+  const engine = await testEngine();
+  const facts = Object.entries(files).map(([path, text]) => engine.analyze({ path, text }));
+  const cfg = { enabled: new Set(RULES.map((r) => r.code)), severity: {}, options: { ...DEFAULT_RULE_OPTIONS } };
+  engine.lint(facts, { configFor: () => cfg, textOf: (p) => files[p], collectLayers: true });
+  return engine.lastLayers;
+}
+
+const arg = (l: LayerReport, name: string) => l.args.find((a) => a.name === name)!;
+
+describe('layer reports', () => {
+  it('gives defaults as PyTorch documents them and momentum in both conventions', async () => {
+    const [bn] = await layers({ 'm.py': 'import torch.nn as nn\nbn = nn.BatchNorm2d(32, momentum=0.01, affine=False)\n' });
+    assert.equal(bn.q, 'torch.nn.BatchNorm2d');
+    assert.equal(bn.dims, 2);
+    assert.deepEqual(arg(bn, 'num_features'), { name: 'num_features', value: '32', constant: 32, defaulted: false });
+    assert.deepEqual(arg(bn, 'eps'), { name: 'eps', value: '1e-05', constant: 0.00001, defaulted: true });
+    assert.equal(arg(bn, 'affine').value, 'False');
+    assert.deepEqual(bn.momentum, { torch: 0.01, keras: 0.99, cumulative: false });
+  });
+
+  it('reports momentum=None as a cumulative average and covers the other norm layers', async () => {
+    const ls = await layers({ 'm.py': 'import torch.nn as nn\na = nn.BatchNorm1d(8, momentum=None)\nb = nn.GroupNorm(4, 32)\nc = nn.LayerNorm(16)\nd = nn.Conv2d(3, 8, 3)\n' });
+    assert.deepEqual(ls.map((l) => l.q), ['torch.nn.BatchNorm1d', 'torch.nn.GroupNorm', 'torch.nn.LayerNorm']);
+    assert.deepEqual(ls[0].momentum, { torch: null, keras: null, cumulative: true });
+    assert.equal(ls[1].momentum, null);
+  });
+
+  it('one report per construction site, with the values of every construction normlint follows', async () => {
+    const src = [
+      'import torch.nn as nn',
+      'def bn(c):',
+      '    return nn.BatchNorm2d(c)',
+      'class Net(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.a = bn(64)',
+      '        self.b = bn(128)',
+      '    def forward(self, x):',
+      '        return self.b(self.a(x))',
+      '',
+    ].join('\n');
+    const ls = await layers({ 'm.py': src });
+    assert.equal(ls.length, 1);
+    assert.equal(arg(ls[0], 'num_features').value, 'c ∈ {64, 128}');
+    assert.equal(arg(ls[0], 'num_features').constant, undefined);
+  });
+
+  it('lists where modules containing the layer are trained and run for inference, with their modes', async () => {
+    const ls = await layers({
+      'm.py': 'import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\nloss = model(torch.randn(32, 4)).sum()\nloss.backward()\nopt.step()\nwith torch.no_grad():\n    model(torch.randn(32, 4))\n',
+    });
+    assert.deepEqual(ls[0].uses.map((u) => [u.kind, u.modes]), [['train-step', ['train']], ['inference', ['train']]]);
+  });
+});
