@@ -900,7 +900,9 @@ export class PyTorchModel {
     const q = canonicalTorchName(qRaw);
     const spec = torchLayer(q);
     if (spec) {
-      const obj = this.alloc('layer', site, ctx.key, { q, spec, call, env: new Map(st.env) });
+      const obj = this.alloc('layer', site, ctx.key, { q, spec, call });
+      // The creation environment, captured once (a memoized object keeps its first one).
+      obj.env ??= new Map(st.env);
       obj.site = site;
       if (spec.kind === 'container') {
         const kids: Obj[] = [];
