@@ -126,7 +126,10 @@ function ensureCodeServer() {
   run('npm', ['install', '--no-audit', '--no-fund', `code-server@${CODE_SERVER_VERSION}`], {
     cwd: codeServerPrefix,
     env: {
-      ...process.env,
+      // Under `npm run`, the outer npm's settings arrive as npm_* variables: drop them, or the
+      // inner npm inherits them (code-server's postinstall reads the Node version from
+      // npm_config_user_agent, which would still say Node 20).
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE' && k !== 'INIT_CWD')),
       // code-server's postinstall insists on Node 24, and native modules must be built against
       // Node 24's headers (the machine's npm config points nodedir at Node 20's).
       PATH: `${node24Bin}${path.delimiter}${process.env.PATH ?? ''}`,
