@@ -78,6 +78,10 @@ interface FolderState {
   /** Files of the running analysis (null: none, or a whole-folder analysis that is never abandoned). */
   runningFiles: ReadonlySet<string> | null;
   abandon: boolean;
+  /** The first whole-folder analysis has completed. */
+  indexed: boolean;
+  /** Open documents analyzed ahead of the first whole-folder analysis (what the user looks at first). */
+  openedFirst: Set<string>;
   /** URIs published for this folder with a non-empty list. */
   published: Set<string>;
 }
@@ -119,7 +123,17 @@ export function startServer(connection: Connection, host: Host): void {
     const { flags, problems } = selection();
     for (const p of problems) connection.window.showErrorMessage(`normlint: ${p}`);
     const folder = new WorkspaceFolder(rootUri, host, engine!, flags, settings.minBatchSize, walk);
-    const st: FolderState = { folder, pending: walk ? 'all' : new Set(), timer: null, running: null, runningFiles: null, abandon: false, published: new Set() };
+    const st: FolderState = {
+      folder,
+      pending: walk ? 'all' : new Set(),
+      timer: null,
+      running: null,
+      runningFiles: null,
+      abandon: false,
+      indexed: !walk,
+      openedFirst: new Set(),
+      published: new Set(),
+    };
     folders.set(walk ? rootUri : `loose:${rootUri}`, st);
     return st;
   };
@@ -143,12 +157,18 @@ export function startServer(connection: Connection, host: Host): void {
   // -----------------------------------------------------------------------------------------
   // Scheduling and publishing
 
-  const schedule = (st: FolderState, rels: Iterable<string> | 'all', delayMs: number): void => {
+  /**
+   * Queues analysis of `rels` (or the whole folder) after `delayMs`. `opened`: a document was
+   * just opened; before the folder's first whole-folder analysis completes, that analysis is
+   * interrupted (its per-file work is kept) so the opened file's findings come first.
+   */
+  const schedule = (st: FolderState, rels: Iterable<string> | 'all', delayMs: number, opened = false): void => {
     if (!settings.enable) return;
     if (rels === 'all') st.pending = 'all';
     else if (st.pending !== 'all') for (const r of rels) st.pending.add(r);
     // A newer change to files being analyzed makes that analysis stale.
     if (st.runningFiles && rels !== 'all' && [...rels].some((r) => st.runningFiles!.has(r))) st.abandon = true;
+    if (opened && !st.indexed && st.running && st.runningFiles === null) st.abandon = true;
     if (st.timer) clearTimeout(st.timer);
     st.timer = setTimeout(() => {
       st.timer = null;
@@ -165,14 +185,19 @@ export function startServer(connection: Connection, host: Host): void {
       // Another caller may have started the next analysis meanwhile.
       if (busy(st)) return;
     }
-    const targets = st.pending;
+    let targets = st.pending;
     if (targets !== 'all' && targets.size === 0) return;
-    st.pending = new Set();
+    const openFirst = targets === 'all' && !st.indexed ? st.folder.openPaths().filter((r) => !st.openedFirst.has(r)) : [];
+    if (openFirst.length > 0) {
+      // Open documents before the rest of the folder; the whole-folder analysis stays queued.
+      targets = new Set(openFirst);
+      for (const r of openFirst) st.openedFirst.add(r);
+    } else st.pending = new Set();
     st.abandon = false;
     st.runningFiles = targets === 'all' ? null : targets;
     const t0 = performance.now();
     const task = (async () => {
-      sendStatus(targets === 'all' ? 'indexing' : 'idle');
+      sendStatus(targets === 'all' || !st.indexed ? 'indexing' : 'idle');
       let results: FileResult[] | null = null;
       try {
         results = await st.folder.lint(targets, () => st.abandon);
@@ -186,6 +211,7 @@ export function startServer(connection: Connection, host: Host): void {
         else if (st.pending !== 'all') for (const r of targets) st.pending.add(r);
         return;
       }
+      if (targets === 'all') st.indexed = true;
       lastRunMs = performance.now() - t0;
       for (const r of results) publish(st, r);
       publishConfigProblems();
@@ -196,7 +222,7 @@ export function startServer(connection: Connection, host: Host): void {
     } finally {
       st.running = null;
       st.runningFiles = null;
-      sendStatus('idle');
+      sendStatus([...folders.values()].some((f) => !f.indexed) ? 'indexing' : 'idle');
     }
     if (hasPending(st) && !st.timer) void run(st);
   };
@@ -259,7 +285,8 @@ export function startServer(connection: Connection, host: Host): void {
         message: w.message,
       });
     }
-    if (diagnostics.length === 0 && !st.published.has(r.uri)) return;
+    // Open documents get every analysis (with its version); other files only changes.
+    if (diagnostics.length === 0 && !st.published.has(r.uri) && !open) return;
     if (diagnostics.length) st.published.add(r.uri);
     else st.published.delete(r.uri);
     void connection.sendDiagnostics({ uri: r.uri, ...(open ? { version: open.version } : {}), diagnostics });
@@ -460,7 +487,7 @@ export function startServer(connection: Connection, host: Host): void {
       loc.st.folder.results.set(rel, { ...known, uri: p.textDocument.uri, version: p.textDocument.version });
       return;
     }
-    schedule(loc.st, [rel], 0);
+    schedule(loc.st, [rel], 0, true);
   });
 
   connection.onDidChangeTextDocument(async (p) => {

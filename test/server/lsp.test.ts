@@ -300,6 +300,21 @@ describe('language server over stdio', function () {
     assert.ok(c.alive);
   });
 
+  it('publishes an opened file first while the folder is still being indexed', async () => {
+    const files: Record<string, string> = { 'model.py': MODEL };
+    // A folder large enough that indexing it takes a while.
+    for (let i = 0; i < 150; i++) files[`pkg${i}/net.py`] = MODEL.replace('class Net', `class Net${i}`).repeat(3);
+    const root = makeProject(files);
+    const c = await start(root);
+    const u = uri(path.join(root, 'model.py'));
+    await c.open(u, MODEL, 1);
+    await c.waitDiags(u, (d) => codes(d).includes('NL007'), 1, 60000);
+    const others = [...c.diagnostics.keys()].filter((k) => k !== u);
+    assert.ok(others.length < 150, `the opened file came before the rest of the folder (${others.length} other files already published)`);
+    await c.idle(0, 60000);
+    await c.waitFor('every file published', () => [...c.diagnostics.keys()].length === 151, 60000);
+  });
+
   it('lints a loose file outside any workspace folder', async () => {
     const dir = makeProject({ 'loose.py': MODEL });
     const c = await start(null);
