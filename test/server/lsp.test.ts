@@ -206,6 +206,43 @@ describe('language server over stdio', function () {
     await c.waitDiags(u, (d) => d.length === 0);
   });
 
+  it('normlint.run = onSave analyzes on save only; normlint.minBatchSize sets NL004\'s threshold', async () => {
+    const small = [
+      'import torch',
+      'from model import Net',
+      '',
+      'model = Net()',
+      'opt = torch.optim.SGD(model.parameters(), lr=0.1)',
+      'loader = torch.utils.data.DataLoader(list(range(1000)), batch_size=24, shuffle=True, drop_last=True)',
+      'for x in loader:',
+      '    model(x).sum().backward()',
+      '    opt.step()',
+      '',
+    ].join('\n');
+    const root = makeProject({ 'model.py': MODEL, 'train.py': small });
+    const c = await start(root, { run: 'onSave', minBatchSize: 32 });
+    const model = uri(path.join(root, 'model.py'));
+    const train = uri(path.join(root, 'train.py'));
+    await c.open(train, small, 1);
+    await c.waitDiags(train, (d) => codes(d).includes('NL004'), 1);
+    await c.open(model, MODEL, 1);
+    await c.waitDiags(model, (d) => codes(d).includes('NL007'), 1);
+    // Typing does not analyze...
+    const fixed = MODEL.replace('momentum=0.99', 'momentum=0.01');
+    await c.change(model, 2, [{ text: fixed }]);
+    const before = c.statuses.length;
+    await c.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: train } }); // a round trip
+    assert.equal(c.statuses.length, before, 'no analysis ran on a change');
+    assert.ok(codes(c.diags(model)).includes('NL007'));
+    // ...saving does.
+    await c.conn.sendNotification('textDocument/didSave', { textDocument: { uri: model } });
+    await c.waitDiags(model, (d) => !codes(d).includes('NL007'), 2);
+    // With the default threshold (16), a batch of 24 is fine.
+    c.settings = { run: 'onSave' };
+    await c.conn.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    await c.waitDiags(train, (d) => !codes(d).includes('NL004'));
+  });
+
   it('updates findings in train.py when model.py changes on disk (file watcher) or in the editor', async () => {
     const plain = MODEL.replace('        self.bn = nn.BatchNorm2d(16, momentum=0.99)\n', '').replace('self.bn(self.conv(x))', 'self.conv(x)');
     const evalless = TRAIN.replace('model.eval()\n', '');
