@@ -280,7 +280,8 @@ export function startServer(connection: Connection, host: Host): void {
       const l = map.line(line);
       diagnostics.push({
         range: { start: map.position(l.start), end: map.position(l.end) },
-        severity: DiagnosticSeverity.Warning,
+        // Not a finding: a directive normlint cannot read, or a file it could not analyze.
+        severity: DiagnosticSeverity.Information,
         source: 'normlint',
         message: w.message,
       });
