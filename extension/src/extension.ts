@@ -29,8 +29,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const output = vscode.window.createOutputChannel('normlint', { log: true });
   const serverModule = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+    // A larger young generation: analysis allocates many short-lived objects (see `normlint server`).
+    run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--max-semi-space-size=32'] } },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--max-semi-space-size=32', '--nolazy', '--inspect=6011'] } },
   };
   const clientOptions: LanguageClientOptions = {
     // Python today; TensorFlow.js (TypeScript/JavaScript) model code joins when its rules land.

@@ -17,6 +17,10 @@ import { fullRegistry, runCheck, type CheckIo, type OutputFormat } from './check
 import { runRule } from './rule-command';
 import { BUNDLED, VERSION } from './env';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+
+/** V8's flag for the young generation's semi-space size (MiB). */
+const SEMI_SPACE_FLAG = '--max-semi-space-size';
 
 /** Default `--threads`: min(2, cores). */
 export const DEFAULT_THREADS = Math.max(1, Math.min(2, os.availableParallelism?.() ?? os.cpus().length));
@@ -150,7 +154,21 @@ export async function main(argv: readonly string[], io: CheckIo, rules: readonly
     if (serve) {
       // The server is its own bundle (dist/server.js), loaded only for this command.
       const entry = BUNDLED ? path.join(__dirname, 'server.js') : path.join(__dirname, '../../../server/src/main');
-      (require(entry) as { runServer(): void }).runServer();
+      if (BUNDLED && !process.execArgv.some((a) => a.startsWith(SEMI_SPACE_FLAG))) {
+        // Re-run it in a Node with a larger young generation: analysis allocates many short-lived
+        // objects, and 32 MiB semi-spaces cut the time after a keystroke by about a fifth. The
+        // child shares our stdio; it also exits when stdin closes or the client process dies.
+        const serverArgs = argv.slice(argv.indexOf('server') + 1);
+        exitCode = await new Promise<number>((resolve) => {
+          const child = spawn(process.execPath, [`${SEMI_SPACE_FLAG}=32`, entry, ...serverArgs], { stdio: 'inherit' });
+          for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
+          child.on('error', (e) => {
+            io.stderr.write(`error: cannot start the language server: ${e.message}\n`);
+            resolve(2);
+          });
+          child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+        });
+      } else (require(entry) as { runServer(): void }).runServer();
     }
   } catch (e) {
     if (e instanceof CommanderError) {
