@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { testEngine } from '../helpers/project';
+import { RULES } from '../../linter/src/rules/index';
+import { DEFAULT_RULE_OPTIONS } from '../../linter/src/core/rule';
 
 /** A small deterministic PRNG (mulberry32) so failures reproduce. */
 function rng(seed: number): () => number {
@@ -103,6 +105,24 @@ describe('ParsedDocument (incremental re-parse)', () => {
       }
     });
   }
+
+  it('diagnostics keep their offsets when the document later moves its IR (in-place shifts)', async () => {
+    const engine = await testEngine();
+    const text = 'import torch.nn as nn\n\nbn = nn.BatchNorm2d(8, momentum=0.9)\n';
+    const doc = engine.openDocument('m.py', text);
+    try {
+      const cfg = { enabled: new Set(RULES.map((r) => r.code)), severity: {}, options: { ...DEFAULT_RULE_OPTIONS } };
+      const [d] = engine.lint([doc.facts()], { configFor: () => cfg, textOf: () => doc.text });
+      const before = JSON.stringify(d);
+      assert.equal(text.slice(d.span.start, d.span.end), '0.9');
+      doc.update([{ start: 0, end: 0, text: '# a comment line\n' }]);
+      doc.facts();
+      assert.ok(doc.lastLowering.reused > 0);
+      assert.equal(JSON.stringify(d), before);
+    } finally {
+      doc.dispose();
+    }
+  });
 
   it('applies several changes of one notification in order', async () => {
     const engine = await testEngine();

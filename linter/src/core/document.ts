@@ -47,19 +47,45 @@ interface LoweredChild {
   stmts: Stmt[];
 }
 
-/** A copy of an IR value with every offset moved by `delta` (spans and `bodyStart`). */
-function shifted<T>(value: T, delta: number): T {
-  if (Array.isArray(value)) return value.map((v) => shifted(v, delta)) as T;
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  const src = value as Record<string, unknown>;
-  const isSpan = typeof src.start === 'number' && typeof src.end === 'number';
-  for (const k in src) {
-    const v = src[k];
-    if ((isSpan && (k === 'start' || k === 'end')) || k === 'bodyStart') out[k] = (v as number) + delta;
-    else out[k] = typeof v === 'object' ? shifted(v, delta) : v;
+/**
+ * Moves every offset of IR statements by `delta`, in place (spans and `bodyStart`). Requires
+ * statements without shared objects ({@link unshareSpans}): each object is reached once.
+ */
+function shiftInPlace(value: unknown, delta: number): void {
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const v of value) if (v !== null && typeof v === 'object') shiftInPlace(v, delta);
+    return;
   }
-  return out as T;
+  const o = value as Record<string, unknown>;
+  if (typeof o.start === 'number' && typeof o.end === 'number') {
+    o.start += delta;
+    o.end += delta;
+  }
+  if (typeof o.bodyStart === 'number') o.bodyStart += delta;
+  for (const k in o) {
+    const v = o[k];
+    if (v !== null && typeof v === 'object') shiftInPlace(v, delta);
+  }
+}
+
+/**
+ * Gives every place in `value` its own objects: the lowering shares span objects between
+ * nodes (a statement and its value, the imports of one statement), which an in-place shift
+ * would move twice. A shared object is replaced by a deep copy where it is met again.
+ */
+function unshareSpans(value: unknown, seen: Set<object>): void {
+  if (value === null || typeof value !== 'object') return;
+  const o = value as Record<string, unknown>;
+  for (const k in o) {
+    const v = o[k];
+    if (v === null || typeof v !== 'object') continue;
+    if (seen.has(v)) o[k] = structuredClone(v);
+    else {
+      seen.add(v);
+      unshareSpans(v, seen);
+    }
+  }
 }
 
 /**
@@ -191,13 +217,15 @@ export class ParsedDocument {
       const was = before(s, e);
       const old = was && byRange.get(`${was[0]}:${was[1]}`);
       if (!old) return null;
-      const stmts = s === old.start ? old.stmts : shifted(old.stmts, s - old.start);
+      if (s !== old.start) shiftInPlace(old.stmts, s - old.start);
+      const stmts = old.stmts;
       next.push({ start: s, end: e, stmts });
       return stmts;
     };
     let lowered = 0;
     reuse.lowered = (s, e, stmts) => {
       lowered++;
+      unshareSpans(stmts, new Set());
       next.push({ start: s, end: e, stmts });
     };
     const ir = lowerPython(tree, this.text_, reuse);

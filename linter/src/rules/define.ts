@@ -42,14 +42,16 @@ export function defineRule(rule: Rule): Rule {
 
 /** Converts a report into a diagnostic of `meta`. */
 export function toDiagnostic(meta: RuleMeta, r: Report): Diagnostic {
-  const related: RelatedInfo[] = (r.related ?? []).map((x) => ({ file: x.site.file.path, span: x.site.span, message: x.message }));
+  // Spans are copied: diagnostics outlive the IR they come from (open documents shift it in place).
+  const related: RelatedInfo[] = (r.related ?? []).map((x) => ({ file: x.site.file.path, span: { start: x.site.span.start, end: x.site.span.end }, message: x.message }));
+  const span = r.span ?? r.site.span;
   return {
     code: meta.code,
     name: meta.name,
     severity: r.severity ?? meta.severity,
     message: r.message,
     file: r.site.file.path,
-    span: r.span ?? r.site.span,
+    span: { start: span.start, end: span.end },
     related,
     fix: r.fix ?? null,
     ...(r.alternatives && r.alternatives.length ? { alternatives: r.alternatives } : {}),
