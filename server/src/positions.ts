@@ -53,3 +53,15 @@ export class PositionMap {
     return { text: this.lines.lineText(line), start: this.lines.lineStart(line), end: this.lines.lineEnd(line) };
   }
 }
+
+/** The last few position maps, by text (a typing burst converts against the text it just analyzed). */
+const recent: PositionMap[] = [];
+
+/** A {@link PositionMap} for `text`, reused while the same string is converted again. */
+export function positionMapOf(text: string): PositionMap {
+  for (const m of recent) if (m.text === text) return m;
+  const m = new PositionMap(text);
+  recent.unshift(m);
+  if (recent.length > 4) recent.pop();
+  return m;
+}

@@ -33,7 +33,7 @@ import { noqaAddEdit } from '../../linter/src/core/suppression';
 import { applyEdits, selectFixes } from '../../linter/src/core/apply-fixes';
 import { RULES, ruleByCode } from '../../linter/src/rules/index';
 import { VERSION } from '../../linter/src/version';
-import { PositionMap } from './positions';
+import { positionMapOf, type PositionMap } from './positions';
 import { isConfigFile, type Host } from './host';
 import { WorkspaceFolder, type FileResult } from './workspace';
 import {
@@ -253,7 +253,7 @@ export function startServer(connection: Connection, host: Host): void {
     const related = d.related.flatMap((rel) => {
       const text = st.folder.results.get(rel.file)?.text ?? (rel.file === r.rel ? r.text : st.folder.textOf(rel.file));
       if (text == null) return [];
-      const m = rel.file === r.rel ? map : new PositionMap(text);
+      const m = rel.file === r.rel ? map : positionMapOf(text);
       return [{ location: { uri: st.folder.uriOf(rel.file), range: m.range(rel.span) }, message: rel.message }];
     });
     return {
@@ -272,7 +272,7 @@ export function startServer(connection: Connection, host: Host): void {
     const open = st.folder.document(r.rel);
     // Never publish positions for a text the editor no longer shows.
     if (open && r.version !== open.version) return;
-    const map = new PositionMap(r.text);
+    const map = positionMapOf(r.text);
     const diagnostics = r.diagnostics.map((d) => toLsp(st, r, d, map));
     for (const w of r.warnings) {
       if (w.kind === 'syntax') continue; // the Python extension reports syntax errors
@@ -508,7 +508,7 @@ export function startServer(connection: Connection, host: Host): void {
           text = c.text;
           continue;
         }
-        const map = new PositionMap(text);
+        const map = positionMapOf(text);
         const start = map.offset(c.range.start);
         const end = Math.max(start, map.offset(c.range.end));
         changes.push({ start, end, text: c.text });
@@ -566,7 +566,7 @@ export function startServer(connection: Connection, host: Host): void {
     if (!cur) return null;
     const sel = selectFixes(cur.result.diagnostics, (a) => a === 'safe');
     if (sel.edits.length === 0) return null;
-    const map = new PositionMap(cur.text);
+    const map = positionMapOf(cur.text);
     const edits: TextEdit[] = sel.edits.map((e) => ({ range: map.range(e), newText: e.content }));
     return cur.version !== null
       ? { documentChanges: [{ textDocument: { uri, version: cur.version }, edits }] }
@@ -612,7 +612,7 @@ export function startServer(connection: Connection, host: Host): void {
         if (edit) {
           const after = applyEdits(docText, [edit]);
           if (engine.countParseErrors(after) <= engine.countParseErrors(docText)) {
-            const map = new PositionMap(docText);
+            const map = positionMapOf(docText);
             const edits: TextEdit[] = [{ range: map.range(edit), newText: edit.content }];
             actions.push({
               title: `Disable ${code} for this line`,
@@ -648,7 +648,7 @@ export function startServer(connection: Connection, host: Host): void {
     await initialized;
     const cur = await currentResult(params.textDocument.uri);
     if (!cur) return null;
-    const map = new PositionMap(cur.text);
+    const map = positionMapOf(cur.text);
     const offset = map.offset(params.position);
     const layer = layerAt(cur.result, offset);
     if (!layer) return null;
@@ -663,7 +663,7 @@ export function startServer(connection: Connection, host: Host): void {
     await initialized;
     const cur = await currentResult(params.textDocument.uri);
     if (!cur) return [];
-    const map = new PositionMap(cur.text);
+    const map = positionMapOf(cur.text);
     return cur.result.layers.map((l) => {
       const args: SimulateLayerArgs = { uri: params.textDocument.uri, q: l.q, args: l.args.map((a) => ({ name: a.name, value: a.value, defaulted: a.defaulted })) };
       return { range: map.range(l.span), command: { title: 'Simulate in BN Lab', command: Commands.simulateLayer, arguments: [args] } };
@@ -716,7 +716,7 @@ export function startServer(connection: Connection, host: Host): void {
 /** `file:line` for a location in the hover (1-based line). */
 function where(file: string, text: string | null, offset: number): string {
   if (text == null) return file;
-  return `${file}:${new PositionMap(text).position(offset).line + 1}`;
+  return `${file}:${positionMapOf(text).position(offset).line + 1}`;
 }
 
 const MODE_WORDS: Record<string, string> = {
