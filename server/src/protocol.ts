@@ -66,13 +66,40 @@ export interface DiagnosticData {
   fixes: FixData[];
 }
 
-/** Arguments of {@link Commands.simulateLayer}. */
-export interface SimulateLayerArgs {
-  uri: string;
+/**
+ * A normalization layer as the server resolved it (the JSON of the engine's `LayerReport`):
+ * what hovers show and what BN Lab simulates. Offsets are UTF-16 code units of the analyzed text.
+ */
+export interface LayerInfo {
+  /** Project-relative path of the file that constructs the layer. */
+  file: string;
+  span: { start: number; end: number };
   /** Qualified class, e.g. `torch.nn.BatchNorm2d`. */
   q: string;
-  args: Array<{ name: string; value: string; defaulted: boolean }>;
+  kind: 'batchnorm' | 'groupnorm' | 'instancenorm' | 'layernorm' | string;
+  /** 1 → `[N, C]`/`[N, C, L]`, 2 → `[N, C, H, W]`, 3 → `[N, C, D, H, W]`; null: any. */
+  dims: number | null;
+  args: Array<{ name: string; value: string; constant?: number | string | boolean | null; defaulted: boolean }>;
+  /** PyTorch momentum (weight of the new batch) and its Keras/TF.js reading (decay, `1 − torch`). */
+  momentum: { torch: number | null; keras: number | null; cumulative: boolean } | null;
+  uses: Array<{ kind: 'train-step' | 'inference'; file: string; span: { start: number; end: number }; modes: string[] }>;
+  producer: { q: string; file: string; span: { start: number; end: number }; bias: boolean | null } | null;
+  /** Training batch sizes resolved for modules containing the layer, ascending. */
+  batchSizes: number[];
+  framework: 'pytorch' | 'keras' | 'tfjs';
 }
+
+/** Arguments of {@link Commands.simulateLayer} (and the result of {@link LAYER_AT_REQUEST}). */
+export interface SimulateLayerArgs {
+  uri: string;
+  layer: LayerInfo;
+}
+
+/**
+ * Request `normlint/layerAt` (client → server): the normalization layer whose constructor call
+ * contains the position, or null. Params: `TextDocumentPositionParams`.
+ */
+export const LAYER_AT_REQUEST = 'normlint/layerAt';
 
 /** Notification `normlint/status` (server → client) after each analysis. */
 export const STATUS_NOTIFICATION = 'normlint/status';

@@ -22,6 +22,7 @@ import {
   type Hover,
   type InitializeParams,
   type InitializeResult,
+  type TextDocumentPositionParams,
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver';
@@ -40,6 +41,7 @@ import {
   Commands,
   DEFAULT_SETTINGS,
   FIX_ALL_KIND,
+  LAYER_AT_REQUEST,
   STATUS_NOTIFICATION,
   type DiagnosticData,
   type FixData,
@@ -665,9 +667,17 @@ export function startServer(connection: Connection, host: Host): void {
     if (!cur) return [];
     const map = positionMapOf(cur.text);
     return cur.result.layers.map((l) => {
-      const args: SimulateLayerArgs = { uri: params.textDocument.uri, q: l.q, args: l.args.map((a) => ({ name: a.name, value: a.value, defaulted: a.defaulted })) };
+      const args: SimulateLayerArgs = { uri: params.textDocument.uri, layer: l };
       return { range: map.range(l.span), command: { title: 'Simulate in BN Lab', command: Commands.simulateLayer, arguments: [args] } };
     });
+  });
+
+  connection.onRequest(LAYER_AT_REQUEST, async (params: TextDocumentPositionParams): Promise<SimulateLayerArgs | null> => {
+    await initialized;
+    const cur = await currentResult(params.textDocument.uri);
+    if (!cur) return null;
+    const layer = layerAt(cur.result, positionMapOf(cur.text).offset(params.position));
+    return layer ? { uri: params.textDocument.uri, layer } : null;
   });
 
   // -----------------------------------------------------------------------------------------
@@ -695,7 +705,8 @@ export function startServer(connection: Connection, host: Host): void {
       }
       case Commands.simulateLayer: {
         const a = args[0] as SimulateLayerArgs | undefined;
-        if (a && typeof a.q === 'string' && a.q.startsWith('torch.')) await openExternal(`https://pytorch.org/docs/stable/generated/${a.q}.html`);
+        const q = a?.layer?.q;
+        if (typeof q === 'string' && q.startsWith('torch.')) await openExternal(`https://pytorch.org/docs/stable/generated/${q}.html`);
         return null;
       }
       default:
@@ -745,6 +756,15 @@ export function layerHover(layer: LayerReport, findings: readonly Diagnostic[], 
       else if (m.torch !== null) v += ` · PyTorch: new batch weighs ${m.torch}; Keras/TF.js equivalent \`momentum=${m.keras}\``;
     }
     out.push(`| ${a.name} | ${v} |`);
+  }
+  if (layer.producer) {
+    const p = layer.producer;
+    const pshort = p.q.startsWith('torch.nn.') ? `nn.${p.q.slice(9)}` : p.q;
+    const bias = p.bias === true ? ' with a bias (that this normalization cancels)' : p.bias === false ? ' without bias' : '';
+    out.push('', `Fed by \`${pshort}\` at \`${where(p.file, textOf(p.file), p.span.start)}\`${bias}.`);
+  }
+  if (layer.batchSizes.length) {
+    out.push('', `Trained with batches of ${layer.batchSizes.join(' or ')} (per process).`);
   }
   if (layer.uses.length) {
     out.push('', '**Train/eval mode** (modules containing this layer):');

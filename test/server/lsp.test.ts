@@ -164,6 +164,7 @@ describe('language server over stdio', function () {
     assert.match(md, /\| affine \| `True` \(default\) \|/);
     assert.match(md, /\| track_running_stats \| `True` \(default\) \|/);
     assert.match(md, /trained at `train\.py:8` in train mode/);
+    assert.match(md, /Fed by `nn\.Conv2d` at `model\.py:7` without bias\./);
     assert.match(md, /inference at `train\.py:13` in eval mode/);
     assert.match(md, /\[NL007\]\(https:\/\/github\.com\/normlint\/normlint\/blob\/main\/docs\/rules\/NL007\.md\) momentum-convention/);
     // Not on a layer: no hover.
@@ -174,6 +175,14 @@ describe('language server over stdio', function () {
     assert.equal(lenses.length, 1);
     assert.equal(lenses[0].range.start.line, line);
     assert.equal(lenses[0].command?.title, 'Simulate in BN Lab');
+    // The lens carries the layer for BN Lab; normlint/layerAt gives the same under the cursor.
+    const lensArgs = lenses[0].command?.arguments?.[0] as { uri: string; layer: { q: string; producer: { q: string; bias: boolean } | null; batchSizes: number[] } };
+    assert.equal(lensArgs.uri, u);
+    assert.equal(lensArgs.layer.q, 'torch.nn.BatchNorm2d');
+    assert.deepEqual(lensArgs.layer.producer && { q: lensArgs.layer.producer.q, bias: lensArgs.layer.producer.bias }, { q: 'torch.nn.Conv2d', bias: false });
+    const at = (await c.conn.sendRequest('normlint/layerAt', { textDocument: { uri: u }, position: { line, character } })) as typeof lensArgs;
+    assert.deepEqual(at, lensArgs);
+    assert.equal(await c.conn.sendRequest('normlint/layerAt', { textDocument: { uri: u }, position: { line: 0, character: 0 } }), null);
   });
 
   it('reports ranges in UTF-16 code units after CJK, emoji and combining marks', async () => {

@@ -56,6 +56,30 @@ describe('layer reports', () => {
     assert.equal(arg(ls[0], 'num_features').constant, undefined);
   });
 
+  it('gives the producing layer with its bias and the training batch sizes', async () => {
+    const src = [
+      'import torch',
+      'import torch.nn as nn',
+      'from torch.utils.data import DataLoader',
+      'model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())',
+      'other = nn.Sequential(nn.Linear(4, 4, bias=False), nn.BatchNorm1d(4))',
+      'opt = torch.optim.SGD(model.parameters(), lr=0.1)',
+      'loader = DataLoader(list(range(100)), batch_size=8, drop_last=True)',
+      'for x in loader:',
+      '    model(x).sum().backward()',
+      '    opt.step()',
+      '',
+    ].join('\n');
+    const [bn2d, bn1d] = await layers({ 'm.py': src });
+    assert.equal(bn2d.producer?.q, 'torch.nn.Conv2d');
+    assert.equal(bn2d.producer?.bias, true);
+    assert.deepEqual(bn2d.batchSizes, [8]);
+    assert.equal(bn1d.producer?.q, 'torch.nn.Linear');
+    assert.equal(bn1d.producer?.bias, false);
+    assert.deepEqual(bn1d.batchSizes, [], 'not trained by that loader');
+    assert.equal(bn2d.framework, 'pytorch');
+  });
+
   it('lists where modules containing the layer are trained and run for inference, with their modes', async () => {
     const ls = await layers({
       'm.py': 'import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\nloss = model(torch.randn(32, 4)).sum()\nloss.backward()\nopt.step()\nwith torch.no_grad():\n    model(torch.randn(32, 4))\n',

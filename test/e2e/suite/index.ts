@@ -336,8 +336,8 @@ const tests: [name: string, test: Test, timeoutMs?: number][] = [
       );
       for (const lens of ours) {
         assert.equal(lens.command?.title, 'Simulate in BN Lab');
-        const [args] = (lens.command?.arguments ?? []) as { q?: string; uri?: string }[];
-        assert.equal(args?.q, 'torch.nn.BatchNorm2d');
+        const [args] = (lens.command?.arguments ?? []) as { layer?: { q?: string }; uri?: string }[];
+        assert.equal(args?.layer?.q, 'torch.nn.BatchNorm2d');
         assert.equal(args?.uri, editor.document.uri.toString());
       }
     },

@@ -66,6 +66,15 @@ export interface LayerReport {
   momentum: { torch: number | null; keras: number | null; cumulative: boolean } | null;
   /** Where modules containing this layer are trained or run for inference. */
   uses: LayerUse[];
+  /**
+   * The layer feeding this one (a conv or linear right before it, in an `nn.Sequential` or in
+   * `forward()`), with whether it has a bias (PyTorch's default `bias=True`; null if unknown).
+   */
+  producer: { q: string; file: string; span: Span; bias: boolean | null } | null;
+  /** Training batch sizes normlint resolved for modules containing this layer (DataLoaders that train them), ascending. */
+  batchSizes: number[];
+  /** The framework of the layer (PyTorch today; Keras and TensorFlow.js join with their rules). */
+  framework: 'pytorch';
 }
 
 function pySource(v: number | string | boolean | null): string {
@@ -163,7 +172,32 @@ export function layerReports(model: PyTorchModel, text: (path: string) => string
     for (const f of model.steps.values()) add('train-step', f.obj, f.site, f.mode);
     for (const f of model.inference.values()) add('inference', f.obj, f.site, f.mode);
     uses.sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.span.start - b.span.start));
-    out.push({ file: site.file.path, span: { ...site.span }, q: layer.q ?? '', kind: spec.kind, dims: spec.dims, args, momentum, uses });
+    let producer: LayerReport['producer'] = null;
+    for (const p of model.pairs) {
+      if (!objs.includes(p.consumer) || p.how === 'reshaped' || !p.producer.site || !p.producer.spec) continue;
+      if (p.producer.spec.kind !== 'conv' && p.producer.spec.kind !== 'convtranspose' && p.producer.spec.kind !== 'linear') continue;
+      const bias = constOf(model.argOf(p.producer, 'bias').value);
+      producer = { q: p.producer.q ?? '', file: p.producer.site.file.path, span: { ...p.producer.site.span }, bias: typeof bias === 'boolean' ? bias : null };
+      break;
+    }
+    const batchSizes = new Set<number>();
+    for (const loader of model.loaders) {
+      if (![...loader.trains].some((m) => objs.some((o) => containedIn(m).has(o)))) continue;
+      for (const v of loader.batchSize) if (v.t === 'const' && typeof v.v === 'number' && Number.isInteger(v.v) && v.v > 0) batchSizes.add(v.v);
+    }
+    out.push({
+      file: site.file.path,
+      span: { ...site.span },
+      q: layer.q ?? '',
+      kind: spec.kind,
+      dims: spec.dims,
+      args,
+      momentum,
+      uses,
+      producer,
+      batchSizes: [...batchSizes].sort((a, b) => a - b),
+      framework: 'pytorch',
+    });
   }
   return out.sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.span.start - b.span.start));
 }
