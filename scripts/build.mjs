@@ -2,6 +2,7 @@
 // CLI (and its analysis worker) with esbuild into dist/.
 import { build } from 'esbuild';
 import { copyGrammars } from './copy-grammars.mjs';
+import { buildLab } from './lab-build.mjs';
 
 const production = process.argv.includes('--production');
 
@@ -42,3 +43,6 @@ await build({
   external: ['vscode'],
   banner: { js: '"use strict";\nconst __normlint_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
 });
+
+// BN Lab's panel page (browser bundle: TensorFlow.js core + CPU/WebGL backends, uPlot).
+await buildLab({ production });

@@ -5,7 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { LanguageClient, RevealOutputChannelOn, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { Commands, STATUS_NOTIFICATION, type StatusParams } from '../../server/src/protocol';
+import { Commands, LAYER_AT_REQUEST, STATUS_NOTIFICATION, type SimulateLayerArgs, type StatusParams } from '../../server/src/protocol';
+import { BN_LAB_VIEW, BnLabViewProvider } from './lab/view';
 
 let client: LanguageClient | null = null;
 let status: vscode.StatusBarItem | null = null;
@@ -33,12 +34,38 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--max-semi-space-size=32'] } },
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--max-semi-space-size=32', '--nolazy', '--inspect=6011'] } },
   };
+  const lab = new BnLabViewProvider(context.extensionUri, output);
+  context.subscriptions.push(vscode.window.registerWebviewViewProvider(BN_LAB_VIEW, lab, { webviewOptions: { retainContextWhenHidden: true } }));
+
+  /** Shows a layer the server resolved in BN Lab, with where it is in the code. */
+  const simulate = async (args: SimulateLayerArgs | null | undefined): Promise<void> => {
+    if (!args?.layer) {
+      await lab.show(null, null);
+      return;
+    }
+    let line = 0;
+    try {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(args.uri));
+      line = doc.positionAt(args.layer.span.start).line;
+    } catch {
+      // The file is gone: show the layer without a way back to it.
+    }
+    await lab.show(args.layer, { uri: args.uri, line });
+  };
+
   const clientOptions: LanguageClientOptions = {
     // Python today; TensorFlow.js (TypeScript/JavaScript) model code joins when its rules land.
     documentSelector: [{ scheme: 'file', language: 'python' }],
     outputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     initializationOptions: { settings: vscode.workspace.getConfiguration('normlint') },
+    middleware: {
+      // The code lens "Simulate in BN Lab" runs a server command; in VS Code it opens the panel.
+      executeCommand: async (command, args, next) => {
+        if (command === Commands.simulateLayer) return simulate(args[0] as SimulateLayerArgs | undefined);
+        return next(command, args);
+      },
+    },
   };
   client = new LanguageClient('normlint', 'normlint', serverOptions, clientOptions);
 
@@ -54,6 +81,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('normlint.restartServer', async () => {
       output.info('restarting the language server');
       await client?.restart();
+    }),
+    vscode.commands.registerCommand('normlint.openLab', async () => {
+      // The layer under the cursor, if any; otherwise the panel with its editable layer.
+      const editor = vscode.window.activeTextEditor;
+      let args: SimulateLayerArgs | null = null;
+      if (editor && editor.document.languageId === 'python' && client) {
+        args = await client.sendRequest<SimulateLayerArgs | null>(LAYER_AT_REQUEST, {
+          textDocument: { uri: editor.document.uri.toString() },
+          position: editor.selection.active,
+        });
+      }
+      await simulate(args);
     }),
     vscode.commands.registerCommand('normlint.fixAll', async () => {
       const editor = vscode.window.activeTextEditor;

@@ -554,6 +554,41 @@ describe('normlint VS Code extension (packaged VSIX) in code-server', function (
       await gotoPosition(page, line, column);
       await screenshot(page, 'vscode-after-fix');
     });
+    it('the "Simulate in BN Lab" code lens opens BN Lab with that layer, simulated on TensorFlow.js', async function () {
+      const { line, column } = nl007();
+      await gotoPosition(page, line, column);
+      // The lens right above the cursor's line.
+      const cursorTop = await page.locator(`${SELECTORS.activeEditor} .view-overlays .current-line`).first().boundingBox();
+      assert.ok(cursorTop, 'the current line is visible');
+      const lenses = page.locator(`${SELECTORS.activeEditor} .codelens-decoration a`, { hasText: 'Simulate in BN Lab' });
+      const boxes = await lenses.evaluateAll((els) =>
+        els.map((el) => (el as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top),
+      );
+      const above = boxes.map((top, i) => ({ top, i })).filter((b) => b.top < cursorTop.y).sort((a, b) => b.top - a.top)[0];
+      assert.ok(above, `a code lens above line ${line} (${boxes.length} lenses)`);
+      await lenses.nth(above.i).click();
+      const lab = page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+      await lab.locator('#layer').waitFor({ timeout: 60_000 });
+      await pollUntil(async () => /BatchNorm2d\(/.test(await lab.locator('#layer').innerText()), {
+        timeoutMs: 60_000,
+        describe: async () => `BN Lab to show the BatchNorm2d (${await lab.locator('#layer').innerText()})`,
+      });
+      const backend = await lab.locator('#backend').innerText();
+      assert.match(backend, /backend: (WebGL|CPU)/);
+      // Every view computed its numbers and says what they mean.
+      for (const view of ['trainEval', 'batchSweep', 'momentum', 'forgotEval', 'alternatives', 'folding']) {
+        const takeaway = lab.locator(`[data-view="${view}"] .takeaway`);
+        await pollUntil(async () => (await takeaway.innerText()).trim().length > 20, { timeoutMs: 60_000, describe: async () => `the ${view} takeaway` });
+      }
+      await screenshot(page, 'vscode-bnlab');
+      // "Go to code" brings the editor back to the layer.
+      await gotoPosition(page, 1, 1);
+      await lab.locator('#reveal').click();
+      await pollUntil(async () => (await page.locator('[id="status.editor.selection"]').innerText()).startsWith(`Ln ${line},`), {
+        timeoutMs: 15_000,
+        describe: async () => `the cursor on line ${line} (${await page.locator('[id="status.editor.selection"]').innerText()})`,
+      });
+    });
   });
 
   describe('extension host (vscode API, installed VSIX)', function () {

@@ -4,6 +4,7 @@
  * - `normlint check [PATHS...]`: lint (see `check.ts`);
  * - `normlint rule NL001 | --all`: rule documentation;
  * - `normlint server --stdio`: the language server;
+ * - `normlint lab`: BN Lab in the browser;
  * - `normlint --version`.
  *
  * Exit codes: 0 clean, 1 findings, 2 usage, configuration or internal errors.
@@ -15,6 +16,7 @@ import { parseSelectorList } from '../core/config';
 import type { RuleMeta } from '../core/rule';
 import { fullRegistry, runCheck, type CheckIo, type OutputFormat } from './check';
 import { runRule } from './rule-command';
+import { runLab } from './lab-command';
 import { BUNDLED, VERSION } from './env';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -130,6 +132,19 @@ export async function main(argv: readonly string[], io: CheckIo, rules: readonly
       io.stdout.write(r.stdout);
       io.stderr.write(r.stderr);
       exitCode = r.code;
+    });
+
+  program
+    .command('lab')
+    .description('open BN Lab (simulate BatchNorm on TensorFlow.js) in the browser, served from 127.0.0.1')
+    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', (v) => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v.trim()) || n > 65535) throw new InvalidArgumentError('expected a port number');
+      return n;
+    })
+    .option('--no-open', 'print the URL without opening a browser')
+    .action(async (raw: { port?: number; open: boolean }) => {
+      exitCode = await runLab({ port: raw.port ?? 0, open: raw.open }, io);
     });
 
   let serve = false;
