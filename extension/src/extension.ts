@@ -65,6 +65,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         if (command === Commands.simulateLayer) return simulate(args[0] as SimulateLayerArgs | undefined);
         return next(command, args);
       },
+      // A layer hover gets a link that opens BN Lab on that layer (a trusted command link).
+      provideHover: async (document, position, token, next) => {
+        const hover = await next(document, position, token);
+        if (!hover || !hover.contents.some((c) => c instanceof vscode.MarkdownString && c.value.includes('· normlint'))) return hover;
+        const args = encodeURIComponent(JSON.stringify([document.uri.toString(), { line: position.line, character: position.character }]));
+        const link = new vscode.MarkdownString(`[$(graph) Simulate in BN Lab](command:normlint.openLab?${args} "Run this layer on TensorFlow.js")`, true);
+        link.isTrusted = { enabledCommands: ['normlint.openLab'] };
+        return new vscode.Hover([...hover.contents, link], hover.range);
+      },
     },
   };
   client = new LanguageClient('normlint', 'normlint', serverOptions, clientOptions);
@@ -82,14 +91,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       output.info('restarting the language server');
       await client?.restart();
     }),
-    vscode.commands.registerCommand('normlint.openLab', async () => {
-      // The layer under the cursor, if any; otherwise the panel with its editable layer.
+    vscode.commands.registerCommand('normlint.openLab', async (uri?: unknown, position?: unknown) => {
+      // The layer at the given place (a hover link) or under the cursor, if any; otherwise the
+      // panel with its editable layer.
       const editor = vscode.window.activeTextEditor;
+      const at =
+        typeof uri === 'string' && position && typeof position === 'object'
+          ? { uri, position: position as { line: number; character: number } }
+          : editor && editor.document.languageId === 'python'
+            ? { uri: editor.document.uri.toString(), position: editor.selection.active }
+            : null;
       let args: SimulateLayerArgs | null = null;
-      if (editor && editor.document.languageId === 'python' && client) {
+      if (at && client) {
         args = await client.sendRequest<SimulateLayerArgs | null>(LAYER_AT_REQUEST, {
-          textDocument: { uri: editor.document.uri.toString() },
-          position: editor.selection.active,
+          textDocument: { uri: at.uri },
+          position: { line: at.position.line, character: at.position.character },
         });
       }
       await simulate(args);

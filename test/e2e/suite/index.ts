@@ -304,9 +304,13 @@ const tests: [name: string, test: Test, timeoutMs?: number][] = [
         '**Train/eval mode**',
         '**Findings**',
         `[NL007](${findingOf(expect, 'NL007').url}) momentum-convention`,
+        // The extension's link to BN Lab on this layer (a trusted command link).
+        'Simulate in BN Lab](command:normlint.openLab?',
       ]) {
         assert.ok(text.includes(expected), `the hover contains ${JSON.stringify(expected)}; it is:\n${text}`);
       }
+      // What the link runs: BN Lab on the layer at that position.
+      await vscode.commands.executeCommand('normlint.openLab', editor.document.uri.toString(), { line: position.line, character: position.character });
     },
   ],
   [
