@@ -99,6 +99,8 @@ export function startServer(connection: Connection, host: Host): void {
   const folders = new Map<string, FolderState>();
   const configProblemUris = new Set<string>();
   let lastRunMs = 0;
+  /** Internal errors already logged (a persistent one is logged once, not after every keystroke). */
+  const loggedErrors = new Set<string>();
   let ready: Promise<void> | null = null;
   /** Resolves when `initialized` has set up the folders; document and request handlers wait for it. */
   let markInitialized: () => void = () => undefined;
@@ -204,9 +206,15 @@ export function startServer(connection: Connection, host: Host): void {
       try {
         results = await st.folder.lint(targets, () => st.abandon);
       } catch (e) {
+        // A bug: log it and do not retry the same analysis in a loop (the next change will).
         connection.console.error(`normlint: analysis failed: ${(e as Error).stack ?? String(e)}`);
+        return;
       }
-      for (const err of st.folder.internalErrors) connection.console.error(`normlint internal error (please report): ${err}`);
+      for (const err of st.folder.internalErrors) {
+        if (loggedErrors.has(err)) continue;
+        loggedErrors.add(err);
+        connection.console.error(`normlint internal error (please report): ${err}`);
+      }
       if (results === null) {
         // Abandoned: analyze those files again with the newer changes.
         if (targets === 'all') st.pending = 'all';
@@ -271,6 +279,7 @@ export function startServer(connection: Connection, host: Host): void {
   };
 
   const publish = (st: FolderState, r: FileResult): void => {
+    if (!settings.enable) return;
     const open = st.folder.document(r.rel);
     // Never publish positions for a text the editor no longer shows.
     if (open && r.version !== open.version) return;
@@ -427,6 +436,12 @@ export function startServer(connection: Connection, host: Host): void {
     else settings = readSettings((change.settings as { normlint?: unknown } | undefined)?.normlint);
     if (JSON.stringify(settings) === before) return;
     if (!settings.enable) {
+      for (const st of folders.values()) {
+        if (st.timer) clearTimeout(st.timer);
+        st.timer = null;
+        st.pending = new Set();
+        st.abandon = true;
+      }
       clearAll();
       sendStatus('disabled');
       return;
