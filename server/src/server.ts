@@ -624,11 +624,11 @@ export function startServer(connection: Connection, host: Host): void {
       }
       if (seenCodes.has(code)) continue;
       seenCodes.add(code);
-      if (docText != null && engine) {
+      if (docText != null && engine && loc) {
         const edit = noqaAddEdit(docText, diag.range.start.line, code);
         if (edit) {
           const after = applyEdits(docText, [edit]);
-          if (engine.countParseErrors(after) <= engine.countParseErrors(docText)) {
+          if (engine.countParseErrors(after) <= loc.st.folder.syntaxErrorCount(loc.rel)) {
             const map = positionMapOf(docText);
             const edits: TextEdit[] = [{ range: map.range(edit), newText: edit.content }];
             actions.push({

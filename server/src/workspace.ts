@@ -9,7 +9,7 @@
  * previous analysis of F covered (an import removed splits a component). Files outside the
  * scope are still loaded on demand when the model resolves a name into them.
  */
-import type { Diagnostic } from '../../linter/src/core/diagnostic';
+import { groupByFile, type Diagnostic } from '../../linter/src/core/diagnostic';
 import type { Engine, FileConfig, FileFacts, LayerReport, ParsedDocument, TextChange } from '../../linter/src/core/engine';
 import type { SelectionFlags } from '../../linter/src/core/config';
 import type { PyFile } from '../../linter/src/model/python/ir';
@@ -74,7 +74,7 @@ export class WorkspaceFolder {
     readonly rootUri: string,
     private readonly host: Host,
     private readonly engine: Engine,
-    private flags: SelectionFlags,
+    flags: SelectionFlags,
     private minBatchSize: number | null,
     readonly walk: boolean,
   ) {
@@ -114,7 +114,6 @@ export class WorkspaceFolder {
 
   /** New settings or changed config files: re-read the configs (the caller re-lints everything). */
   reconfigure(flags: SelectionFlags, minBatchSize: number | null): void {
-    this.flags = flags;
     this.minBatchSize = minBatchSize;
     this.configs = this.host.createConfigs(this.rootUri, flags);
   }
@@ -169,6 +168,17 @@ export class WorkspaceFolder {
     this.disk.delete(rel);
     // A file the folder listing does not have (excluded, or a loose file) is forgotten.
     if (!this.listed.has(rel)) this.setFiles(new Set([...this.relSet].filter((r) => r !== rel)));
+  }
+
+  /**
+   * Syntax errors (ERROR/MISSING spans) in the current text of a file: from the open
+   * document's facts (already parsed), else by parsing the disk text.
+   */
+  syntaxErrorCount(rel: string): number {
+    const d = this.open.get(rel);
+    if (d) return d.doc.facts().ir?.errors.length ?? 0;
+    const text = this.textOf(rel);
+    return text === null ? 0 : this.engine.countParseErrors(text);
   }
 
   /** The open document of a path, if any. */
@@ -308,18 +318,8 @@ export class WorkspaceFolder {
       collectLayers: true,
     });
     this.internalErrors = this.engine.lastErrors;
-    const byFile = new Map<string, Diagnostic[]>();
-    for (const d of raw) {
-      let l = byFile.get(d.file);
-      if (!l) byFile.set(d.file, (l = []));
-      l.push(d);
-    }
-    const layersByFile = new Map<string, LayerReport[]>();
-    for (const l of this.engine.lastLayers) {
-      let list = layersByFile.get(l.file);
-      if (!list) layersByFile.set(l.file, (list = []));
-      list.push(l);
-    }
+    const byFile = groupByFile(raw);
+    const layersByFile = groupByFile(this.engine.lastLayers);
     const out: FileResult[] = [];
     const done = new Set<string>();
     for (const f of [...facts, ...onDemand]) {

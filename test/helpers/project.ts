@@ -23,15 +23,16 @@ export function testEngine(): Promise<Engine> {
   return enginePromise;
 }
 
+/** Every rule enabled, default severities, the default rule options overridden by `options`. */
+export function allRulesConfig(options: Partial<RuleOptions> = {}): FileConfig {
+  return { enabled: new Set(RULES.map((r) => r.code)), severity: {}, options: { ...DEFAULT_RULE_OPTIONS, ...options } };
+}
+
 /** Lints an in-memory project (`{ 'pkg/model.py': '...' }`) with all rules enabled. */
 export async function lintFiles(files: Record<string, string>, options: Partial<RuleOptions> = {}): Promise<Diagnostic[]> {
   const engine = await testEngine();
   const facts = Object.entries(files).map(([p, text]) => engine.analyze({ path: p, text }));
-  const cfg: FileConfig = {
-    enabled: new Set(RULES.map((r) => r.code)),
-    severity: {},
-    options: { ...DEFAULT_RULE_OPTIONS, ...options },
-  };
+  const cfg = allRulesConfig(options);
   const diags = engine.lint(facts, { configFor: () => cfg, textOf: (p) => files[p] });
   const out: Diagnostic[] = [];
   for (const f of facts) {

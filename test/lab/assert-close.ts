@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { toChannelsFirstPerm, toChannelsLastPerm, type BatchNormSnapshot } from '../../extension/src/lab/core';
+import { BatchNormSim, toChannelsFirstPerm, toChannelsLastPerm, type BatchNormConfig, type BatchNormSnapshot } from '../../extension/src/lab/core';
 import type { GTensor, GTorchState } from './golden-data';
 
 export const RELATIVE_TOLERANCE = 1e-5;
@@ -119,4 +119,16 @@ export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 /** Mean absolute difference between two same-shaped tensors. */
 export function meanAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.mean(tf.abs(tf.sub(a, b))).dataSync()[0]!);
+}
+
+/** Runs `body` with a simulation, releasing every tensor it creates (and the simulation) afterwards. */
+export function withSim(config: BatchNormConfig, init: ConstructorParameters<typeof BatchNormSim>[1], body: (sim: BatchNormSim) => void): void {
+  tf.tidy(() => {
+    const sim = new BatchNormSim(config, init);
+    try {
+      body(sim);
+    } finally {
+      sim.dispose();
+    }
+  });
 }

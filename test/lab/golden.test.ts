@@ -13,6 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { withSim } from './assert-close';
 import {
   BatchNormSim,
   conv2dChannelsFirst,
@@ -68,18 +69,6 @@ function torchConfig(c: GTorchConfig, overrides: Partial<TorchBatchNormConfig> =
     frozen: false,
     ...overrides,
   };
-}
-
-/** Runs `body` with a simulation, releasing every tensor it creates (and the simulation) afterwards. */
-function withSim(config: BatchNormConfig, init: ConstructorParameters<typeof BatchNormSim>[1], body: (sim: BatchNormSim) => void): void {
-  tf.tidy(() => {
-    const sim = new BatchNormSim(config, init);
-    try {
-      body(sim);
-    } finally {
-      sim.dispose();
-    }
-  });
 }
 
 /** Asserts that `fn` throws the framework's error with this exception type and message. */

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { withSim } from './assert-close';
 import {
   BatchNormSim,
   defaultBatchNormConfig,
@@ -43,17 +44,6 @@ function torchConfig(c: GTorchConfig): TorchBatchNormConfig {
     affine: c.affine,
     trackRunningStats: c.track_running_stats,
   };
-}
-
-function withSim(config: BatchNormConfig, init: ConstructorParameters<typeof BatchNormSim>[1], body: (sim: BatchNormSim) => void): void {
-  tf.tidy(() => {
-    const sim = new BatchNormSim(config, init);
-    try {
-      body(sim);
-    } finally {
-      sim.dispose();
-    }
-  });
 }
 
 function frameworkError(exceptionType: string, message: string): (e: unknown) => boolean {

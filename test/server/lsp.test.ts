@@ -346,6 +346,24 @@ describe('language server over stdio', function () {
     assert.ok(c.alive);
   });
 
+  it('reports unreadable noqa directives and files too large to analyze as information, not findings', async () => {
+    const bad = 'import torch.nn as nn\nbn = nn.BatchNorm2d(8)  # noqa: 401\n';
+    const root = makeProject({ 'bad_noqa.py': bad });
+    const c = await start(root);
+    const u = uri(path.join(root, 'bad_noqa.py'));
+    await c.open(u, bad, 1);
+    const [d] = await c.waitDiags(u, (x) => x.length === 1, 1);
+    assert.equal(d.severity, 3);
+    assert.equal(d.code, undefined);
+    assert.equal(d.range.start.line, 1);
+    assert.match(String(d.message), /^invalid suppression directive: expected a comma-separated list of codes/);
+    const huge = uri(path.join(root, 'huge.py'));
+    await c.open(huge, bad.replace('  # noqa: 401', '') + 'x = 1\n'.repeat(2_000_000), 1);
+    const [h] = await c.waitDiags(huge, (x) => x.length === 1, 1);
+    assert.equal(h.severity, 3);
+    assert.equal(h.message, 'file too large to analyze; skipped');
+  });
+
   it('publishes an opened file first while the folder is still being indexed', async () => {
     const files: Record<string, string> = { 'model.py': MODEL };
     // A folder large enough that indexing it takes a while.

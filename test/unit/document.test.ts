@@ -5,9 +5,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { testEngine } from '../helpers/project';
-import { RULES } from '../../linter/src/rules/index';
-import { DEFAULT_RULE_OPTIONS } from '../../linter/src/core/rule';
+import { allRulesConfig, testEngine } from '../helpers/project';
 
 /** A small deterministic PRNG (mulberry32) so failures reproduce. */
 function rng(seed: number): () => number {
@@ -111,7 +109,7 @@ describe('ParsedDocument (incremental re-parse)', () => {
     const text = 'import torch.nn as nn\n\nbn = nn.BatchNorm2d(8, momentum=0.9)\n';
     const doc = engine.openDocument('m.py', text);
     try {
-      const cfg = { enabled: new Set(RULES.map((r) => r.code)), severity: {}, options: { ...DEFAULT_RULE_OPTIONS } };
+      const cfg = allRulesConfig();
       const [d] = engine.lint([doc.facts()], { configFor: () => cfg, textOf: () => doc.text });
       const before = JSON.stringify(d);
       assert.equal(text.slice(d.span.start, d.span.end), '0.9');

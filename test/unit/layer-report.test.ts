@@ -3,15 +3,13 @@
  * construction, for hovers and BN Lab.
  */
 import assert from 'node:assert/strict';
-import { testEngine } from '../helpers/project';
-import { RULES } from '../../linter/src/rules/index';
-import { DEFAULT_RULE_OPTIONS } from '../../linter/src/core/rule';
+import { allRulesConfig, testEngine } from '../helpers/project';
 import type { LayerReport } from '../../linter/src/core/engine';
 
 async function layers(files: Record<string, string>): Promise<LayerReport[]> {
   const engine = await testEngine();
   const facts = Object.entries(files).map(([path, text]) => engine.analyze({ path, text }));
-  const cfg = { enabled: new Set(RULES.map((r) => r.code)), severity: {}, options: { ...DEFAULT_RULE_OPTIONS } };
+  const cfg = allRulesConfig();
   engine.lint(facts, { configFor: () => cfg, textOf: (p) => files[p], collectLayers: true });
   return engine.lastLayers;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Diagnostic } from '../../linter/src/core/diagnostic';
-import { applySuppressions, findComments, scanSuppressions } from '../../linter/src/core/suppression';
+import { applySuppressions, findComments, noqaAddEdit, scanSuppressions } from '../../linter/src/core/suppression';
 import { applyEdits } from '../../linter/src/core/apply-fixes';
 
 const RULES = [
@@ -174,5 +174,38 @@ describe('suppression: applying', () => {
     const text = 'x = 1  # noqa: NL001\n';
     const out = applySuppressions([], scanSuppressions(text), text, ALL, { file: 'a.py', rules: RULES, severity: { NL000: 'error' } });
     assert.equal(out[0].severity, 'error');
+  });
+});
+
+describe('suppression: adding a noqa (the editor\'s "Disable NLxxx for this line")', () => {
+  const add = (text: string, line: number, code: string): string | null => {
+    const edit = noqaAddEdit(text, line, code);
+    return edit && applyEdits(text, [edit]);
+  };
+
+  it('appends a directive to a code line, after trailing spaces are trimmed', () => {
+    assert.equal(add('x = 1\nbn = f()   \n', 1, 'NL007'), 'x = 1\nbn = f()  # noqa: NL007\n');
+  });
+
+  it('extends an existing list of codes, and leaves a line that already suppresses the code alone', () => {
+    assert.equal(add('bn = f()  # noqa: E501\n', 0, 'NL007'), 'bn = f()  # noqa: E501, NL007\n');
+    assert.equal(noqaAddEdit('bn = f()  # noqa: nl007\n', 0, 'NL007'), null);
+    assert.equal(noqaAddEdit('bn = f()  # noqa\n', 0, 'NL007'), null, 'a bare noqa suppresses everything');
+  });
+
+  it('puts the directive before an existing comment (Ruff\'s placement) and the result suppresses', () => {
+    const text = 'bn = f()  # ported from Keras\n';
+    const out = add(text, 0, 'NL007')!;
+    assert.equal(out, 'bn = f()  # noqa: NL007 # ported from Keras\n');
+    const [d] = scanSuppressions(out).noqa;
+    assert.deepEqual(d.codes === 'all' ? 'all' : d.codes.map((c) => c.text), ['NL007']);
+  });
+
+  it('does not add a comment after a line continuation', () => {
+    assert.equal(noqaAddEdit('x = a + \\\n    b\n', 0, 'NL007'), null);
+  });
+
+  it('keeps CRLF line endings', () => {
+    assert.equal(add('a = 1\r\nbn = f()\r\n', 1, 'NL007'), 'a = 1\r\nbn = f()  # noqa: NL007\r\n');
   });
 });

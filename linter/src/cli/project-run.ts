@@ -14,7 +14,7 @@
 import path from 'node:path';
 import crypto from 'node:crypto';
 import type { Diagnostic } from '../core/diagnostic';
-import { compareDiagnostics } from '../core/diagnostic';
+import { compareDiagnostics, groupByFile } from '../core/diagnostic';
 import type { RuleMeta } from '../core/rule';
 import type { Engine, FileConfig, FileFacts } from '../core/engine';
 import type { PyFile } from '../model/python/ir';
@@ -177,7 +177,7 @@ export class ProjectRun {
     const cached = this.cache.getRun(slot, runKey);
     if (cached && (cached.deps ?? []).every(([p, h]) => this.load(p) && this.hashes.get(p) === h)) {
       this.warnings = cached.warnings;
-      return group(cached.diagnostics);
+      return groupByFile(cached.diagnostics);
     }
 
     const rels = this.scope();
@@ -198,7 +198,7 @@ export class ProjectRun {
       },
     });
     this.internalErrors = engine.lastErrors;
-    const byFile = group(raw);
+    const byFile = groupByFile(raw);
     const out: Diagnostic[] = [];
     const warnings: DirectiveWarning[] = [];
     for (const f of [...facts, ...onDemand]) {
@@ -211,16 +211,6 @@ export class ProjectRun {
     // A run the engine had to recover in is not cached: the next run reports the error again.
     if (this.internalErrors.length === 0) this.cache.putRun(slot, { key: runKey, diagnostics: out, warnings, deps });
     this.warnings = warnings;
-    return group(out);
+    return groupByFile(out);
   }
-}
-
-function group(diags: readonly Diagnostic[]): Map<string, Diagnostic[]> {
-  const m = new Map<string, Diagnostic[]>();
-  for (const d of diags) {
-    let list = m.get(d.file);
-    if (!list) m.set(d.file, (list = []));
-    list.push(d);
-  }
-  return m;
 }

@@ -69,3 +69,14 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   if (a.span.start !== b.span.start) return a.span.start - b.span.start;
   return a.code < b.code ? -1 : a.code > b.code ? 1 : 0;
 }
+
+/** Items (diagnostics, layer reports...) grouped by their project-relative `file`, in order. */
+export function groupByFile<T extends { file: string }>(items: readonly T[]): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const item of items) {
+    const list = m.get(item.file);
+    if (list) list.push(item);
+    else m.set(item.file, [item]);
+  }
+  return m;
+}

@@ -2,7 +2,7 @@
  * The engine: per-file analysis (parse + lower) and per-project linting.
  * See `linter/src/index.ts` for the pipeline and invariants.
  */
-import type { Diagnostic, Severity } from './diagnostic';
+import type { Severity } from './diagnostic';
 import type { RuleOptions } from './rule';
 import type { PyFile } from '../model/python/ir';
 import type { Suppressions } from './suppression';

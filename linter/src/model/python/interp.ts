@@ -122,10 +122,6 @@ interface Ctx {
   skipConstruct: boolean;
 }
 
-function emptyInfo(): ModeInfo {
-  return { sources: [], stepSinceSet: false };
-}
-
 function modeInfo(mode: Mode, site: Site | null, how: ModeSource['how']): ModeInfo {
   return { sources: [{ mode, site, how }], stepSinceSet: false };
 }
@@ -1270,7 +1266,7 @@ export class PyTorchModel {
       const key = ctx.purpose === 'flow' ? `${site.file.path}:${site.span.start}|${argsKey(args, kw)}` : argsKey(args, kw);
       ret = this.evalFunctionBody(f.def, f.cls ?? null, args, kw, ctx.depth + 1, ctx.building, key);
     }
-    if (ctx.purpose === 'flow') ret = this.applySummary(f, call, args, kw, ctx, st, site, ret);
+    if (ctx.purpose === 'flow') ret = this.applySummary(f, args, kw, ctx, st, site, ret);
     return ret;
   }
 
@@ -1282,7 +1278,7 @@ export class PyTorchModel {
     // Training steps: loss.backward(), optimizer.step(), scaler.step(opt), accelerator.backward(loss).
     if (m === 'backward' || (m === 'step' && this.isOptimizerLike(call.fn, recv))) {
       this.argVals(call, ctx, st);
-      if (ctx.purpose === 'flow') this.noteTrainingStep(call, ctx, st, site);
+      if (ctx.purpose === 'flow') this.noteTrainingStep(ctx, st, site);
       return [];
     }
     const tensors = recv.filter((v): v is TensorVal => v.t === 'tensor');
@@ -1565,7 +1561,7 @@ export class PyTorchModel {
     this.inference.set(k, prev ? { ...fact, mode: joinInfo(prev.mode, fact.mode)!, via: prev.via.length ? prev.via : fact.via, fresh: prev.fresh && fact.fresh } : fact);
   }
 
-  private noteTrainingStep(call: CallExpr, ctx: Ctx, st: State, site: Site): void {
+  private noteTrainingStep(ctx: Ctx, st: State, site: Site): void {
     const accumulation = ctx.accumulation;
     const loopTop = ctx.loops[ctx.loops.length - 1];
     const insertAt = loopTop ? { offset: loopTop.bodyStart, indent: loopTop.indent } : ctx.fn ? { offset: ctx.fn.bodyStart, indent: ctx.fn.bodyIndent } : null;
@@ -1759,7 +1755,7 @@ export class PyTorchModel {
     return vals;
   }
 
-  private applySummary(f: Extract<Val, { t: 'fn' }>, call: CallExpr, args: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site, ret: Val[]): Val[] {
+  private applySummary(f: Extract<Val, { t: 'fn' }>, args: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site, ret: Val[]): Val[] {
     const file = f.cls?.file ?? this.fileOfFunction(f.def);
     if (!file) return ret;
     const s = this.summaryOf(file, f.def, f.cls ?? null);
