@@ -19,6 +19,9 @@ const common = {
   // web-tree-sitter's ESM build reads `import.meta.url` (for `createRequire`), which is empty in a
   // CJS bundle: point it at the bundle file itself.
   define: { 'process.env.NORMLINT_BUNDLED': '"1"', 'import.meta.url': '__normlint_import_meta_url' },
+  // jsonc-parser's `main` is a UMD build whose dynamic `require('./impl/...')` esbuild cannot
+  // follow; its ESM build bundles cleanly.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 await build({

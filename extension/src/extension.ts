@@ -54,8 +54,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
 
   const clientOptions: LanguageClientOptions = {
-    // Python today; TensorFlow.js (TypeScript/JavaScript) model code joins when its rules land.
-    documentSelector: [{ scheme: 'file', language: 'python' }],
+    // Python files, and the Python cells of Jupyter notebooks (the server syncs the notebooks
+    // themselves: `notebookDocumentSync` in its capabilities; hovers, code actions and code
+    // lenses come for the cells this selector matches). TensorFlow.js (TypeScript/JavaScript)
+    // model code joins when its rules land.
+    documentSelector: [
+      { scheme: 'file', language: 'python' },
+      { notebook: 'jupyter-notebook', language: 'python' },
+    ],
     outputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     initializationOptions: { settings: vscode.workspace.getConfiguration('normlint') },

@@ -6,6 +6,7 @@
  */
 import type { FileConfig, Grammars } from '../../linter/src/core/engine';
 import type { SelectionFlags } from '../../linter/src/core/config';
+import type { Notebook } from '../../linter/src/notebook/notebook';
 
 /** A problem in a config file, located for a diagnostic. */
 export interface ConfigProblem {
@@ -26,13 +27,24 @@ export interface Configs {
   problems(): ConfigProblem[];
 }
 
-/** Result of reading a source file. */
-export type ReadResult = { ok: true; text: string } | { ok: false; reason: string };
+/**
+ * Result of reading a source file. For a Jupyter notebook (`.ipynb`), `text` is the notebook's
+ * Python program (`Notebook.program`, what the engine analyzes) and `notebook` the parsed
+ * notebook (its JSON text is `notebook.raw`); otherwise `notebook` is null or absent.
+ */
+export type ReadResult = { ok: true; text: string; notebook?: Notebook | null } | { ok: false; reason: string };
 
 export interface Host {
-  /** Reads a source file (UTF-8; binary, invalid UTF-8 and files over the size limit are refused with a reason). */
+  /**
+   * Reads a source file (UTF-8; binary, invalid UTF-8 and files over the size limit are refused
+   * with a reason). A notebook is read as its program; one that is not an nbformat 4 Python
+   * notebook is refused.
+   */
   readFile(uri: string): ReadResult;
-  /** Python files (`.py`, `.pyi`) of a folder, as URIs, honouring `.gitignore` and the config's `exclude`. */
+  /**
+   * Python files (`.py`, `.pyi`) and Jupyter notebooks (`.ipynb`) of a folder, as URIs,
+   * honouring `.gitignore` and the config's `exclude`.
+   */
   listPythonFiles(rootUri: string, configs: Configs): string[];
   /** Loads the config files of a folder (lazily, as files are resolved). */
   createConfigs(rootUri: string, flags: SelectionFlags): Configs;

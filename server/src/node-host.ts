@@ -45,7 +45,7 @@ export const nodeHost: Host = {
     const abs = uriToPath(uri);
     if (abs === null) return { ok: false, reason: 'not a file: URI' };
     const r = readSource(abs, abs);
-    return r.ok ? { ok: true, text: r.file.text } : { ok: false, reason: r.reason };
+    return r.ok ? { ok: true, text: r.file.text, notebook: r.file.notebook } : { ok: false, reason: r.reason };
   },
 
   listPythonFiles(rootUri: string, configs: Configs): string[] {

@@ -60,7 +60,10 @@ export interface FixData {
 export interface DiagnosticData {
   /** Rule name (`missing-eval`). */
   name: string;
-  /** Document version the positions refer to (null for files not open in the editor). */
+  /**
+   * Document version the positions refer to (null for files not open in the editor); for a
+   * notebook cell, the version of the cell's text document.
+   */
   version: number | null;
   /** Primary fix first, then the alternatives. */
   fixes: FixData[];
@@ -91,13 +94,20 @@ export interface LayerInfo {
 
 /** Arguments of {@link Commands.simulateLayer} (and the result of {@link LAYER_AT_REQUEST}). */
 export interface SimulateLayerArgs {
+  /** The document the layer was asked from: a file, or a notebook cell (`vscode-notebook-cell:` in VS Code). */
   uri: string;
+  /**
+   * The layer. `layer.span` is in UTF-16 offsets of the text of `uri`: for a notebook cell, the
+   * cell's own text. Its other spans (`uses`, `producer`) are offsets of the analyzed text of
+   * their `file` (a notebook's program for a `.ipynb`).
+   */
   layer: LayerInfo;
 }
 
 /**
  * Request `normlint/layerAt` (client → server): the normalization layer whose constructor call
- * contains the position, or null. Params: `TextDocumentPositionParams`.
+ * contains the position, or null. Params: `TextDocumentPositionParams` (a file or a notebook
+ * cell).
  */
 export const LAYER_AT_REQUEST = 'normlint/layerAt';
 
@@ -107,7 +117,7 @@ export const STATUS_NOTIFICATION = 'normlint/status';
 /** Payload of {@link STATUS_NOTIFICATION}. */
 export interface StatusParams {
   state: 'indexing' | 'idle' | 'disabled';
-  /** Python files known in the workspace folders. */
+  /** Python files and notebooks known in the workspace folders. */
   files: number;
   /** Findings currently published (all files). */
   findings: number;

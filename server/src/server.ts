@@ -6,6 +6,13 @@
  * debounced per workspace folder and covers what a change can affect (see `workspace.ts`); a
  * newer change to the same files abandons a running analysis at its next yield point, and results
  * for a document version that is no longer current are never published.
+ *
+ * Jupyter notebooks (LSP 3.17 notebook sync through `vscode-languageserver`'s
+ * `NotebookDocuments`): an open notebook is one document of its folder, analyzed under its path
+ * (`…/nb.ipynb`) as the program its Python code cells form (`notebooks.ts`); its findings are
+ * published per cell URI in the cell's own positions, and requests on a cell map the cell
+ * position to the program and back. A notebook that is not open is analyzed from disk and its
+ * findings are published on the notebook's URI, in positions of its JSON text.
  */
 import {
   CodeActionKind,
@@ -14,6 +21,7 @@ import {
   DidChangeWatchedFilesNotification,
   FileChangeType,
   MarkupKind,
+  NotebookDocuments,
   TextDocumentSyncKind,
   type CodeAction,
   type CodeLens,
@@ -22,11 +30,15 @@ import {
   type Hover,
   type InitializeParams,
   type InitializeResult,
+  type Position,
+  type Range,
+  type TextDocumentEdit,
   type TextDocumentPositionParams,
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver';
-import type { Diagnostic, Fix, Severity } from '../../linter/src/core/diagnostic';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Diagnostic, Edit, Fix, Severity, Span } from '../../linter/src/core/diagnostic';
 import { Engine, type LayerReport, type TextChange } from '../../linter/src/core/engine';
 import { ruleUrl } from '../../linter/src/core/rule';
 import { parseSelectorList } from '../../linter/src/core/config';
@@ -34,7 +46,9 @@ import { noqaAddEdit } from '../../linter/src/core/suppression';
 import { applyEdits, selectFixes } from '../../linter/src/core/apply-fixes';
 import { RULES, ruleByCode } from '../../linter/src/rules/index';
 import { VERSION } from '../../linter/src/version';
-import { positionMapOf, type PositionMap } from './positions';
+import { isNotebookPath, isPythonPath } from '../../linter/src/core/source-kind';
+import { positionMapOf } from './positions';
+import { cellLine, diffChange, NotebookFileMap, NotebookProgram, type ProgramCell, type SyncedCell } from './notebooks';
 import { isConfigFile, type Host } from './host';
 import { WorkspaceFolder, type FileResult } from './workspace';
 import {
@@ -88,6 +102,35 @@ interface FolderState {
   published: Set<string>;
 }
 
+/** A notebook document open in the editor: one document of its folder (see `notebooks.ts`). */
+interface OpenNotebook {
+  /** The notebook document's URI. */
+  uri: string;
+  st: FolderState;
+  /** Its project-relative path (`…/nb.ipynb`), the document's key in the folder. */
+  rel: string;
+  /**
+   * The version of the program in the folder's document: a server-side counter bumped when the
+   * program changes (a cell's text, cells added, removed or moved). Cell text documents keep
+   * their own versions ({@link ProgramCell.version}), which publications and fixes carry.
+   */
+  version: number;
+  /** The program of the current cells. */
+  program: NotebookProgram;
+  /** Cell URIs published with a non-empty list. */
+  published: Set<string>;
+}
+
+/** Where the places of one analyzed file show in the editor. */
+interface FileView {
+  /** The document and range where a span of the analyzed text shows, or null when it cannot. */
+  locate(span: Span): { uri: string; range: Range } | null;
+  /** A fix's edit as an edit of one document, or null when it cannot be one (the fix is dropped). */
+  edit(e: Edit): { uri: string; range: Range } | null;
+  /** The version of document `uri` the positions refer to (null: a file not open in the editor). */
+  version(uri: string): number | null;
+}
+
 /** Starts serving on `connection`. Resolves once the handlers are registered. */
 export function startServer(connection: Connection, host: Host): void {
   let engine: Engine | null = null;
@@ -97,6 +140,11 @@ export function startServer(connection: Connection, host: Host): void {
   let clientShowDocument = false;
   let workspaceRoots: string[] = [];
   const folders = new Map<string, FolderState>();
+  /** Notebook documents and their cells' text documents, as the client syncs them. */
+  const notebookDocs = new NotebookDocuments(TextDocument);
+  /** Open notebooks, by notebook URI. */
+  const notebooks = new Map<string, OpenNotebook>();
+  let notebookVersions = 0;
   const configProblemUris = new Set<string>();
   let lastRunMs = 0;
   /** Internal errors already logged (a persistent one is logged once, not after every keystroke). */
@@ -249,25 +297,79 @@ export function startServer(connection: Connection, host: Host): void {
     }
   };
 
-  const toLsp = (st: FolderState, r: FileResult, d: Diagnostic, map: PositionMap): LspDiagnostic => {
+  /** The open notebook that is document `rel` of a folder, if any. */
+  const notebookAt = (st: FolderState, rel: string): OpenNotebook | undefined => {
+    for (const nb of notebooks.values()) if (nb.st === st && nb.rel === rel) return nb;
+    return undefined;
+  };
+
+  /** The open notebook whose program has the code cell `uri`, if any. */
+  const notebookOfCell = (uri: string): OpenNotebook | undefined => {
+    for (const nb of notebooks.values()) if (nb.program.cell(uri)) return nb;
+    return undefined;
+  };
+
+  /**
+   * How spans of file `rel`, analyzed as `text`, show in the editor: in the cells of an open
+   * notebook, in the JSON text of a notebook on disk (no edits: fixes need the notebook open),
+   * else in the file itself. Null when `text` is not the notebook's current program.
+   * @param uri the URI to publish a plain file under (default: the folder's spelling).
+   * @param version the version of a plain file's text (null: from disk).
+   */
+  const viewOf = (st: FolderState, rel: string, text: string, uri = st.folder.uriOf(rel), version: number | null = null): FileView | null => {
+    const nb = notebookAt(st, rel);
+    if (nb) {
+      if (nb.program.text !== text) return null;
+      const p = nb.program;
+      const asUri = (l: { cell: ProgramCell; range: Range } | null) => (l ? { uri: l.cell.uri, range: l.range } : null);
+      return { locate: (span) => asUri(p.locate(span)), edit: (e) => asUri(p.edit(e)), version: (u) => p.cell(u)?.version ?? null };
+    }
+    if (isNotebookPath(rel)) {
+      const disk = st.folder.diskNotebook(rel);
+      if (!disk || disk.program !== text) return null;
+      const m = new NotebookFileMap(disk);
+      return { locate: (span) => ({ uri, range: m.range(span) }), edit: () => null, version: () => null };
+    }
+    const map = positionMapOf(text);
+    return { locate: (span) => ({ uri, range: map.range(span) }), edit: (e) => ({ uri, range: map.range(e) }), version: () => version };
+  };
+
+  /** The view of another file a diagnostic's related information points into. */
+  const relatedView = (st: FolderState, rel: string): FileView | null => {
+    const nb = notebookAt(st, rel);
+    if (nb) return viewOf(st, rel, nb.program.text);
+    const text = st.folder.results.get(rel)?.text ?? st.folder.textOf(rel);
+    return text == null ? null : viewOf(st, rel, text);
+  };
+
+  /**
+   * A diagnostic in LSP terms and the document it goes to (a notebook cell's URI for an open
+   * notebook). Fixes whose edits do not all fall in that document are dropped (an edit never
+   * spans notebook cells).
+   */
+  const toLsp = (st: FolderState, r: FileResult, d: Diagnostic, view: FileView): { uri: string; diagnostic: LspDiagnostic } | null => {
+    const home = view.locate(d.span);
+    if (!home) return null;
     const fixes = [d.fix, ...(d.alternatives ?? [])].filter((f): f is Fix => f !== null);
     const data: DiagnosticData = {
       name: d.name,
-      version: r.version,
-      fixes: fixes.map((f): FixData => ({
-        title: f.title,
-        applicability: f.applicability,
-        edits: f.edits.map((e) => ({ range: map.range(e), newText: e.content })),
-      })),
+      version: view.version(home.uri),
+      fixes: fixes.flatMap((f): FixData[] => {
+        const edits: FixData['edits'] = [];
+        for (const e of f.edits) {
+          const at = view.edit(e);
+          if (!at || at.uri !== home.uri) return [];
+          edits.push({ range: at.range, newText: e.content });
+        }
+        return [{ title: f.title, applicability: f.applicability, edits }];
+      }),
     };
     const related = d.related.flatMap((rel) => {
-      const text = st.folder.results.get(rel.file)?.text ?? (rel.file === r.rel ? r.text : st.folder.textOf(rel.file));
-      if (text == null) return [];
-      const m = rel.file === r.rel ? map : positionMapOf(text);
-      return [{ location: { uri: st.folder.uriOf(rel.file), range: m.range(rel.span) }, message: rel.message }];
+      const loc = (rel.file === r.rel ? view : relatedView(st, rel.file))?.locate(rel.span);
+      return loc ? [{ location: loc, message: rel.message }] : [];
     });
-    return {
-      range: map.range(d.span),
+    const diagnostic: LspDiagnostic = {
+      range: home.range,
       severity: SEVERITY[d.severity],
       code: d.code,
       codeDescription: { href: ruleUrl(d.code) },
@@ -276,32 +378,78 @@ export function startServer(connection: Connection, host: Host): void {
       ...(related.length ? { relatedInformation: related } : {}),
       data,
     };
+    return { uri: home.uri, diagnostic };
   };
 
   const publish = (st: FolderState, r: FileResult): void => {
     if (!settings.enable) return;
     const open = st.folder.document(r.rel);
-    // Never publish positions for a text the editor no longer shows.
-    if (open && r.version !== open.version) return;
-    const map = positionMapOf(r.text);
-    const diagnostics = r.diagnostics.map((d) => toLsp(st, r, d, map));
+    // Never publish positions for a text the editor no longer shows (nor an editor's text
+    // once the document is closed).
+    if (open ? r.version !== open.version : r.version !== null) return;
+    const nb = open ? notebookAt(st, r.rel) : undefined;
+    const view = viewOf(st, r.rel, r.text, r.uri, r.version);
+    if (!view) return;
+    const byUri = new Map<string, LspDiagnostic[]>();
+    const listOf = (uri: string): LspDiagnostic[] => {
+      let l = byUri.get(uri);
+      if (!l) byUri.set(uri, (l = []));
+      return l;
+    };
+    // Open documents get every analysis (with its version): every code cell of a notebook too.
+    if (nb) for (const c of nb.program.cells) listOf(c.uri);
+    else listOf(r.uri);
+    for (const d of r.diagnostics) {
+      const x = toLsp(st, r, d, view);
+      if (x) listOf(x.uri).push(x.diagnostic);
+    }
+    const lines = positionMapOf(r.text);
     for (const w of r.warnings) {
       if (w.kind === 'syntax') continue; // the Python extension reports syntax errors
-      const line = Math.max(0, w.line - 1);
-      const l = map.line(line);
-      diagnostics.push({
-        range: { start: map.position(l.start), end: map.position(l.end) },
+      const l = lines.line(Math.max(0, w.line - 1));
+      const at = view.locate({ start: l.start, end: l.end });
+      if (!at) continue;
+      listOf(at.uri).push({
+        range: at.range,
         // Not a finding: a directive normlint cannot read, or a file it could not analyze.
         severity: DiagnosticSeverity.Information,
         source: 'normlint',
         message: w.message,
       });
     }
-    // Open documents get every analysis (with its version); other files only changes.
+    if (nb) {
+      publishCells(nb, byUri);
+      return;
+    }
+    const diagnostics = byUri.get(r.uri)!;
+    // Other files only when their findings change.
     if (diagnostics.length === 0 && !st.published.has(r.uri) && !open) return;
     if (diagnostics.length) st.published.add(r.uri);
     else st.published.delete(r.uri);
     void connection.sendDiagnostics({ uri: r.uri, ...(open ? { version: open.version } : {}), diagnostics });
+  };
+
+  /** Publishes an open notebook's findings per code cell (with the cell's version) and clears cells that lost theirs. */
+  const publishCells = (nb: OpenNotebook, byUri: ReadonlyMap<string, LspDiagnostic[]>): void => {
+    // The notebook file's own publication (from disk, JSON positions) gives way to the cells'.
+    if (nb.st.published.delete(nb.uri)) void connection.sendDiagnostics({ uri: nb.uri, diagnostics: [] });
+    for (const [uri, diagnostics] of byUri) {
+      const version = nb.program.cell(uri)?.version;
+      void connection.sendDiagnostics({ uri, ...(version !== undefined ? { version } : {}), diagnostics });
+      if (diagnostics.length) nb.published.add(uri);
+      else nb.published.delete(uri);
+    }
+    for (const uri of [...nb.published]) {
+      if (byUri.has(uri)) continue;
+      nb.published.delete(uri);
+      void connection.sendDiagnostics({ uri, diagnostics: [] });
+    }
+  };
+
+  /** Clears the published findings of an open notebook's cells. */
+  const clearCells = (nb: OpenNotebook): void => {
+    for (const uri of nb.published) void connection.sendDiagnostics({ uri, diagnostics: [] });
+    nb.published.clear();
   };
 
   const publishConfigProblems = (): void => {
@@ -334,6 +482,7 @@ export function startServer(connection: Connection, host: Host): void {
       for (const uri of st.published) void connection.sendDiagnostics({ uri, diagnostics: [] });
       st.published.clear();
     }
+    for (const nb of notebooks.values()) clearCells(nb);
   };
 
   const sendStatus = (state: StatusParams['state']): void => {
@@ -388,6 +537,9 @@ export function startServer(connection: Connection, host: Host): void {
       capabilities: {
         positionEncoding: 'utf-16',
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+        // Every cell of a Jupyter notebook is synced (markdown too: cells are numbered by their
+        // position among all cells); only Python code cells form the analyzed program.
+        notebookDocumentSync: { notebookSelector: [{ notebook: { notebookType: 'jupyter-notebook', scheme: 'file' } }], save: true },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.SourceFixAll, FIX_ALL_KIND] },
         hoverProvider: true,
         codeLensProvider: { resolveProvider: false },
@@ -403,7 +555,7 @@ export function startServer(connection: Connection, host: Host): void {
     if (clientConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, undefined);
     if (clientWatches) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: '**/*.{py,pyi}' }, { globPattern: '**/{normlint,pyproject}.toml' }, { globPattern: '**/.gitignore' }],
+        watchers: [{ globPattern: '**/*.{py,pyi,ipynb}' }, { globPattern: '**/{normlint,pyproject}.toml' }, { globPattern: '**/.gitignore' }],
       });
     }
     await pullSettings();
@@ -416,6 +568,11 @@ export function startServer(connection: Connection, host: Host): void {
         const st = folders.get(root);
         if (st) {
           for (const uri of st.published) void connection.sendDiagnostics({ uri, diagnostics: [] });
+          for (const nb of [...notebooks.values()]) {
+            if (nb.st !== st) continue;
+            clearCells(nb);
+            notebooks.delete(nb.uri);
+          }
           st.folder.dispose();
           folders.delete(root);
         }
@@ -462,7 +619,7 @@ export function startServer(connection: Connection, host: Host): void {
           touched.set(st, 'all');
           continue;
         }
-        if (!/\.pyi?$/.test(rel)) continue;
+        if (!isPythonPath(rel)) continue;
         if (ch.type === FileChangeType.Changed) {
           if (st.folder.document(rel)) continue; // the editor's text wins while open
           st.folder.diskChanged(rel);
@@ -489,7 +646,8 @@ export function startServer(connection: Connection, host: Host): void {
   // -----------------------------------------------------------------------------------------
   // Documents
 
-  const isTracked = (languageId: string, uri: string): boolean => languageId === 'python' || /\.pyi?$/.test(uri);
+  /** Text documents analyzed as such (a notebook is synced as a notebook document, never as text). */
+  const isTracked = (languageId: string, uri: string): boolean => !isNotebookPath(uri) && (languageId === 'python' || /\.pyi?$/.test(uri));
 
   connection.onDidOpenTextDocument(async (p) => {
     await initialized;
@@ -510,6 +668,8 @@ export function startServer(connection: Connection, host: Host): void {
 
   connection.onDidChangeTextDocument(async (p) => {
     await initialized;
+    // (A notebook opened as JSON text is not tracked; its path may be an open notebook's.)
+    if (isNotebookPath(p.textDocument.uri)) return;
     const loc = folderFor(p.textDocument.uri);
     if (!loc || !loc.st.folder.document(loc.rel)) return;
     const doc = loc.st.folder.document(loc.rel)!;
@@ -544,13 +704,14 @@ export function startServer(connection: Connection, host: Host): void {
 
   connection.onDidSaveTextDocument(async (p) => {
     await initialized;
-    if (settings.run !== 'onSave') return;
+    if (settings.run !== 'onSave' || isNotebookPath(p.textDocument.uri)) return;
     const loc = folderFor(p.textDocument.uri);
     if (loc) schedule(loc.st, [loc.rel], 0);
   });
 
   connection.onDidCloseTextDocument(async (p) => {
     await initialized;
+    if (isNotebookPath(p.textDocument.uri)) return;
     const loc = folderFor(p.textDocument.uri);
     if (!loc) return;
     loc.st.folder.closeDocument(loc.rel);
@@ -564,23 +725,214 @@ export function startServer(connection: Connection, host: Host): void {
   });
 
   // -----------------------------------------------------------------------------------------
+  // Notebooks
+
+  /**
+   * Brings the analyzed program of notebook `uri` up to date with the cells `notebookDocs`
+   * holds: opens it in its folder the first time, else applies the difference between the old
+   * and the new program as one incremental change (cell edits, cells added, removed or moved).
+   */
+  const syncNotebook = (uri: string): void => {
+    const doc = notebookDocs.getNotebookDocument(uri);
+    if (!doc) return;
+    const cells: SyncedCell[] = doc.cells.map((c) => {
+      const td = notebookDocs.getCellTextDocument(c);
+      return { uri: c.document, kind: c.kind, languageId: td?.languageId ?? '', version: td?.version ?? 0, text: td?.getText() ?? '' };
+    });
+    const program = new NotebookProgram(uri, cells);
+    const nb = notebooks.get(uri);
+    if (!nb) {
+      const loc = folderFor(uri);
+      if (!loc) return;
+      const version = ++notebookVersions;
+      const rel = loc.st.folder.openDocument(uri, version, program.text);
+      if (rel === null) return;
+      const opened: OpenNotebook = { uri, st: loc.st, rel, version, program, published: new Set() };
+      notebooks.set(uri, opened);
+      const known = loc.st.folder.results.get(rel);
+      // Same program as analyzed from disk: republish in the cells instead of re-analyzing.
+      if (known && known.text === program.text) {
+        const r = { ...known, uri, version };
+        loc.st.folder.results.set(rel, r);
+        publish(loc.st, r);
+        return;
+      }
+      // The notebook file's findings (positions in its JSON) give way to the cells' ones.
+      if (loc.st.published.delete(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
+      schedule(loc.st, [rel], 0, true);
+      return;
+    }
+    const before = nb.program;
+    nb.program = program;
+    // Cells that left the program (deleted, turned into markdown) lose their findings now.
+    for (const u of [...nb.published]) {
+      if (program.cell(u)) continue;
+      nb.published.delete(u);
+      void connection.sendDiagnostics({ uri: u, diagnostics: [] });
+    }
+    const change = diffChange(before.text, program.text);
+    if (!change) {
+      // Same program (a markdown cell, metadata or execution state changed): same findings,
+      // republished with the cells' current versions.
+      const r = nb.st.folder.results.get(nb.rel);
+      if (r && r.version === nb.version) publish(nb.st, r);
+      return;
+    }
+    nb.version = ++notebookVersions;
+    try {
+      nb.st.folder.changeDocument(nb.rel, nb.version, [change]);
+    } catch {
+      nb.st.folder.changeDocument(nb.rel, nb.version, { full: program.text });
+    }
+    if (settings.run === 'onType') schedule(nb.st, [nb.rel], settings.debounceMs);
+  };
+
+  /** The editor closed notebook `uri`: its cells' findings go, and the file is read from disk again. */
+  const closeNotebook = (uri: string): void => {
+    const nb = notebooks.get(uri);
+    if (!nb) return;
+    notebooks.delete(uri);
+    clearCells(nb);
+    const { st, rel } = nb;
+    st.folder.closeDocument(rel);
+    if (st.folder.has(rel)) schedule(st, [rel], 0);
+    else {
+      // A loose or excluded notebook: its findings go with it.
+      st.folder.results.delete(rel);
+      if (st.published.delete(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
+    }
+  };
+
+  // `NotebookDocuments` keeps the notebooks and their cells' text documents; the server reads
+  // the whole notebook again after each notification (the full state, so nothing is applied
+  // twice or missed).
+  notebookDocs.onDidOpen(async (doc) => {
+    await initialized;
+    syncNotebook(doc.uri);
+  });
+  notebookDocs.onDidSave(async (doc) => {
+    await initialized;
+    const nb = notebooks.get(doc.uri);
+    if (nb && settings.run === 'onSave') schedule(nb.st, [nb.rel], 0);
+  });
+  notebookDocs.onDidClose(async (doc) => {
+    await initialized;
+    closeNotebook(doc.uri);
+  });
+  // `NotebookDocuments.onDidChange` does not fire for a cell moved (a structure change that
+  // opens and closes no cell text document): sync after every `notebookDocument/didChange`
+  // instead, once the library has applied it.
+  const sync = connection.notebooks.synchronization;
+  const hooked: Pick<Connection, 'notebooks'> = {
+    notebooks: {
+      ...connection.notebooks,
+      synchronization: {
+        onDidOpenNotebookDocument: (h) => sync.onDidOpenNotebookDocument(h),
+        onDidSaveNotebookDocument: (h) => sync.onDidSaveNotebookDocument(h),
+        onDidCloseNotebookDocument: (h) => sync.onDidCloseNotebookDocument(h),
+        onDidChangeNotebookDocument: (h) =>
+          sync.onDidChangeNotebookDocument(async (params) => {
+            try {
+              await h(params);
+            } catch (e) {
+              connection.console.error(`normlint: could not apply a notebook change to ${params.notebookDocument.uri}: ${(e as Error).message}`);
+            }
+            await initialized;
+            syncNotebook(params.notebookDocument.uri);
+          }),
+      },
+    },
+  };
+  // (`listen` uses only `connection.notebooks.synchronization`.)
+  notebookDocs.listen(hooked as Connection);
+
+  // -----------------------------------------------------------------------------------------
   // Code actions
 
-  const currentResult = async (uri: string): Promise<{ st: FolderState; rel: string; result: FileResult; text: string; version: number | null } | null> => {
+  /**
+   * The current analysis of the document `uri` names: a file, or a code cell of an open
+   * notebook (`nb` and `cell` set; `version` is then the cell's text document version). Null
+   * when the stored result is not for the document's current text, or `uri` is a notebook file
+   * that is not open (its published positions are in its JSON text, where no request applies).
+   */
+  interface Current {
+    st: FolderState;
+    rel: string;
+    result: FileResult;
+    text: string;
+    version: number | null;
+    nb?: OpenNotebook;
+    cell?: ProgramCell;
+  }
+
+  const currentResult = async (uri: string): Promise<Current | null> => {
+    const nb = notebookOfCell(uri);
+    if (nb) {
+      await flush(nb.st);
+      // The notebook may have changed (or closed) meanwhile: read its state again.
+      const now = notebooks.get(nb.uri);
+      const cell = now?.program.cell(uri);
+      if (!now || !cell) return null;
+      const result = now.st.folder.results.get(now.rel);
+      const doc = now.st.folder.document(now.rel);
+      if (!result || !doc || result.version !== doc.version || result.text !== now.program.text) return null;
+      return { st: now.st, rel: now.rel, result, text: result.text, version: cell.version, nb: now, cell };
+    }
     const loc = folderFor(uri);
-    if (!loc) return null;
+    if (!loc || isNotebookPath(loc.rel)) return null;
     await flush(loc.st);
     const result = loc.st.folder.results.get(loc.rel);
     const doc = loc.st.folder.document(loc.rel);
     if (!result) return null;
-    if (doc && result.version !== doc.version) return null;
+    if (doc ? result.version !== doc.version : result.version !== null) return null;
     return { st: loc.st, rel: loc.rel, result, text: result.text, version: doc ? doc.version : null };
   };
 
-  /** One edit applying every safe fix of a file (non-overlapping, first wins), or null. */
-  const fixAllEdit = async (uri: string): Promise<WorkspaceEdit | null> => {
+  /** The offset in the analyzed text of a position in the document of `cur`, or null. */
+  const offsetIn = (cur: Current, pos: Position): number | null =>
+    cur.nb && cur.cell ? cur.nb.program.offsetAt(cur.cell.uri, pos) : positionMapOf(cur.text).offset(pos);
+
+  /** The range in the document of `cur` of a span of the analyzed text, or null when it starts elsewhere (another cell). */
+  const rangeIn = (cur: Current, span: Span): Range | null => {
+    if (!cur.nb || !cur.cell) return positionMapOf(cur.text).range(span);
+    const at = cur.nb.program.locate(span);
+    return at && at.cell.uri === cur.cell.uri ? at.range : null;
+  };
+
+  /** A layer for the client: for a notebook cell, its `span` made relative to the cell's text (see {@link SimulateLayerArgs}). */
+  const layerFor = (cur: Current, layer: LayerReport): LayerReport => {
+    if (!cur.cell) return layer;
+    const { start, source } = cur.cell.code;
+    const clamp = (o: number): number => Math.min(Math.max(0, o - start), source.length);
+    return { ...layer, span: { start: clamp(layer.span.start), end: clamp(layer.span.end) } };
+  };
+
+  /**
+   * One edit applying every safe fix of a document (non-overlapping, first wins), or null.
+   * For a notebook cell: the fixes whose edits all fall in that cell, or with `wholeNotebook`
+   * every fix whose edits each fall in one cell (one edit per cell document).
+   */
+  const fixAllEdit = async (uri: string, wholeNotebook = false): Promise<WorkspaceEdit | null> => {
     const cur = await currentResult(uri);
     if (!cur) return null;
+    if (cur.nb && cur.cell) {
+      const p = cur.nb.program;
+      const fits = (f: Fix): boolean => f.edits.every((e) => {
+        const at = p.edit(e);
+        return at !== null && (wholeNotebook || at.cell.uri === uri);
+      });
+      const sel = selectFixes(cur.result.diagnostics.filter((d) => d.fix && fits(d.fix)), (a) => a === 'safe');
+      if (sel.edits.length === 0) return null;
+      const byCell = new Map<ProgramCell, TextEdit[]>();
+      for (const e of sel.edits) {
+        const at = p.edit(e)!;
+        let list = byCell.get(at.cell);
+        if (!list) byCell.set(at.cell, (list = []));
+        list.push({ range: at.range, newText: e.content });
+      }
+      const documentChanges: TextDocumentEdit[] = [...byCell].map(([c, edits]) => ({ textDocument: { uri: c.uri, version: c.version }, edits }));
+      return { documentChanges };
+    }
     const sel = selectFixes(cur.result.diagnostics, (a) => a === 'safe');
     if (sel.edits.length === 0) return null;
     const map = positionMapOf(cur.text);
@@ -588,6 +940,32 @@ export function startServer(connection: Connection, host: Host): void {
     return cur.version !== null
       ? { documentChanges: [{ textDocument: { uri, version: cur.version }, edits }] }
       : { changes: { [uri]: edits } };
+  };
+
+  /**
+   * The document a quick fix edits: its current text and version, and whether a `# noqa` edit
+   * keeps it parsing as well (for a notebook cell: the program with the edited cell). Null for
+   * a notebook file that is not open (its diagnostics are in its JSON text) or an unknown document.
+   */
+  const editTarget = (uri: string): { text: string; version: number | null; parsesAsWell: (e: Edit) => boolean } | null => {
+    const parseErrors = (st: FolderState, rel: string, after: string): boolean =>
+      engine !== null && engine.countParseErrors(after) <= st.folder.syntaxErrorCount(rel);
+    const nb = notebookOfCell(uri);
+    if (nb) {
+      const cell = nb.program.cell(uri)!;
+      const base = cell.code.start;
+      return {
+        text: cell.code.source,
+        version: cell.version,
+        parsesAsWell: (e) => parseErrors(nb.st, nb.rel, applyEdits(nb.program.text, [{ start: e.start + base, end: e.end + base, content: e.content }])),
+      };
+    }
+    const loc = folderFor(uri);
+    if (!loc || isNotebookPath(loc.rel)) return null;
+    const doc = loc.st.folder.document(loc.rel);
+    const text = doc?.text ?? loc.st.folder.textOf(loc.rel);
+    if (text == null) return null;
+    return { text, version: doc ? doc.version : null, parsesAsWell: (e) => parseErrors(loc.st, loc.rel, applyEdits(text, [e])) };
   };
 
   connection.onCodeAction(async (params) => {
@@ -602,43 +980,36 @@ export function startServer(connection: Connection, host: Host): void {
       return actions;
     }
     if (!wants(CodeActionKind.QuickFix)) return actions;
-    const loc = folderFor(uri);
-    const doc = loc ? loc.st.folder.document(loc.rel) : null;
-    const docText = doc?.text ?? (loc ? loc.st.folder.textOf(loc.rel) : null);
-    const version = doc ? doc.version : null;
+    const target = editTarget(uri);
+    const version = target ? target.version : null;
+    const editOf = (edits: TextEdit[]): WorkspaceEdit =>
+      version !== null ? { documentChanges: [{ textDocument: { uri, version }, edits }] } : { changes: { [uri]: edits } };
     const seenCodes = new Set<string>();
     for (const diag of params.context.diagnostics) {
       if (diag.source !== 'normlint' || typeof diag.code !== 'string') continue;
       const data = diag.data as DiagnosticData | undefined;
       const code = diag.code;
-      if (data && (data.version === null || data.version === version)) {
+      if (target && data && (data.version === null || data.version === version)) {
         data.fixes.forEach((f, i) => {
           actions.push({
             title: f.title,
             kind: CodeActionKind.QuickFix,
             diagnostics: [diag],
             isPreferred: i === 0 && f.applicability === 'safe',
-            edit: version !== null ? { documentChanges: [{ textDocument: { uri, version }, edits: f.edits }] } : { changes: { [uri]: f.edits } },
+            edit: editOf(f.edits),
           });
         });
       }
       if (seenCodes.has(code)) continue;
       seenCodes.add(code);
-      if (docText != null && engine && loc) {
-        const edit = noqaAddEdit(docText, diag.range.start.line, code);
-        if (edit) {
-          const after = applyEdits(docText, [edit]);
-          if (engine.countParseErrors(after) <= loc.st.folder.syntaxErrorCount(loc.rel)) {
-            const map = positionMapOf(docText);
-            const edits: TextEdit[] = [{ range: map.range(edit), newText: edit.content }];
-            actions.push({
-              title: `Disable ${code} for this line`,
-              kind: CodeActionKind.QuickFix,
-              diagnostics: [diag],
-              edit: version !== null ? { documentChanges: [{ textDocument: { uri, version }, edits }] } : { changes: { [uri]: edits } },
-            });
-          }
-        }
+      const edit = target ? noqaAddEdit(target.text, diag.range.start.line, code) : null;
+      if (target && edit && target.parsesAsWell(edit)) {
+        actions.push({
+          title: `Disable ${code} for this line`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diag],
+          edit: editOf([{ range: positionMapOf(target.text).range(edit), newText: edit.content }]),
+        });
       }
       actions.push({
         title: `Show documentation for ${code}`,
@@ -661,29 +1032,38 @@ export function startServer(connection: Connection, host: Host): void {
     return best;
   };
 
+  /** `file:line` (1-based) of an offset in a file of a folder, `nb.ipynb:cell N:line L` in a notebook. */
+  const whereIn = (st: FolderState) => (file: string, offset: number): string => {
+    const notebook = notebookAt(st, file)?.program.notebook ?? (isNotebookPath(file) ? st.folder.diskNotebook(file) : null);
+    if (notebook) {
+      const at = cellLine(notebook, offset);
+      return at ? `${file}:${at}` : file;
+    }
+    const text = st.folder.results.get(file)?.text ?? st.folder.textOf(file);
+    return text == null ? file : `${file}:${positionMapOf(text).position(offset).line + 1}`;
+  };
+
   connection.onHover(async (params): Promise<Hover | null> => {
     await initialized;
     const cur = await currentResult(params.textDocument.uri);
     if (!cur) return null;
-    const map = positionMapOf(cur.text);
-    const offset = map.offset(params.position);
-    const layer = layerAt(cur.result, offset);
-    if (!layer) return null;
+    const offset = offsetIn(cur, params.position);
+    const layer = offset === null ? null : layerAt(cur.result, offset);
+    const range = layer ? rangeIn(cur, layer.span) : null;
+    if (!layer || !range) return null;
     const findings = cur.result.diagnostics.filter((d) => d.span.start < layer.span.end && layer.span.start < d.span.end);
-    return {
-      contents: { kind: MarkupKind.Markdown, value: layerHover(layer, findings, (file) => cur.st.folder.results.get(file)?.text ?? cur.st.folder.textOf(file)) },
-      range: map.range(layer.span),
-    };
+    return { contents: { kind: MarkupKind.Markdown, value: layerHover(layer, findings, whereIn(cur.st)) }, range };
   });
 
   connection.onCodeLens(async (params): Promise<CodeLens[]> => {
     await initialized;
     const cur = await currentResult(params.textDocument.uri);
     if (!cur) return [];
-    const map = positionMapOf(cur.text);
-    return cur.result.layers.map((l) => {
-      const args: SimulateLayerArgs = { uri: params.textDocument.uri, layer: l };
-      return { range: map.range(l.span), command: { title: 'Simulate in BN Lab', command: Commands.simulateLayer, arguments: [args] } };
+    return cur.result.layers.flatMap((l) => {
+      const range = rangeIn(cur, l.span);
+      if (!range) return [];
+      const args: SimulateLayerArgs = { uri: params.textDocument.uri, layer: layerFor(cur, l) };
+      return [{ range, command: { title: 'Simulate in BN Lab', command: Commands.simulateLayer, arguments: [args] } }];
     });
   });
 
@@ -691,8 +1071,9 @@ export function startServer(connection: Connection, host: Host): void {
     await initialized;
     const cur = await currentResult(params.textDocument.uri);
     if (!cur) return null;
-    const layer = layerAt(cur.result, positionMapOf(cur.text).offset(params.position));
-    return layer ? { uri: params.textDocument.uri, layer } : null;
+    const offset = offsetIn(cur, params.position);
+    const layer = offset === null ? null : layerAt(cur.result, offset);
+    return layer && rangeIn(cur, layer.span) ? { uri: params.textDocument.uri, layer: layerFor(cur, layer) } : null;
   });
 
   // -----------------------------------------------------------------------------------------
@@ -714,7 +1095,8 @@ export function startServer(connection: Connection, host: Host): void {
       }
       case Commands.applyAutofix: {
         if (typeof args[0] !== 'string') return null;
-        const edit = await fixAllEdit(args[0]);
+        // In a notebook cell: every cell of the notebook ("this file" is the notebook).
+        const edit = await fixAllEdit(args[0], true);
         if (edit) await connection.workspace.applyEdit({ label: 'normlint: Fix all safe findings', edit });
         return null;
       }
@@ -739,12 +1121,6 @@ export function startServer(connection: Connection, host: Host): void {
   connection.listen();
 }
 
-/** `file:line` for a location in the hover (1-based line). */
-function where(file: string, text: string | null, offset: number): string {
-  if (text == null) return file;
-  return `${file}:${positionMapOf(text).position(offset).line + 1}`;
-}
-
 const MODE_WORDS: Record<string, string> = {
   train: 'train',
   eval: 'eval',
@@ -756,8 +1132,10 @@ const MODE_WORDS: Record<string, string> = {
 /**
  * The hover of a normalization layer: its resolved configuration, the train/eval facts of the
  * modules that contain it, and the findings on it (Markdown).
+ * @param where how a place reads: project-relative file and UTF-16 offset of its analyzed text
+ *   → e.g. `model.py:12` (1-based line) or `nb.ipynb:cell 5:line 3`.
  */
-export function layerHover(layer: LayerReport, findings: readonly Diagnostic[], textOf: (file: string) => string | null): string {
+export function layerHover(layer: LayerReport, findings: readonly Diagnostic[], where: (file: string, offset: number) => string): string {
   const short = layer.q.startsWith('torch.nn.') ? `nn.${layer.q.slice(9)}` : layer.q;
   const out: string[] = [`**${short}** · normlint`, ''];
   const shape = layer.dims === 1 ? '`[N, C]` or `[N, C, L]`' : layer.dims === 2 ? '`[N, C, H, W]`' : layer.dims === 3 ? '`[N, C, D, H, W]`' : null;
@@ -776,7 +1154,7 @@ export function layerHover(layer: LayerReport, findings: readonly Diagnostic[], 
     const p = layer.producer;
     const pshort = p.q.startsWith('torch.nn.') ? `nn.${p.q.slice(9)}` : p.q;
     const bias = p.bias === true ? ' with a bias (that this normalization cancels)' : p.bias === false ? ' without bias' : '';
-    out.push('', `Fed by \`${pshort}\` at \`${where(p.file, textOf(p.file), p.span.start)}\`${bias}.`);
+    out.push('', `Fed by \`${pshort}\` at \`${where(p.file, p.span.start)}\`${bias}.`);
   }
   if (layer.batchSizes.length) {
     out.push('', `Trained with batches of ${layer.batchSizes.join(' or ')} (per process).`);
@@ -787,7 +1165,7 @@ export function layerHover(layer: LayerReport, findings: readonly Diagnostic[], 
       const modes = u.modes.map((m) => MODE_WORDS[m] ?? m).join(' or ');
       const what = u.kind === 'train-step' ? 'trained' : 'inference';
       const warn = u.kind === 'inference' && u.modes.includes('train') ? ' ⚠' : u.kind === 'train-step' && u.modes.some((m) => m === 'eval' || m === 'bneval') ? ' ⚠' : '';
-      out.push(`- ${what} at \`${where(u.file, textOf(u.file), u.span.start)}\` in ${modes} mode${warn}`);
+      out.push(`- ${what} at \`${where(u.file, u.span.start)}\` in ${modes} mode${warn}`);
     }
     if (layer.uses.length > 8) out.push(`- … ${layer.uses.length - 8} more`);
   }

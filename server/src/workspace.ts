@@ -1,6 +1,7 @@
 /**
- * One workspace folder as the language server sees it: its Python files (from disk, or from the
- * editor when open), their facts, and incremental linting.
+ * One workspace folder as the language server sees it: its Python files and notebooks (from
+ * disk, or from the editor when open; a notebook is its program, see `notebooks.ts`), their
+ * facts, and incremental linting.
  *
  * The first analysis lints the whole folder exactly like `normlint check <folder>` (same scope
  * rules, see `linter/src/project/scope.ts`). After that, a change to file F re-lints F's
@@ -17,6 +18,7 @@ import { ProjectIndex } from '../../linter/src/model/python/project';
 import { projectScope, ScopeMemo } from '../../linter/src/project/scope';
 import { finalizeFile, type FileWarning } from '../../linter/src/project/finalize';
 import { RULES } from '../../linter/src/rules/index';
+import type { Notebook } from '../../linter/src/notebook/notebook';
 import type { Configs, Host } from './host';
 
 const EMPTY_IR: PyFile = { body: [], errors: [] };
@@ -34,6 +36,13 @@ export interface FileResult {
   warnings: FileWarning[];
   /** Normalization layers constructed in this file (hover, code lens). */
   layers: LayerReport[];
+}
+
+/** A file as read from disk: its text (a notebook's program), facts once analyzed, and the notebook. */
+interface DiskEntry {
+  text: string;
+  facts: FileFacts | null;
+  notebook: Notebook | null;
 }
 
 /** An open editor document. */
@@ -54,7 +63,7 @@ export class WorkspaceFolder {
   /** Files found by the last listing of the folder (open documents may add others). */
   private listed = new Set<string>();
   private readonly open = new Map<string, OpenDoc>();
-  private readonly disk = new Map<string, { text: string; facts: FileFacts | null } | null>();
+  private readonly disk = new Map<string, DiskEntry | null>();
   private readonly memo = new ScopeMemo();
   private index = new ProjectIndex([]);
   private configs: Configs;
@@ -212,11 +221,20 @@ export class WorkspaceFolder {
     return this.diskEntry(rel)?.text ?? null;
   }
 
-  private diskEntry(rel: string): { text: string; facts: FileFacts | null } | null {
+  /**
+   * The notebook read from disk for a `.ipynb` path that is not open in the editor (its
+   * `program` is the text analyzed), else null.
+   */
+  diskNotebook(rel: string): Notebook | null {
+    if (this.open.has(rel)) return null;
+    return this.diskEntry(rel)?.notebook ?? null;
+  }
+
+  private diskEntry(rel: string): DiskEntry | null {
     let e = this.disk.get(rel);
     if (e === undefined) {
       const r = this.host.readFile(this.host.uriOf(this.rootUri, rel));
-      e = r.ok ? { text: r.text, facts: null } : null;
+      e = r.ok ? { text: r.text, facts: null, notebook: r.notebook ?? null } : null;
       this.disk.set(rel, e);
     }
     return e;

@@ -36,6 +36,13 @@ export function makeProject(files: Record<string, string | Uint8Array>): string 
   return dir;
 }
 
+/** A copy of the bundled `examples/` project (without its cache) in a temp directory (see {@link makeProject}); returns its path. */
+export function copyExamples(): string {
+  const dir = makeProject({});
+  fs.cpSync(path.join(REPO, 'examples'), dir, { recursive: true, filter: (src) => path.basename(src) !== '.normlint_cache' });
+  return dir;
+}
+
 /** Write `files` under `dir`, creating directories. */
 export function writeFiles(dir: string, files: Record<string, string | Uint8Array>): void {
   for (const [rel, content] of Object.entries(files)) {

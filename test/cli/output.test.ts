@@ -7,6 +7,7 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { CLEAN_PY, EVALUATE_PY, MODELS_PY, MOMENTUM_PY, REPO, ensureBuilt, makeProject, runCli } from './helpers';
+import { assertGithubCodeScanning, assertValidSarif } from '../helpers/sarif';
 
 describe('cli: exit codes', function () {
   before(ensureBuilt);
@@ -187,6 +188,58 @@ describe('cli: machine-readable output', function () {
     assert.equal(e.level, 'error');
     assert.ok(e.relatedLocations.length >= 1);
     assert.equal(byRule('NL003').level, 'note');
+  });
+
+  it('sarif: meets GitHub code scanning constraints, with fingerprints that survive moved lines', () => {
+    const dir = makeProject({
+      'pyproject.toml': '',
+      'models.py': MODELS_PY,
+      'evaluate.py': EVALUATE_PY,
+      // Two findings of one rule on identical lines: distinct fingerprints.
+      'm.py': 'import torch.nn as nn\n\na = nn.BatchNorm2d(16, momentum=0.9)\nb = [nn.BatchNorm2d(16, momentum=0.9)]\nb = [nn.BatchNorm2d(16, momentum=0.9)]\n',
+      'heads.py': 'import torch.nn as nn\n\nhead = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm1d(8))\n',
+    });
+    const r = runCli(['check', '--output-format', 'sarif'], dir);
+    assert.equal(r.code, 1, r.stderr);
+    assertValidSarif(JSON.parse(r.stdout));
+    assertGithubCodeScanning(r.stdout);
+    const run = JSON.parse(r.stdout).runs[0];
+
+    // Rule metadata: the documentation page as help, its first paragraph as full description.
+    const nl007 = run.tool.driver.rules.find((x: { id: string }) => x.id === 'NL007');
+    const docs = fs.readFileSync(path.join(REPO, 'docs/rules/NL007.md'), 'utf8');
+    assert.equal(nl007.help.markdown, docs);
+    assert.equal(nl007.help.text, docs);
+    assert.match(nl007.fullDescription.text, /^Flags a BatchNorm `momentum` written in the other framework's convention/);
+    assert.equal(nl007.defaultConfiguration.level, 'warning');
+    assert.deepEqual(nl007.properties.tags, ['normalization', 'pytorch', 'correctness']);
+    assert.equal(nl007.properties.precision, 'high');
+    assert.equal(nl007.properties['problem.severity'], 'warning');
+    const nl001 = run.tool.driver.rules.find((x: { id: string }) => x.id === 'NL001');
+    assert.match(nl001.help.markdown, /\]\(https:\/\/github\.com\/normlint\/normlint\/blob\/main\/docs\/rules\/NL002\.md\)/, 'links between rule pages are absolute');
+    assert.doesNotMatch(nl001.help.markdown, /\]\((?!https?:)[^)]*\)/);
+    const nl003 = run.tool.driver.rules.find((x: { id: string }) => x.id === 'NL003');
+    assert.equal(nl003.properties['problem.severity'], 'recommendation');
+
+    // Related locations are linked from the message; brackets in messages do not read as links.
+    const e = run.results.find((x: { ruleId: string }) => x.ruleId === 'NL001');
+    assert.match(e.message.text, /\(related: \[[^\]]+\]\(1\)\)$/);
+    const shape = run.results.find((x: { ruleId: string }) => x.ruleId === 'NL011');
+    assert.match(shape.message.text, /\[N, C\]/, 'plain brackets are left alone');
+
+    const fingerprints = (log: any): Map<string, number> =>
+      new Map(log.runs[0].results.map((x: any) => [`${x.locations[0].physicalLocation.artifactLocation.uri} ${x.partialFingerprints['normlint/v1']}`, x.locations[0].physicalLocation.region.startLine]));
+    const before = fingerprints(JSON.parse(r.stdout));
+    assert.equal(before.size, run.results.length, 'fingerprints are unique per file');
+    assert.ok([...before.keys()].some((k) => k.startsWith('m.py ') && k.endsWith(':2')), 'identical lines are numbered');
+
+    // Lines inserted above every finding: same fingerprints, new rows.
+    for (const f of ['m.py', 'evaluate.py', 'heads.py']) {
+      fs.writeFileSync(path.join(dir, f), '# a header\n\n\n' + fs.readFileSync(path.join(dir, f), 'utf8'));
+    }
+    const after = fingerprints(JSON.parse(runCli(['check', '--output-format', 'sarif'], dir).stdout));
+    assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort());
+    for (const [k, row] of after) assert.equal(row, before.get(k)! + 3, k);
   });
 
   it('github: workflow commands with file, range and title', () => {

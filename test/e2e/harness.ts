@@ -120,6 +120,11 @@ export const SELECTORS = {
   tab: '.tabs-container .tab',
   /** The active text editor (the Monaco editor inside the active editor group). */
   activeEditor: '.editor-group-container.active .editor-instance .monaco-editor',
+  /**
+   * The visible notebook editor (laid over the editor group, not inside `.editor-instance`);
+   * its cells are `.cell-list-container .monaco-list-row`, each code cell with a Monaco editor.
+   */
+  notebookEditor: '.notebook-editor:not(.notebook-editor-hidden)',
   /** Squiggles; append the severity: `.squiggly-error`, `-warning`, `-info`, `-hint`. */
   squiggle: '.editor-instance .squiggly-',
   /** The editor hover (diagnostics + hover providers) while shown. */
@@ -136,6 +141,8 @@ export const SELECTORS = {
    * in `.monaco-tree-sticky-container` when the tree is scrolled.)
    */
   problemsRows: '.markers-panel .monaco-list-rows > .monaco-list-row',
+  /** The Problems panel's filter box (in the panel's title bar); its `input` or `textarea` takes the text. */
+  problemsFilter: '.viewpane-filter',
   /** The status-bar item "Ln 3, Col 7". */
   statusSelection: '[id="status.editor.selection"]',
 } as const;
@@ -790,6 +797,11 @@ export interface QuickOpenOptions {
   beforeSubmit?: () => void | Promise<void>;
   /** Default 20 s per step. */
   timeoutMs?: number;
+  /**
+   * The file opens in the notebook editor (a `.ipynb`): wait for it instead of a text editor.
+   * (VS Code lays notebook editors over the editor group, outside `.editor-instance`.)
+   */
+  notebook?: boolean;
 }
 
 /**
@@ -799,7 +811,7 @@ export interface QuickOpenOptions {
  * active and its editor visible.
  */
 export async function quickOpen(page: Page, query: string, options: number | QuickOpenOptions = {}): Promise<void> {
-  const { via = 'click', beforeSubmit, timeoutMs = 20_000 } = typeof options === 'number' ? { timeoutMs: options } : options;
+  const { via = 'click', beforeSubmit, timeoutMs = 20_000, notebook = false } = typeof options === 'number' ? { timeoutMs: options } : options;
   await page.keyboard.press('Control+P');
   const input = page.locator(SELECTORS.quickInputBox);
   await input.waitFor({ state: 'visible', timeout: timeoutMs });
@@ -822,7 +834,7 @@ export async function quickOpen(page: Page, query: string, options: number | Qui
     await row.click();
   }
   await tabLocator(page, base).waitFor({ state: 'visible', timeout: timeoutMs });
-  await page.locator(SELECTORS.activeEditor).waitFor({ state: 'visible', timeout: timeoutMs });
+  await page.locator(notebook ? SELECTORS.notebookEditor : SELECTORS.activeEditor).first().waitFor({ state: 'visible', timeout: timeoutMs });
 }
 
 /** Closes every editor (Ctrl+K Ctrl+W, "View: Close All Editors") and waits until no tab is left. */
@@ -977,15 +989,17 @@ export async function hoverAt(page: Page, line: number, column: number, options:
  * Moves the mouse over the `index`-th squiggle of `severity` (like a user) and returns the
  * hover's text. If no hover shows within a few seconds (the editor occasionally ignores a
  * mouse move, e.g. right after scrolling), the mouse leaves and comes back, until `timeoutMs`.
+ * `within`: a selector of where to look (default: the text editors; e.g.
+ * {@link SELECTORS.notebookEditor} for notebook cells).
  */
 export async function hoverSquiggle(
   page: Page,
-  options: HoverOptions & { severity?: SquiggleSeverity; index?: number } = {},
+  options: HoverOptions & { severity?: SquiggleSeverity; index?: number; within?: string } = {},
 ): Promise<string> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const deadline = Date.now() + timeoutMs;
   await dismissHover(page);
-  const squiggle = squiggles(page, options.severity ?? 'warning').nth(options.index ?? 0);
+  const squiggle = (options.within ? page.locator(`${options.within} .squiggly-${options.severity ?? 'warning'}`) : squiggles(page, options.severity ?? 'warning')).nth(options.index ?? 0);
   await squiggle.waitFor({ state: 'attached', timeout: timeoutMs });
   for (let attempt = 1; ; attempt++) {
     const box = await squiggle.boundingBox();

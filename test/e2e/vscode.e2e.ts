@@ -12,7 +12,12 @@
  *   checks the status-bar item, the Problems panel against the CLI (file, line, column, code,
  *   severity, message, related information), every example file's squiggles on opening, the
  *   layer hover on the BatchNorm2d with the momentum finding, and the NL007 quick fix applied
- *   with Ctrl+. and saved. Screenshots go to `test-output/e2e/` (`vscode-readme.png` is the
+ *   with Ctrl+. and saved; the code lens opens BN Lab; the example notebook
+ *   (`notebooks/cifar_quickstart.ipynb`) opened in the notebook editor shows its findings in its
+ *   cells (Problems panel at the CLI's cell-relative positions, squiggle and hover in cell 8 with
+ *   the related place in cell 6, code lenses in cell 5, the NL001 quick fix applied to the cell;
+ *   `vscode-notebook.png`). While no notebook is open, its findings are on the notebook file, in
+ *   positions of its JSON text. Screenshots go to `test-output/e2e/` (`vscode-readme.png` is the
  *   README's picture: it is copied to `docs/images/vscode-normlint.png` when that file is missing
  *   or `NORMLINT_E2E_UPDATE_SCREENSHOT=1` is set); timings to `test-output/e2e/vscode-timings.json`.
  * - **Extension host**: bundles `./suite/index.ts` with esbuild and runs it inside VS Code's
@@ -54,6 +59,7 @@ import {
   pollUntil,
   quickOpen,
   readEditorText,
+  readQuickFixMenu,
   runExtensionHostTests,
   saveActiveEditor,
   screenshot,
@@ -67,6 +73,7 @@ import {
   type Problem,
 } from './harness';
 import { EXPECTATIONS_ENV, LOG_PREFIX, type ExpectedFinding, type SuiteExpectations, type SuiteResults } from './suite/expectations';
+import { jsonPosition } from '../helpers/notebook-positions';
 
 // ---------------------------------------------------------------------------------------------
 // Constants
@@ -75,6 +82,8 @@ const EXTENSION_ID = 'normlint.normlint';
 const STATUS_ITEM_ID = 'normlint.status';
 /** The file opened first (cold start) and whose BatchNorm carries the NL007 (momentum) finding. */
 const BLOCKS = 'cifar/models/blocks.py';
+/** The example notebook: NL003 in cell 5, NL001 in cell 8 (trained in cell 6, a cross-cell fact). */
+const NOTEBOOK = 'notebooks/cifar_quickstart.ipynb';
 const VIEWPORT = { width: 1280, height: 800 };
 /** The README screenshot (committed). */
 const README_SCREENSHOT = path.join(REPO_ROOT, 'docs', 'images', 'vscode-normlint.png');
@@ -98,10 +107,12 @@ interface CliFinding {
   severity: 'error' | 'warning' | 'info';
   message: string;
   filename: string;
+  /** The notebook cell (1-based, markdown cells counted) for a `.ipynb` file; rows then count in the cell. */
+  cell: number | null;
   location: CliPosition;
   end_location: CliPosition;
   fix: { applicability: 'safe' | 'unsafe' | 'display'; message: string; edits: { content: string; location: CliPosition; end_location: CliPosition }[] } | null;
-  related: { filename: string; location: CliPosition; end_location: CliPosition; message: string }[];
+  related: { filename: string; cell: number | null; location: CliPosition; end_location: CliPosition; message: string }[];
   url: string;
 }
 
@@ -118,19 +129,27 @@ function cliFindings(workspace: string): CliFinding[] {
   return JSON.parse(result.stdout) as CliFinding[];
 }
 
+/**
+ * A finding as the editor shows it while no file is open: for a notebook, the language server
+ * publishes on the notebook file, in positions of its JSON text (the CLI's rows count in cells).
+ */
 function toExpected(workspace: string, f: CliFinding): ExpectedFinding {
   const rel = (file: string) => path.relative(workspace, path.resolve(workspace, file)).split(path.sep).join('/');
+  const at = (file: string, cell: number | null, p: CliPosition) =>
+    cell === null ? { line: p.row, column: p.column } : jsonPosition(fs.readFileSync(path.resolve(workspace, file), 'utf8'), cell, p.row, p.column);
+  const start = at(f.filename, f.cell, f.location);
+  const end = at(f.filename, f.cell, f.end_location);
   return {
     file: rel(f.filename),
-    line: f.location.row,
-    column: f.location.column,
-    endLine: f.end_location.row,
-    endColumn: f.end_location.column,
+    line: start.line,
+    column: start.column,
+    endLine: end.line,
+    endColumn: end.column,
     code: f.code,
     severity: f.severity,
     message: f.message,
     url: f.url,
-    related: f.related.map((r) => ({ file: rel(r.filename), line: r.location.row, column: r.location.column, message: r.message })),
+    related: f.related.map((r) => ({ file: rel(r.filename), ...at(r.filename, r.cell, r.location), message: r.message })),
     fix: f.fix ? { title: f.fix.message, safe: f.fix.applicability === 'safe' } : null,
   };
 }
@@ -467,7 +486,8 @@ describe('normlint VS Code extension (packaged VSIX) in code-server', function (
     });
 
     it('every example file shows its findings as soon as it is opened', async function () {
-      const files = [...new Set(expected.map((f) => f.file))].sort();
+      // (Notebooks open in the notebook editor: see the notebook test.)
+      const files = [...new Set(expected.map((f) => f.file))].filter((f) => !f.endsWith('.ipynb')).sort();
       const warm: { file: string; line: number; enterToSquiggleMs: number }[] = [];
       for (const file of files) {
         const line = Math.min(...expected.filter((f) => f.file === file).map((f) => f.line));
@@ -588,6 +608,102 @@ describe('normlint VS Code extension (packaged VSIX) in code-server', function (
         timeoutMs: 15_000,
         describe: async () => `the cursor on line ${line} (${await page.locator('[id="status.editor.selection"]').innerText()})`,
       });
+    });
+
+    it('a notebook shows its findings in its cells, cross-cell facts included (notebook editor, Problems panel)', async function () {
+      // Until it is opened, the notebook's findings sit on the file (positions in its JSON,
+      // checked with the Problems panel above); in the notebook editor they move to the cells,
+      // at the CLI's cell-relative positions.
+      const notebookFindings = cli.filter((f) => toExpected(uiWorkspace, f).file === NOTEBOOK);
+      assert.deepEqual(notebookFindings.map((f) => `${f.code}@cell ${f.cell}`).sort(), ['NL001@cell 8', 'NL003@cell 5']);
+      const inCells = notebookFindings
+        .map((f) => ({
+          file: path.join(uiWorkspace, ...NOTEBOOK.split('/')),
+          line: f.location.row,
+          column: f.location.column,
+          code: f.code,
+          severity: f.severity,
+          source: 'normlint',
+          message: f.message,
+          related: f.related.map((r) => ({ file: path.basename(r.filename), line: r.location.row, column: r.location.column, message: r.message })),
+        }))
+        .sort((a, b) => problemKey(a.file, a.line, a.code).localeCompare(problemKey(b.file, b.line, b.code)));
+      await closeAllEditors(page);
+      // The Explorer in the side bar again (BN Lab was there), for the screenshot.
+      await page.keyboard.press('Control+Shift+E');
+      await page.locator('.part.sidebar .explorer-folders-view').first().waitFor({ state: 'visible', timeout: 10_000 });
+      let nodeBeforeEnter = 0;
+      await quickOpen(page, NOTEBOOK, { via: 'enter', notebook: true, beforeSubmit: () => void (nodeBeforeEnter = Date.now()) });
+      await page.locator(`${SELECTORS.notebookEditor} .cell-list-container`).first().waitFor({ state: 'visible' });
+      // The Problems panel, filtered to the notebook: its two findings, now in cells.
+      await openProblemsPanel(page);
+      const filter = page.locator(`${SELECTORS.problemsFilter} input, ${SELECTORS.problemsFilter} textarea`).first();
+      await filter.fill(path.posix.basename(NOTEBOOK));
+      const problems = await waitForProblems(
+        page,
+        (rows) => JSON.stringify(actualProblems(rows).map((p) => [p.file, p.line, p.column, p.code])) === JSON.stringify(inCells.map((p) => [p.file, p.line, p.column, p.code])),
+        { timeoutMs: 30_000 },
+      );
+      const openToCellsMs = Date.now() - nodeBeforeEnter;
+      assert.deepEqual(actualProblems(problems), inCells);
+      // NL001's related information points into the training cell (6): "put in training mode here".
+      const nl001 = actualProblems(problems).find((p) => p.code === 'NL001')!;
+      assert.equal(nl001.related.length, 1);
+      assert.match(nl001.related[0].message, /training mode/);
+
+      const rowOf = (code: string) => page.locator(`${SELECTORS.problemsRows}[aria-level="2"]`, { has: page.locator('.marker-code', { hasText: code }) }).first();
+      const inNotebook = (sel: string, options?: { hasText: string }) => page.locator(`${SELECTORS.notebookEditor} ${sel}`, options);
+      // Clicking NL001 reveals cell 8: the error squiggle, and its hover.
+      await rowOf('NL001').click();
+      await inNotebook('.squiggly-error').first().waitFor({ state: 'attached', timeout: 15_000 });
+      const hover = await hoverSquiggle(page, { severity: 'error', contains: 'training mode', within: SELECTORS.notebookEditor });
+      assert.ok(hover.includes(nl001.message) || hover.includes(nl001.message.replace(/`/g, '')), `the hover shows the NL001 message:\n${hover}`);
+      const related = nl001.related[0];
+      assert.ok(hover.includes(`cifar_quickstart.ipynb(${related.line}, ${related.column}): ${related.message}`), `the hover shows where the model is trained:\n${hover}`);
+      await screenshot(page, 'vscode-notebook');
+      // The hover's "Quick Fix..." lists normlint's actions for the cell; the NL001 fix (insert
+      // `model.eval()` before the `with` block, a versioned edit of the cell) clears the finding.
+      await page.locator(SELECTORS.hover).getByText('Quick Fix...').first().click();
+      await page.locator(SELECTORS.actionWidget).waitFor({ state: 'visible' });
+      const titles = await pollUntil(async () => {
+        const t = await readQuickFixMenu(page);
+        return t.includes('Disable NL001 for this line') ? t : undefined;
+      }, { timeoutMs: 10_000, describe: async () => `the NL001 actions (menu: ${JSON.stringify(await readQuickFixMenu(page))})` });
+      assert.ok(titles.includes('Show documentation for NL001'), JSON.stringify(titles));
+      const insert = titles.findIndex((t) => /model\.eval\(\)/.test(t));
+      assert.ok(insert >= 0, JSON.stringify(titles));
+      await page.locator(SELECTORS.actionWidgetItems).nth(insert).click();
+      await page.locator(SELECTORS.actionWidget).waitFor({ state: 'hidden' });
+      await waitForProblems(page, (rows) => JSON.stringify(actualProblems(rows).map((p) => p.code)) === '["NL003"]', { timeoutMs: 15_000 });
+      await inNotebook('.squiggly-error').first().waitFor({ state: 'detached', timeout: 10_000 });
+      assert.ok(await inNotebook('.view-line', { hasText: 'model.eval()' }).count(), 'model.eval() inserted in cell 8');
+      await dismissHover(page);
+
+      // Clicking NL003 reveals cell 5: its squiggle, and the code lenses of its two BatchNorm2d
+      // (hovers, code actions and code lenses work in cells through the client's notebook selector).
+      await rowOf('NL003').click();
+      await inNotebook('.squiggly-info').first().waitFor({ state: 'attached', timeout: 15_000 });
+      await pollUntil(async () => (await inNotebook('.codelens-decoration a').filter({ hasText: 'Simulate in BN Lab' }).count()) >= 2, {
+        timeoutMs: 15_000,
+        describe: async () => `two "Simulate in BN Lab" code lenses in cell 5 (${await inNotebook('.codelens-decoration a').count()} lenses)`,
+      });
+      // The first lens (self.bn1) opens BN Lab with that layer (the span the server sends is
+      // relative to the cell's text).
+      await inNotebook('.codelens-decoration a').filter({ hasText: 'Simulate in BN Lab' }).first().click();
+      // (The notebook's outputs are a webview too: pick BN Lab's by its extension.)
+      const lab = page.frameLocator(`iframe.webview.ready[src*="extensionId=${EXTENSION_ID}"]`).first().frameLocator('#active-frame');
+      await pollUntil(async () => /BatchNorm2d\(32\b/.test(await lab.locator('#layer').innerText().catch(() => '')), {
+        timeoutMs: 30_000,
+        describe: async () => `BN Lab to show the BatchNorm2d(32) of cell 5 (${await lab.locator('#layer').innerText().catch(() => '?')})`,
+      });
+      // Its place in the code: line 5 of the cell.
+      await pollUntil(async () => /cifar_quickstart\.ipynb:5\b/.test(await lab.locator('body').innerText()), {
+        timeoutMs: 10_000,
+        describe: () => 'BN Lab to name the layer\'s place, cifar_quickstart.ipynb:5',
+      });
+      await filter.fill('');
+      timings.notebook = { file: NOTEBOOK, enterToFindingsInCellsMs: openToCellsMs };
+      console.log(`      notebook: ${JSON.stringify(timings.notebook)}`);
     });
   });
 

@@ -2,7 +2,8 @@
  * A real LSP client for protocol tests: spawns `normlint server --stdio` (the built CLI, as an
  * editor would) and talks to it with `vscode-languageserver-protocol`. Collects published
  * diagnostics and status notifications, answers `workspace/configuration`, records
- * `window/showDocument` and `workspace/applyEdit` requests.
+ * `window/showDocument` and `workspace/applyEdit` requests. Syncs notebooks the way
+ * `vscode-languageclient` does (LSP 3.17 `notebookDocument/*` notifications, see {@link LspNotebook}).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -18,6 +19,9 @@ import {
   type WorkspaceEdit,
   type TextEdit,
   type Position,
+  type NotebookCell,
+  type NotebookCellArrayChange,
+  type TextDocumentItem,
 } from 'vscode-languageserver-protocol/node';
 
 const CLI = path.join(__dirname, '../../dist/cli.js');
@@ -47,6 +51,129 @@ export function applyTextEdits(text: string, edits: readonly TextEdit[]): string
   let out = text;
   for (const e of withOffsets) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
   return out;
+}
+
+/** One cell of a test notebook: markdown, or code in a language (`python` by default). */
+export interface TestCell {
+  kind: 'markdown' | 'code';
+  text: string;
+  language?: string;
+}
+
+/**
+ * A notebook document on the client side, kept in sync with the server through
+ * `notebookDocument/didOpen|didChange|didSave|didClose` like `vscode-languageclient` does with
+ * a selector that syncs every cell: cell URIs `vscode-notebook-cell:<path>#<id>`, one text
+ * document per cell (markdown cells included), a notebook version bumped on each change.
+ */
+export class LspNotebook {
+  version = 1;
+  /** The cells in notebook order, each with its text document. */
+  readonly cells: Array<{ uri: string; kind: 1 | 2; language: string; text: string; version: number }> = [];
+  private next = 0;
+
+  constructor(
+    private readonly client: LspTestClient,
+    /** The notebook's URI (`file:///…/nb.ipynb`). */
+    readonly uri: string,
+  ) {}
+
+  /** A fresh cell (not yet part of the notebook). */
+  newCell(c: TestCell): LspNotebook['cells'][number] {
+    const id = (this.next++).toString(36).padStart(4, '0');
+    const path = this.uri.replace(/^file:\/\//, '');
+    return { uri: `vscode-notebook-cell://${path}#${id}`, kind: c.kind === 'markdown' ? 1 : 2, language: c.language ?? (c.kind === 'markdown' ? 'markdown' : 'python'), text: c.text, version: 1 };
+  }
+
+  /** The URI of the cell at 1-based position `n` (the notebook's cell number). */
+  cellUri(n: number): string {
+    return this.cells[n - 1].uri;
+  }
+
+  private item(c: LspNotebook['cells'][number]): TextDocumentItem {
+    return { uri: c.uri, languageId: c.language, version: c.version, text: c.text };
+  }
+
+  private cell(c: LspNotebook['cells'][number]): NotebookCell {
+    return { kind: c.kind, document: c.uri };
+  }
+
+  /** `notebookDocument/didOpen` with `cells`. */
+  async open(cells: readonly TestCell[]): Promise<void> {
+    this.cells.push(...cells.map((c) => this.newCell(c)));
+    await this.client.conn.sendNotification('notebookDocument/didOpen', {
+      notebookDocument: { uri: this.uri, notebookType: 'jupyter-notebook', version: this.version, cells: this.cells.map((c) => this.cell(c)) },
+      cellTextDocuments: this.cells.map((c) => this.item(c)),
+    });
+  }
+
+  /** Replaces the whole text of cell `n` (1-based) in one text-content change; returns the cell's new version. */
+  async setText(n: number, text: string): Promise<number> {
+    const c = this.cells[n - 1];
+    return this.edit(n, [{ range: { start: { line: 0, character: 0 }, end: endOf(c.text) }, text }]);
+  }
+
+  /** Applies incremental changes to cell `n` (1-based); returns the cell's new version. */
+  async edit(n: number, changes: Array<{ range: { start: Position; end: Position }; text: string }>): Promise<number> {
+    const c = this.cells[n - 1];
+    for (const ch of changes) c.text = applyTextEdits(c.text, [{ range: ch.range, newText: ch.text }]);
+    c.version++;
+    await this.client.conn.sendNotification('notebookDocument/didChange', {
+      notebookDocument: { uri: this.uri, version: ++this.version },
+      change: { cells: { textContent: [{ document: { uri: c.uri, version: c.version }, changes }] } },
+    });
+    return c.version;
+  }
+
+  /**
+   * A structure change: at 0-based index `start`, removes `deleteCount` cells and inserts
+   * `insert` (new cells, or cells removed before: a move keeps their URIs and text documents).
+   */
+  async splice(start: number, deleteCount: number, insert: ReadonlyArray<TestCell | LspNotebook['cells'][number]> = []): Promise<LspNotebook['cells']> {
+    const added = insert.map((c) => ('uri' in c ? c : this.newCell(c)));
+    const removed = this.cells.splice(start, deleteCount, ...added);
+    const moved = new Set(removed.map((c) => c.uri));
+    const opened = added.filter((c) => !moved.has(c.uri));
+    const stays = new Set(added.map((c) => c.uri));
+    const closed = removed.filter((c) => !stays.has(c.uri));
+    const array: NotebookCellArrayChange = { start, deleteCount, ...(added.length ? { cells: added.map((c) => this.cell(c)) } : {}) };
+    await this.client.conn.sendNotification('notebookDocument/didChange', {
+      notebookDocument: { uri: this.uri, version: ++this.version },
+      change: { cells: { structure: { array, didOpen: opened.map((c) => this.item(c)), didClose: closed.map((c) => ({ uri: c.uri })) } } },
+    });
+    return removed;
+  }
+
+  /**
+   * Moves the cell at 0-based index `from` to index `to` in one structure change that opens
+   * and closes no text document (what `vscode-languageclient` sends for a move: the changed
+   * range of the cell array, replaced by the same cells in their new order).
+   */
+  async move(from: number, to: number): Promise<void> {
+    const [c] = this.cells.splice(from, 1);
+    this.cells.splice(to, 0, c);
+    const start = Math.min(from, to);
+    const deleteCount = Math.abs(from - to) + 1;
+    const array: NotebookCellArrayChange = { start, deleteCount, cells: this.cells.slice(start, start + deleteCount).map((x) => this.cell(x)) };
+    await this.client.conn.sendNotification('notebookDocument/didChange', {
+      notebookDocument: { uri: this.uri, version: ++this.version },
+      change: { cells: { structure: { array, didOpen: [], didClose: [] } } },
+    });
+  }
+
+  save(): Promise<void> {
+    return this.client.conn.sendNotification('notebookDocument/didSave', { notebookDocument: { uri: this.uri } });
+  }
+
+  close(): Promise<void> {
+    return this.client.conn.sendNotification('notebookDocument/didClose', { notebookDocument: { uri: this.uri }, cellTextDocuments: this.cells.map((c) => ({ uri: c.uri })) });
+  }
+}
+
+/** The LSP position at the end of `text`. */
+export function endOf(text: string): Position {
+  const lines = text.split(/\r\n|\r|\n/);
+  return { line: lines.length - 1, character: lines[lines.length - 1].length };
 }
 
 export interface StatusParams {
@@ -145,6 +272,7 @@ export class LspTestClient {
       capabilities: {
         workspace: { configuration: true, didChangeWatchedFiles: { dynamicRegistration: true }, workspaceFolders: true, applyEdit: true },
         window: { showDocument: { support: true } },
+        notebookDocument: { synchronization: { dynamicRegistration: false, executionSummarySupport: false } },
         textDocument: {
           publishDiagnostics: { relatedInformation: true, versionSupport: true, codeDescriptionSupport: true, dataSupport: true },
           codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'source.fixAll'] } }, isPreferredSupport: true, dataSupport: true },
@@ -175,6 +303,11 @@ export class LspTestClient {
 
   close(u: string): Promise<void> {
     return this.conn.sendNotification('textDocument/didClose', { textDocument: { uri: u } });
+  }
+
+  /** A notebook document (not yet opened: call {@link LspNotebook.open}). */
+  notebook(u: string): LspNotebook {
+    return new LspNotebook(this, u);
   }
 
   /** Diagnostics currently published for `u` (empty when none). */

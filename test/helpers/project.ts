@@ -2,6 +2,7 @@
  * Test helpers that drive the engine the way the CLI does: analyze every file, lint the
  * project, apply suppressions. Used by the rule fixture tests.
  */
+import { Notebook } from '../../linter/src/notebook/notebook';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../../linter/src/core/engine';
@@ -42,15 +43,21 @@ export async function lintFiles(files: Record<string, string>, options: Partial<
   return out;
 }
 
-/** Reads a fixture: a `.py` file, or a directory of files (a project). */
+/** A file's text as the engine sees it: a notebook's program (`Notebook.program`), else the file. */
+function engineText(abs: string): string {
+  const text = fs.readFileSync(abs, 'utf8');
+  return abs.endsWith('.ipynb') ? Notebook.parse(text).program : text;
+}
+
+/** Reads a fixture: a `.py` or `.ipynb` file, or a directory of files (a project). */
 export function readFixture(p: string): Record<string, string> {
-  if (fs.statSync(p).isFile()) return { [path.basename(p)]: fs.readFileSync(p, 'utf8') };
+  if (fs.statSync(p).isFile()) return { [path.basename(p)]: engineText(p) };
   const out: Record<string, string> = {};
   const walk = (dir: string): void => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const abs = path.join(dir, e.name);
       if (e.isDirectory()) walk(abs);
-      else if (e.name.endsWith('.py')) out[path.relative(p, abs).split(path.sep).join('/')] = fs.readFileSync(abs, 'utf8');
+      else if (/\.(py|ipynb)$/.test(e.name)) out[path.relative(p, abs).split(path.sep).join('/')] = engineText(abs);
     }
   };
   walk(p);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { CodeAction, Hover, CodeLens, Diagnostic, TextEdit } from 'vscode-languageserver-protocol';
 import { applyTextEdits, LspTestClient, uri } from '../helpers/lsp-client';
 import { CLI, ensureBuilt, makeProject, REPO } from '../cli/helpers';
+import { jsonPosition } from '../helpers/notebook-positions';
 
 const MODEL = `import torch.nn as nn
 
@@ -67,9 +68,13 @@ describe('language server over stdio', function () {
     const c = await start(root);
     await c.idle();
     const cli = spawnSync(process.execPath, [CLI, 'check', root, '--output-format', 'json', '--no-cache'], { encoding: 'utf8' });
-    const expected = (JSON.parse(cli.stdout) as Array<{ code: string; filename: string; location: { row: number } }>)
-      .map((d) => `${path.relative(root, d.filename)}:${d.location.row}:${d.code}`)
+    // A notebook that is not open is published in its JSON text (the CLI's rows count in cells).
+    const row = (d: { filename: string; cell: number | null; location: { row: number; column: number } }): number =>
+      d.cell === null ? d.location.row : jsonPosition(fs.readFileSync(d.filename, 'utf8'), d.cell, d.location.row, d.location.column).line;
+    const expected = (JSON.parse(cli.stdout) as Array<{ code: string; filename: string; cell: number | null; location: { row: number; column: number } }>)
+      .map((d) => `${path.relative(root, d.filename)}:${row(d)}:${d.code}`)
       .sort();
+    assert.ok(expected.some((e) => e.includes('.ipynb:')), 'the examples include a notebook');
     const got: string[] = [];
     for (const [u, p] of c.diagnostics) {
       for (const d of p.diagnostics) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Diagnostic } from '../../linter/src/core/diagnostic';
-import { applySuppressions, findComments, noqaAddEdit, scanSuppressions } from '../../linter/src/core/suppression';
+import { applySuppressions, findComments, lexComments, noqaAddCodesEdit, noqaAddEdit, scanSuppressions } from '../../linter/src/core/suppression';
 import { applyEdits } from '../../linter/src/core/apply-fixes';
 
 const RULES = [
@@ -207,5 +207,51 @@ describe('suppression: adding a noqa (the editor\'s "Disable NLxxx for this line
 
   it('keeps CRLF line endings', () => {
     assert.equal(add('a = 1\r\nbn = f()\r\n', 1, 'NL007'), 'a = 1\r\nbn = f()  # noqa: NL007\r\n');
+  });
+});
+
+describe('suppression: adding several codes on a line (`--add-noqa`)', () => {
+  const addAll = (text: string, line: number, codes: string[]): string | null => {
+    const edit = noqaAddCodesEdit(text, line, codes);
+    return edit && applyEdits(text, [edit]);
+  };
+  const codesOn = (text: string, line: number): string[] | 'all' | undefined => {
+    const d = scanSuppressions(text).noqa.find((n) => n.line === line);
+    return d && (d.codes === 'all' ? 'all' : d.codes.map((c) => c.text));
+  };
+
+  it('writes the codes sorted and deduplicated in one directive', () => {
+    assert.equal(addAll('x = 1\nbn = f()\n', 1, ['NL007', 'NL003', 'NL007']), 'x = 1\nbn = f()  # noqa: NL003, NL007\n');
+  });
+
+  it("merges into an existing directive, keeping other tools' codes, sorted and deduplicated", () => {
+    const out = addAll('bn = f()  # noqa: NL007, E501\n', 0, ['NL003', 'NL007'])!;
+    assert.equal(out, 'bn = f()  # noqa: E501, NL003, NL007\n');
+    assert.deepEqual(codesOn(out, 0), ['E501', 'NL003', 'NL007']);
+    assert.equal(noqaAddCodesEdit('bn = f()  # noqa: nl003, NL007\n', 0, ['NL003', 'NL007']), null, 'nothing to add');
+    assert.equal(noqaAddCodesEdit('bn = f()  # noqa\n', 0, ['NL003']), null, 'a bare noqa covers everything');
+  });
+
+  it('goes before an existing comment, and the result suppresses every code', () => {
+    const out = addAll('bn = f()  # type: ignore\n', 0, ['NL007', 'NL003'])!;
+    assert.equal(out, 'bn = f()  # noqa: NL003, NL007 # type: ignore\n');
+    assert.deepEqual(codesOn(out, 0), ['NL003', 'NL007']);
+  });
+
+  it('never writes into a multi-line string: a line that ends inside one gets no directive', () => {
+    const text = 'y = model(x, """first\nsecond\n""")\nz = 1\n';
+    assert.equal(noqaAddCodesEdit(text, 0, ['NL001']), null);
+    assert.equal(noqaAddCodesEdit(text, 1, ['NL001']), null, 'a line inside the string');
+    assert.equal(addAll(text, 2, ['NL001']), 'y = model(x, """first\nsecond\n""")  # noqa: NL001\nz = 1\n', 'the line where the string ends');
+    // A `#` inside a string is not a comment; a string that ends on its line is fine.
+    assert.equal(addAll('s = "# not a comment"\n', 0, ['NL003']), 's = "# not a comment"  # noqa: NL003\n');
+    assert.equal(noqaAddEdit(text, 0, 'NL001'), null, "the editor's action follows the same rule");
+  });
+
+  it('lexes string literals as well as comments', () => {
+    const text = "a = 'x'  # c\nb = '''\n#'''\n";
+    const lex = lexComments(text);
+    assert.deepEqual(lex.comments.map((c) => text.slice(c.start, c.end)), ['# c']);
+    assert.deepEqual(lex.strings.map((c) => text.slice(c.start, c.end)), ["'x'", "'''\n#'''"]);
   });
 });

@@ -2,9 +2,11 @@
  * `normlint check`: discover projects and files, lint (with caches and worker threads), apply
  * suppressions, fix, and report.
  *
- * Exit codes: 0 no findings (or all fixed), 1 findings remain (or `--diff` has fixes to show),
- * 2 usage/config errors or an internal error. Files that cannot be read, are binary, too large
- * or not UTF-8 are skipped with a warning on stderr and do not change the exit code.
+ * Exit codes: 0 no findings (or all fixed; always after `--add-noqa` and `--write-baseline`),
+ * 1 findings remain that no `--baseline` absorbs (or `--diff` has fixes to show), 2 usage/config
+ * errors (an unusable baseline file included) or an internal error. Files that cannot be read,
+ * are binary, too large or not UTF-8 are skipped with a warning on stderr and do not change
+ * the exit code.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,7 +22,8 @@ import { ConfigFileError, ConfigResolver } from './config-files';
 import { projectRootFor, walkPythonFiles } from './project';
 import { displayPath, isUnder, toPosix } from './paths';
 import { ProjectRun } from './project-run';
-import { encodeSource } from './source';
+import type { SourceFile } from './source';
+import type { Notebook } from '../notebook/notebook';
 import { Analyzer } from './analyzer';
 import { Progress } from './progress';
 import { writeFileAtomic } from './write';
@@ -30,10 +33,14 @@ import { renderSummary, renderText } from './report/text';
 import { renderJson } from './report/json';
 import { renderSarif } from './report/sarif';
 import { renderGithub } from './report/github';
+import { renderJunit } from './report/junit';
+import { readRuleDocs } from './rule-command';
+import { Baseline, BaselineError, BaselineKeys, renderBaseline, writeBaselineFile } from './baseline';
+import { addNoqaDirectives } from './add-noqa';
 import { renderStatisticsJson, renderStatisticsText } from './report/statistics';
 
 /** Output formats of `check`. */
-export type OutputFormat = 'text' | 'json' | 'sarif' | 'github';
+export type OutputFormat = 'text' | 'json' | 'sarif' | 'github' | 'junit';
 
 /** Options of `normlint check` (selectors already validated). */
 export interface CheckOptions extends SelectionFlags {
@@ -42,6 +49,12 @@ export interface CheckOptions extends SelectionFlags {
   unsafeFixes: boolean;
   diff: boolean;
   statistics: boolean;
+  /** `--add-noqa`: suppress every current finding with a `# noqa` directive (not with `fix`/`diff`). */
+  addNoqa?: boolean;
+  /** `--baseline FILE` (as given, relative to `cwd`): findings recorded there are not reported. */
+  baseline?: string;
+  /** `--write-baseline FILE` (as given, relative to `cwd`): record the findings there instead of reporting them. */
+  writeBaseline?: string;
   outputFormat: OutputFormat;
   quiet: boolean;
   cache: boolean;
@@ -95,6 +108,29 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
       return 2;
     }
     throw e;
+  }
+
+  // Baselines are read up front: an unusable file is an error before any work. An existing
+  // `--write-baseline` file must be a baseline too (its entries for files this run does not
+  // check are kept), so that a typo never overwrites an unrelated file.
+  const baselineKeys = new BaselineKeys();
+  let baseline: Baseline | null = null;
+  let previousBaseline: Baseline | null = null;
+  try {
+    if (opts.baseline) baseline = Baseline.read(path.resolve(io.cwd, opts.baseline), opts.baseline);
+  } catch (e) {
+    if (!(e instanceof BaselineError)) throw e;
+    err(e.message);
+    return 2;
+  }
+  if (opts.writeBaseline && fs.existsSync(path.resolve(io.cwd, opts.writeBaseline))) {
+    try {
+      previousBaseline = Baseline.read(path.resolve(io.cwd, opts.writeBaseline), opts.writeBaseline);
+    } catch (e) {
+      if (!(e instanceof BaselineError)) throw e;
+      err(`${e.message}; not overwritten`);
+      return 2;
+    }
   }
 
   // Requested paths, grouped by project.
@@ -159,6 +195,7 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
 
   let internalError = false;
   let fixedTotal = 0;
+  let noqaAdded = 0;
   const items: ReportItem[] = [];
   const patches: string[] = [];
   try {
@@ -178,18 +215,25 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
       let byFile: Map<string, Diagnostic[]>;
       try {
         byFile = await run.lint();
-        if (opts.fix || opts.diff) {
-          const fixed = await fixLoop(run, byFile, { unsafeFixes: opts.unsafeFixes, engine, warn, display });
-          byFile = fixed.byFile;
-          fixedTotal += fixed.count;
+        if (opts.fix || opts.diff || opts.addNoqa) {
+          if (opts.addNoqa) {
+            // `--add-noqa` changes the texts like `--fix` does; the loop below writes them.
+            const wanted = (rel: string, d: Diagnostic): boolean =>
+              !baseline?.absorb(baselineKeys.of(path.join(plan.root, rel), run.texts.get(rel) ?? null, d));
+            noqaAdded += await addNoqaDirectives(run, byFile, { engine, warn, display, wanted });
+          } else {
+            const fixed = await fixLoop(run, byFile, { unsafeFixes: opts.unsafeFixes, engine, warn, display });
+            byFile = fixed.byFile;
+            fixedTotal += fixed.count;
+          }
           for (const [rel, text] of run.texts) {
             const src = run.source(rel)!;
             if (text === src.text) continue;
             if (opts.diff) {
-              patches.push(createTwoFilesPatch(display(src.abs), display(src.abs), src.text, text, undefined, undefined, { headerOptions: FILE_HEADERS_ONLY }));
+              patches.push(...filePatches(display(src.abs), src, text, run.notebook(rel)));
             } else {
               try {
-                writeFileAtomic(src.abs, encodeSource(text, src.bom), src.mode, src.hash);
+                writeFileAtomic(src.abs, run.bytesFor(rel), src.mode, src.hash);
               } catch (e) {
                 err(`${display(src.abs)}: cannot write fixes: ${(e as Error).message}`);
                 internalError = true;
@@ -213,7 +257,7 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
         let f = files.get(rel);
         if (!f) {
           const abs = path.join(plan.root, rel);
-          files.set(rel, (f = new ReportedFile(abs, display(abs), run.texts.get(rel) ?? null)));
+          files.set(rel, (f = new ReportedFile(abs, display(abs), run.texts.get(rel) ?? null, run.notebook(rel) ?? null)));
         }
         return f;
       };
@@ -237,6 +281,36 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
   items.sort(
     (a, b) => (a.file.display < b.file.display ? -1 : a.file.display > b.file.display ? 1 : compareDiagnostics(a.diag, b.diag)),
   );
+
+  if (opts.addNoqa) {
+    if (!opts.quiet) io.stderr.write(`Added ${plural(noqaAdded, 'noqa directive')}.\n`);
+    return internalError ? 2 : 0;
+  }
+  // The files this run covered: those it checked, and any other (deleted) file under a
+  // requested directory. A baseline's entries for other files are left alone.
+  const checked = new Set(plans.flatMap((p) => [...p.requested].map((rel) => path.join(p.root, rel))));
+  const requestedDirs = [...projects.values()].flatMap((p) => p.dirs);
+  const covered = (abs: string): boolean => checked.has(abs) || (!fs.existsSync(abs) && requestedDirs.some((d) => isUnder(d, abs)));
+  if (opts.writeBaseline) {
+    const file = path.resolve(io.cwd, opts.writeBaseline);
+    const findings = items.map((i) => baselineKeys.of(i.file.abs, i.file.text, i.diag));
+    try {
+      writeBaselineFile(file, renderBaseline(findings, file, previousBaseline?.entriesOutside(covered) ?? []));
+    } catch (e) {
+      err(`${opts.writeBaseline}: cannot write the baseline: ${(e as Error).message}`);
+      return 2;
+    }
+    if (!opts.quiet) io.stderr.write(`Wrote ${plural(findings.length, 'finding')} to ${opts.writeBaseline}.\n`);
+    return internalError ? 2 : 0;
+  }
+  if (baseline) {
+    // Every output format, `--statistics` and the exit code see only what the baseline does not absorb.
+    const kept = items.filter((i) => !baseline.absorb(baselineKeys.of(i.file.abs, i.file.text, i.diag)));
+    items.length = 0;
+    for (const i of kept) items.push(i);
+    const gone = baseline.unmatched(covered);
+    if (gone) warn(`${opts.baseline}: ${plural(gone, 'finding')} recorded in the baseline no longer ${gone === 1 ? 'occurs' : 'occur'}; \`--write-baseline ${opts.baseline}\` removes them`);
+  }
   const input: ReportInput = { items, unsafeFixes: opts.unsafeFixes, rules: registry, version: VERSION, cwd: io.cwd };
   const c = colorsFor(io.stdout);
 
@@ -257,10 +331,13 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
         out = renderJson(input);
         break;
       case 'sarif':
-        out = renderSarif(input);
+        out = renderSarif(input, { ruleDocs: readRuleDocs });
         break;
       case 'github':
         out = renderGithub(input);
+        break;
+      case 'junit':
+        out = renderJunit(input);
         break;
       default:
         out = renderText(input, c);
@@ -273,6 +350,24 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
   }
   io.stdout.write(out);
   return internalError ? 2 : items.length ? 1 : 0;
+}
+
+/**
+ * Unified diffs of a fixed file: one patch for a source file; for a notebook, one patch per
+ * changed code cell, headed `path:cell N` (the JSON around the cells is not shown).
+ */
+function filePatches(display: string, src: SourceFile, text: string, notebook: Notebook | undefined): string[] {
+  const opts = { headerOptions: FILE_HEADERS_ONLY };
+  if (!src.notebook || !notebook) return [createTwoFilesPatch(display, display, src.text, text, undefined, undefined, opts)];
+  const out: string[] = [];
+  for (const before of src.notebook.cells) {
+    const after = notebook.cell(before.cell);
+    if (!after || after.source === before.source) continue;
+    const name = `${display}:cell ${before.cell}`;
+    const withEol = (s: string): string => (s === '' || s.endsWith('\n') ? s : s + '\n');
+    out.push(createTwoFilesPatch(name, name, withEol(before.source), withEol(after.source), undefined, undefined, opts));
+  }
+  return out;
 }
 
 /**
@@ -317,7 +412,13 @@ async function fixLoop(
         refused.add(rel);
         continue;
       }
-      run.setText(rel, after);
+      try {
+        run.setText(rel, after);
+      } catch (e) {
+        warn(`${display}: fixes skipped: ${(e as Error).message}`);
+        refused.add(rel);
+        continue;
+      }
       count += sel.applied.length;
       changed = true;
     }

@@ -45,6 +45,9 @@ interface RawCheckOptions {
   unsafeFixes?: boolean;
   diff?: boolean;
   statistics?: boolean;
+  addNoqa?: boolean;
+  baseline?: string;
+  writeBaseline?: string;
   outputFormat: OutputFormat;
   quiet?: boolean;
   cache: boolean;
@@ -77,7 +80,16 @@ export async function main(argv: readonly string[], io: CheckIo, rules: readonly
     .option('--unsafe-fixes', 'also apply (and count as fixable) unsafe fixes')
     .option('--diff', 'print the fixes as a unified diff instead of writing them; exit 1 if there are any')
     .option('--statistics', 'print the number of findings per rule')
-    .addOption(new Option('--output-format <format>', 'output format').choices(['text', 'json', 'sarif', 'github']).default('text'))
+    .addOption(
+      new Option('--add-noqa', 'add `# noqa: NLxxx` directives to the lines of all current findings (merged into existing ones), then exit 0')
+        .conflicts(['fix', 'diff', 'writeBaseline']),
+    )
+    .option('--baseline <file>', 'do not report findings recorded in this baseline file (see --write-baseline); new findings are reported')
+    .addOption(
+      new Option('--write-baseline <file>', "record the current findings in a baseline file (for --baseline) instead of reporting them; exit 0")
+        .conflicts(['diff']),
+    )
+    .addOption(new Option('--output-format <format>', 'output format').choices(['text', 'json', 'sarif', 'github', 'junit']).default('text'))
     .option('-q, --quiet', 'print findings only (no summary, no warnings)')
     .option('--no-cache', 'do not read or write .normlint_cache/')
     .option('--threads <n>', `worker threads for per-file analysis (1 = in-process; default ${DEFAULT_THREADS})`, positiveInt)
@@ -109,6 +121,9 @@ export async function main(argv: readonly string[], io: CheckIo, rules: readonly
           unsafeFixes: Boolean(raw.unsafeFixes),
           diff: Boolean(raw.diff),
           statistics: Boolean(raw.statistics),
+          addNoqa: Boolean(raw.addNoqa),
+          baseline: raw.baseline,
+          writeBaseline: raw.writeBaseline,
           outputFormat: raw.outputFormat,
           quiet: Boolean(raw.quiet),
           cache: raw.cache,

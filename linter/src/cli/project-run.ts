@@ -25,6 +25,7 @@ import { Cache, hashParts, writeJsonAtomic, type DirectiveWarning } from './cach
 import type { ConfigResolver } from './config-files';
 import type { Analyzer } from './analyzer';
 import { encodeSource, readSource, type SourceFile } from './source';
+import { programEdits, type Notebook } from '../notebook/notebook';
 
 /** What a {@link ProjectRun} needs from the `check` invocation. */
 export interface ProjectRunContext {
@@ -50,6 +51,8 @@ export class ProjectRun {
   private readonly sources = new Map<string, SourceFile | null>();
   /** Current text per loaded project-relative path (changes as fixes apply). */
   readonly texts = new Map<string, string>();
+  /** The current notebook per loaded `.ipynb` path (changes as fixes apply). */
+  private readonly notebooks = new Map<string, Notebook>();
   /** Content hash (sha1 of the bytes as they would be written) per loaded path. */
   private readonly hashes = new Map<string, string>();
   private readonly factsByHash = new Map<string, FileFacts>();
@@ -87,6 +90,7 @@ export class ProjectRun {
     }
     this.sources.set(rel, r.file);
     this.texts.set(rel, r.file.text);
+    if (r.file.notebook) this.notebooks.set(rel, r.file.notebook);
     this.hashes.set(rel, r.file.hash);
     return true;
   }
@@ -96,11 +100,32 @@ export class ProjectRun {
     return this.sources.get(rel) ?? undefined;
   }
 
-  /** Replace a loaded file's text (after fixes). */
+  /**
+   * Replace a loaded file's text (after fixes). For a notebook `text` is its new program: the
+   * changes are written into the cells they fall in.
+   * @throws NotebookError when a notebook's change spans cells or touches IPython syntax
+   *   (nothing is changed then).
+   */
   setText(rel: string, text: string): void {
+    const nb = this.notebooks.get(rel);
+    if (nb) {
+      const next = nb.applyProgramEdits(programEdits(nb.program, text));
+      this.notebooks.set(rel, next);
+      text = next.program;
+    }
     this.texts.set(rel, text);
+    this.hashes.set(rel, crypto.createHash('sha1').update(this.bytesFor(rel)).digest('hex'));
+  }
+
+  /** The current notebook of a loaded `.ipynb` path (undefined for other files). */
+  notebook(rel: string): Notebook | undefined {
+    return this.notebooks.get(rel);
+  }
+
+  /** The bytes a loaded file would be written as now: its text (or notebook JSON) with its BOM. */
+  bytesFor(rel: string): Buffer {
     const src = this.sources.get(rel)!;
-    this.hashes.set(rel, crypto.createHash('sha1').update(encodeSource(text, src.bom)).digest('hex'));
+    return encodeSource(this.notebooks.get(rel)?.raw ?? this.texts.get(rel)!, src.bom);
   }
 
   /** The configuration of a project file. */

@@ -97,14 +97,15 @@ function ancestorIgnores(dir: string): IgnoreFile[] {
 
 /** Result of {@link walkPythonFiles}. */
 export interface WalkResult {
-  /** Absolute paths of the `.py` files found, sorted. */
+  /** Absolute paths of the `.py` files and Jupyter notebooks (`.ipynb`) found, sorted. */
   files: string[];
   /** Directories that were not entered because they are ignored or excluded. */
   pruned: string[];
 }
 
 /**
- * All `.py` files under `dir` (absolute) that are neither git-ignored nor excluded by config.
+ * All `.py` files and notebooks (`.ipynb`) under `dir` (absolute) that are neither git-ignored
+ * nor excluded by config.
  * `dir` itself is not tested against the ignore rules (it was asked for).
  *
  * @param insideExcluded `dir` was named on the command line but is itself ignored or excluded
@@ -142,7 +143,7 @@ export function walkPythonFiles(dir: string, configs: ConfigResolver, insideExcl
           continue;
         }
         visit(abs, here);
-      } else if (isFile && e.name.endsWith('.py')) {
+      } else if (isFile && (e.name.endsWith('.py') || e.name.endsWith('.ipynb'))) {
         if (gitIgnored(here, abs, false) || (!insideExcluded && configs.isExcluded(abs, false))) continue;
         files.push(abs);
       }

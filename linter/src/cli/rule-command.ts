@@ -17,6 +17,19 @@ export interface RuleCommandOptions {
 }
 
 /**
+ * A rule's documentation page as shipped with normlint (`docs/rules/NL001.md`, Markdown), or
+ * null when it is not there (an installation without the docs). Never throws.
+ */
+export function readRuleDocs(code: string): string | null {
+  if (!/^[A-Z]+[0-9]+$/.test(code)) return null;
+  try {
+    return fs.readFileSync(path.join(PACKAGE_ROOT, 'docs', 'rules', `${code}.md`), 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Run `normlint rule`.
  * @returns `{ stdout, stderr, code }`: what to print and the exit code (2 for an unknown rule).
  */
@@ -40,12 +53,7 @@ export function runRule(opts: RuleCommandOptions, registry: readonly RuleMeta[])
     const hint = suggest(wanted, sorted.flatMap((r) => [r.code, r.name]));
     return { stdout: '', stderr: `error: unknown rule \`${wanted}\`${hint ? ` (did you mean \`${hint}\`?)` : ''}\n`, code: 2 };
   }
-  let docs: string;
-  try {
-    docs = fs.readFileSync(path.join(PACKAGE_ROOT, 'docs', 'rules', `${rule.code}.md`), 'utf8');
-  } catch {
-    docs = `# ${rule.name} (${rule.code})\n\n${rule.summary}\n\nSee ${ruleUrl(rule.code)}\n`;
-  }
+  const docs = readRuleDocs(rule.code) ?? `# ${rule.name} (${rule.code})\n\n${rule.summary}\n\nSee ${ruleUrl(rule.code)}\n`;
   if (opts.outputFormat === 'json') {
     return { stdout: JSON.stringify({ ...rule, url: ruleUrl(rule.code), explanation: docs }, null, 2) + '\n', stderr: '', code: 0 };
   }

@@ -4,9 +4,16 @@
  */
 import fs from 'node:fs';
 import crypto from 'node:crypto';
+import { Notebook, NotebookError } from '../notebook/notebook';
 
 /** Files larger than this many bytes are skipped (10 MiB). */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Notebooks larger than this many bytes are skipped (64 MiB): their outputs (plots as base64
+ * images) often weigh far more than their code, which the engine's own size limit still caps.
+ */
+export const MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024;
 
 /** A readable, decoded source file. */
 export interface SourceFile {
@@ -16,8 +23,10 @@ export interface SourceFile {
   rel: string;
   /** The raw bytes as read. */
   bytes: Buffer;
-  /** The decoded text, without a UTF-8 BOM. */
+  /** The decoded text, without a UTF-8 BOM; for a notebook, its Python program (`Notebook.program`). */
   text: string;
+  /** The parsed notebook, for a `.ipynb` file (its JSON is `notebook.raw`). */
+  notebook: Notebook | null;
   /** Whether the file starts with a UTF-8 byte-order mark (kept when fixes are written). */
   bom: boolean;
   /** Hex sha1 of the bytes. */
@@ -70,10 +79,11 @@ export function firstInvalidUtf8Byte(bytes: Uint8Array): number {
 
 /**
  * Read and decode one file. Skips (with a reason): anything but a regular file (a FIFO would
- * block), unreadable files, files over `maxBytes`, binary files (a NUL byte in the first 8 KiB)
- * and invalid UTF-8.
+ * block), unreadable files, files over `maxBytes` ({@link MAX_FILE_BYTES}, or
+ * {@link MAX_NOTEBOOK_BYTES} for notebooks), binary files (a NUL byte in the first 8 KiB)
+ * invalid UTF-8, and notebooks (`.ipynb`) that are not nbformat 4 Python notebooks.
  */
-export function readSource(abs: string, rel: string, maxBytes = MAX_FILE_BYTES): ReadResult {
+export function readSource(abs: string, rel: string, maxBytes = abs.endsWith('.ipynb') ? MAX_NOTEBOOK_BYTES : MAX_FILE_BYTES): ReadResult {
   let st: fs.Stats;
   let bytes: Buffer;
   try {
@@ -99,8 +109,18 @@ export function readSource(abs: string, rel: string, maxBytes = MAX_FILE_BYTES):
     return { ok: false, reason: `invalid UTF-8 at byte ${firstInvalidUtf8Byte(bytes)}; skipped` };
   }
   const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  let notebook: Notebook | null = null;
+  if (abs.endsWith('.ipynb')) {
+    try {
+      notebook = Notebook.parse(text);
+    } catch (e) {
+      if (e instanceof NotebookError) return { ok: false, reason: `${e.message}; skipped` };
+      throw e;
+    }
+    text = notebook.program;
+  }
   const hash = crypto.createHash('sha1').update(bytes).digest('hex');
-  return { ok: true, file: { abs, rel, bytes, text, bom, hash, mode: st.mode & 0o7777 } };
+  return { ok: true, file: { abs, rel, bytes, text, notebook, bom, hash, mode: st.mode & 0o7777 } };
 }
 
 /** `10 MiB` for exact multiples, else one decimal (`10.0 MiB`, `1.5 KiB`). */

@@ -12,6 +12,7 @@ import type { PythonParser } from '../parse/parser';
 import { lowerPython, type ReuseStatements } from '../model/python/lower';
 import type { Stmt } from '../model/python/ir';
 import { emptySuppressions, scanSuppressions } from './suppression';
+import { isPythonPath } from './source-kind';
 
 /** Replace `[start, end)` of the current text with `text` (UTF-16 code-unit offsets). */
 export interface TextChange {
@@ -115,7 +116,7 @@ export class ParsedDocument {
   }
 
   private parseable(text: string): boolean {
-    return /\.pyi?$/.test(this.path) && text.length <= this.maxChars;
+    return isPythonPath(this.path) && text.length <= this.maxChars;
   }
 
   /** The current text. */
@@ -175,7 +176,7 @@ export class ParsedDocument {
     if (this.factsMemo) return this.factsMemo;
     const path = this.path;
     let facts: FileFacts;
-    if (!/\.pyi?$/.test(path)) facts = { path, ir: null, suppressions: emptySuppressions(), skipped: 'not-python' };
+    if (!isPythonPath(path)) facts = { path, ir: null, suppressions: emptySuppressions(), skipped: 'not-python' };
     else if (!this.tree) facts = { path, ir: null, suppressions: emptySuppressions(), skipped: 'too-large' };
     else {
       try {

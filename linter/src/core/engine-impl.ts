@@ -9,6 +9,7 @@ import type { FileFacts, FileInput, Grammars, LintOptions } from './engine';
 import { initTreeSitter, type PythonParser } from '../parse/parser';
 import { lowerPython } from '../model/python/lower';
 import { scanSuppressions, emptySuppressions } from './suppression';
+import { isPythonPath } from './source-kind';
 import { ProjectIndex } from '../model/python/project';
 import { PyTorchModel } from '../model/python/interp';
 import { RULE_IMPLS } from '../rules/index';
@@ -49,7 +50,7 @@ export class Engine {
    * `ir: null` and a `skipped` reason. Pure function of `(path, text)`: cacheable by content.
    */
   analyze(input: FileInput): FileFacts {
-    if (!/\.pyi?$/.test(input.path)) return { path: input.path, ir: null, suppressions: emptySuppressions(), skipped: 'not-python' };
+    if (!isPythonPath(input.path)) return { path: input.path, ir: null, suppressions: emptySuppressions(), skipped: 'not-python' };
     if (input.text.length > MAX_ANALYZED_CHARS) return { path: input.path, ir: null, suppressions: emptySuppressions(), skipped: 'too-large' };
     let tree: Tree | null = null;
     try {

@@ -15,7 +15,11 @@ export interface Grammars {
   python: Uint8Array;
 }
 
-/** One source file. `path` is project-relative with `/` separators (e.g. `src/pkg/model.py`). */
+/**
+ * One source file. `path` is project-relative with `/` separators (e.g. `src/pkg/model.py`).
+ * For a notebook (`nb.ipynb`) `text` is the notebook's Python program
+ * (`notebook/notebook.ts`, `Notebook.program`), not its JSON.
+ */
 export interface FileInput {
   path: string;
   text: string;
@@ -42,6 +46,8 @@ export interface FileConfig {
   severity: Readonly<Record<string, Severity>>;
   options: RuleOptions;
 }
+
+export { isPythonPath, isNotebookPath } from './source-kind';
 
 export interface LintOptions {
   /** The configuration for a project-relative path (nearest config file wins). */

@@ -90,9 +90,27 @@ export function emptySuppressions(): Suppressions {
   return { noqa: [], file: [], invalid: [] };
 }
 
+/** Comments and string literals of a text, found by {@link lexComments}. */
+export interface LexicalSpans {
+  /** Every `#` comment outside string literals, `[start, end)` with end = end of line. */
+  comments: Span[];
+  /** Every string literal (prefix letters excluded), from its opening to past its closing quote(s). */
+  strings: Span[];
+}
+
 /** Offsets `[start, end)` of every `#` comment outside string literals (end = end of line). */
 export function findComments(text: string): Span[] {
+  return lexComments(text).comments;
+}
+
+/**
+ * The comments and string literals of a Python text, lexically (no parse; see the module
+ * comment for the limits). An unterminated single-quoted string ends at its line's end; an
+ * unterminated triple-quoted one at the end of the text.
+ */
+export function lexComments(text: string): LexicalSpans {
   const out: Span[] = [];
+  const strings: Span[] = [];
   const special = /[#'"]/g;
   let i = 0;
   const n = text.length;
@@ -134,9 +152,10 @@ export function findComments(text: string): Span[] {
       }
       j++;
     }
+    strings.push({ start: i, end: Math.min(j, n) });
     i = j;
   }
-  return out;
+  return { comments: out, strings };
 }
 
 const NOQA_RE = /#\s*noqa(?![A-Za-z0-9_-])/gi;
@@ -381,31 +400,74 @@ export function noqaRemovalEdit(text: string, index: LineIndex, directive: NoqaD
   return { start: lineStart + trimmedBefore.length, end: directive.span.end, content: '' };
 }
 
+/** Precomputed facts about a text, shared by several {@link noqaAddCodesEdit} calls on it. */
+export interface NoqaTextFacts {
+  supp: Suppressions;
+  lex: LexicalSpans;
+  index: LineIndex;
+}
+
+/** The {@link NoqaTextFacts} of `text`. */
+export function noqaTextFacts(text: string): NoqaTextFacts {
+  return { supp: scanSuppressions(text), lex: lexComments(text), index: new LineIndex(text) };
+}
+
 /**
  * The edit that makes `# noqa` cover `code` on 0-based `line` (the editor's "Disable NLxxx for
- * this line"):
- * - `x = f()  # noqa: E501` → `x = f()  # noqa: E501, NL001`;
- * - `x = f()  # note` → `x = f()  # noqa: NL001 # note` (Ruff's `--add-noqa` placement);
- * - `x = f()` → `x = f()  # noqa: NL001`.
- *
- * @returns null when the line already suppresses `code` (or everything), or when a comment
- *   cannot end the line (it ends inside a string or with a `\` continuation): the caller then
- *   offers no action. The caller should still check that the result parses as well.
+ * this line"); see {@link noqaAddCodesEdit}.
  */
 export function noqaAddEdit(text: string, line: number, code: string, supp: Suppressions = scanSuppressions(text)): Edit | null {
-  const index = new LineIndex(text);
+  return noqaAddCodesEdit(text, line, [code], { supp, lex: lexComments(text), index: new LineIndex(text) });
+}
+
+/**
+ * The edit that makes a `# noqa` directive on 0-based `line` cover every code of `codes`
+ * (`normlint check --add-noqa`, and the editor's "Disable NLxxx for this line"). The directive's
+ * codes end up deduplicated and sorted (case-insensitively); codes already there, other tools'
+ * included, are kept:
+ * - `x = f()  # noqa: NL003, E501` + NL001 → `x = f()  # noqa: E501, NL001, NL003`;
+ * - `x = f()  # note` → `x = f()  # noqa: NL001 # note` (Ruff's `--add-noqa` placement);
+ * - `x = f()` → `x = f()  # noqa: NL001, NL003`.
+ *
+ * @param codes rule codes (`NL001`); compared with the directive's tokens case-insensitively.
+ * @param facts the text's suppressions, comments and strings, and line index (computed when omitted).
+ * @returns null when the line already suppresses every code (or everything, a bare `# noqa`),
+ *   or when a comment cannot end the line: it ends inside a string literal (a multi-line
+ *   string goes on) or with a `\` continuation. The caller should still check that the result
+ *   parses as well.
+ */
+export function noqaAddCodesEdit(text: string, line: number, codes: readonly string[], facts: NoqaTextFacts = noqaTextFacts(text)): Edit | null {
+  const { supp, lex, index } = facts;
+  const key = (c: string): string => c.toUpperCase();
+  const sorted = (list: readonly string[]): string[] => {
+    const seen = new Set<string>();
+    const out: string[] = [];
+    for (const c of list) {
+      if (seen.has(key(c))) continue;
+      seen.add(key(c));
+      out.push(c);
+    }
+    return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  };
   const directive = supp.noqa.find((n) => n.line === line);
   if (directive) {
-    if (directive.codes === 'all' || directive.codes.some((c) => c.text.toUpperCase() === code)) return null;
+    if (directive.codes === 'all') return null;
+    const present = new Set(directive.codes.map((c) => key(c.text)));
+    const missing = codes.filter((c) => !present.has(key(c)));
+    if (missing.length === 0) return null;
+    const first = directive.codes[0];
     const last = directive.codes[directive.codes.length - 1];
-    return { start: last.span.end, end: last.span.end, content: `, ${code}` };
+    return { start: first.span.start, end: last.span.end, content: sorted([...directive.codes.map((c) => c.text), ...missing]).join(', ') };
   }
+  const list = sorted(codes);
+  if (list.length === 0) return null;
   const start = index.lineStart(line);
   const end = index.lineEnd(line);
-  const comment = findComments(text).find((c) => c.start >= start && c.start < end);
-  if (comment) return { start: comment.start, end: comment.start, content: `# noqa: ${code} ` };
+  const comment = lex.comments.find((c) => c.start >= start && c.start < end);
+  if (comment) return { start: comment.start, end: comment.start, content: `# noqa: ${list.join(', ')} ` };
+  if (lex.strings.some((s) => s.start < end && s.end > end)) return null;
   const body = text.slice(start, end);
   if (/\\\s*$/.test(body)) return null;
   const trimmed = body.replace(/\s+$/, '');
-  return { start: start + trimmed.length, end, content: `${trimmed.length > 0 ? '  ' : ''}# noqa: ${code}` };
+  return { start: start + trimmed.length, end, content: `${trimmed.length > 0 ? '  ' : ''}# noqa: ${list.join(', ')}` };
 }

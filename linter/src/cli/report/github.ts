@@ -20,7 +20,10 @@ function escapeProperty(s: string): string {
 export function renderGithub(input: ReportInput): string {
   return input.items
     .map(({ diag, file }) => {
-      const { start, end } = file.locate(diag.span);
+      // In a notebook: the line of the .ipynb JSON (what GitHub annotates), with the cell named in the message.
+      const { start, end } = file.locateInFile(diag.span);
+      const at = file.notebook ? file.locate(diag.span) : null;
+      const where = at?.cell ? `cell ${at.cell}, line ${at.start.row}: ` : '';
       const cmd = diag.severity === 'error' ? 'error' : diag.severity === 'warning' ? 'warning' : 'notice';
       const props = [
         `file=${escapeProperty(file.display)}`,
@@ -30,7 +33,7 @@ export function renderGithub(input: ReportInput): string {
         `endColumn=${end.column}`,
         `title=${escapeProperty(`${diag.code} (${diag.name})`)}`,
       ].join(',');
-      return `::${cmd} ${props}::${escapeData(diag.message)}\n`;
+      return `::${cmd} ${props}::${escapeData(where + diag.message)}\n`;
     })
     .join('');
 }

@@ -16,6 +16,8 @@ export interface JsonDiagnostic {
   message: string;
   /** Absolute path. */
   filename: string;
+  /** The notebook cell (1-based position among all cells) for a `.ipynb` file, else null; rows then count from the cell's first line. */
+  cell: number | null;
   location: RowColumn;
   end_location: RowColumn;
   /** The row a `# noqa` for this finding goes on (the row of `location`). */
@@ -25,14 +27,14 @@ export interface JsonDiagnostic {
     message: string;
     edits: Array<{ content: string; location: RowColumn; end_location: RowColumn }>;
   };
-  related: Array<{ filename: string; location: RowColumn; end_location: RowColumn; message: string }>;
+  related: Array<{ filename: string; cell: number | null; location: RowColumn; end_location: RowColumn; message: string }>;
   url: string;
 }
 
 /** The JSON values of the findings. */
 export function toJson(input: ReportInput): JsonDiagnostic[] {
   return input.items.map(({ diag, file, related }) => {
-    const { start, end } = file.locate(diag.span);
+    const { start, end, cell } = file.locate(diag.span);
     const eol = detectLineEnding(file.text ?? '');
     return {
       code: diag.code,
@@ -40,6 +42,7 @@ export function toJson(input: ReportInput): JsonDiagnostic[] {
       severity: diag.severity,
       message: diag.message,
       filename: file.abs,
+      cell,
       location: start,
       end_location: end,
       noqa_row: start.row,
@@ -53,7 +56,7 @@ export function toJson(input: ReportInput): JsonDiagnostic[] {
       },
       related: related.map((r) => {
         const loc = r.file.locate(r.info.span);
-        return { filename: r.file.abs, location: loc.start, end_location: loc.end, message: r.info.message };
+        return { filename: r.file.abs, cell: loc.cell, location: loc.start, end_location: loc.end, message: r.info.message };
       }),
       url: ruleUrl(diag.code),
     };

@@ -11,6 +11,9 @@
  *    = note: train.py:3:9: constructed here
  * ```
  *
+ * In a notebook the location is `nb.ipynb:cell 3:line 2:col 5:` and excerpt rows count from
+ * the cell's first line.
+ *
  * `[*]` marks a fix that `--fix` would apply. Tabs in the excerpt are shown as four spaces;
  * the caret line counts code points (wide characters are not measured).
  */
@@ -34,9 +37,11 @@ function width(s: string): number {
 /** The header line `path:row:col: CODE [*] message`. */
 export function headerLine(item: ReportItem, c: Colors, unsafeFixes: boolean): string {
   const { diag, file } = item;
-  const { start } = file.locate(diag.span);
+  const { start, cell } = file.locate(diag.span);
   const fix = isFixable(diag, unsafeFixes) ? `${c.cyan('[*]')} ` : '';
-  return `${c.bold(file.display)}${c.cyan(':')}${start.row}${c.cyan(':')}${start.column}${c.cyan(':')} ${c.bold(severityColor(c, diag.severity)(diag.code))} ${fix}${diag.message}`;
+  const sep = c.cyan(':');
+  const where = cell === null ? `${start.row}${sep}${start.column}` : `cell ${cell}${sep}line ${start.row}${sep}col ${start.column}`;
+  return `${c.bold(file.display)}${sep}${where}${sep} ${c.bold(severityColor(c, diag.severity)(diag.code))} ${fix}${diag.message}`;
 }
 
 function excerpt(item: ReportItem, c: Colors): string[] {
@@ -51,11 +56,12 @@ function excerpt(item: ReportItem, c: Colors): string[] {
   const endCol = Math.min(src.length, Math.max(startCol, diag.span.end - lineStart));
   const pad = width(src.slice(0, startCol));
   const len = Math.max(1, width(src.slice(startCol, endCol)));
-  const gutter = String(line + 1).length;
+  const row = file.displayRow(line);
+  const gutter = String(row).length;
   const bar = `${' '.repeat(gutter + 1)}${c.blue('|')}`;
   return [
     bar,
-    `${c.blue(String(line + 1))} ${c.blue('|')} ${src.replace(/\t/g, TAB)}`,
+    `${c.blue(String(row))} ${c.blue('|')} ${src.replace(/\t/g, TAB)}`,
     `${bar} ${' '.repeat(pad)}${severityColor(c, diag.severity)(`${'^'.repeat(len)} ${diag.code}`)}`,
     bar,
   ];
@@ -68,12 +74,9 @@ export function renderText(input: ReportInput, c: Colors): string {
     out.push(headerLine(item, c, input.unsafeFixes));
     out.push(...excerpt(item, c));
     // Notes line up with the excerpt's `|` bar.
-    const indent = ' '.repeat(String(item.file.index.lineOf(item.diag.span.start) + 1).length + 1);
+    const indent = ' '.repeat(String(item.file.displayRow(item.file.index.lineOf(item.diag.span.start))).length + 1);
     if (item.diag.fix) out.push(`${indent}${c.bold('= help:')} ${item.diag.fix.title}`);
-    for (const r of item.related) {
-      const { start } = r.file.locate(r.info.span);
-      out.push(`${indent}${c.bold('= note:')} ${r.file.display}:${start.row}:${start.column}: ${r.info.message}`);
-    }
+    for (const r of item.related) out.push(`${indent}${c.bold('= note:')} ${r.file.position(r.info.span)}: ${r.info.message}`);
     out.push('');
   }
   return out.length ? out.join('\n') + '\n' : '';

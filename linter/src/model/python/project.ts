@@ -124,7 +124,8 @@ export class ProjectIndex {
   private readonly byPath = new Map<string, ProjectFile>();
 
   /**
-   * @param inputs lowered files with project-relative `/` paths; non-`.py` paths are ignored.
+   * @param inputs lowered files with project-relative `/` paths; paths other than `.py`, `.pyi`
+   *   and `.ipynb` (a notebook's program: never an import target) are ignored.
    * @param lazy other project files, loaded only when an import resolves to them.
    */
   constructor(inputs: Array<{ path: string; ir: PyFile }>, lazy?: LazyFiles) {
@@ -136,6 +137,14 @@ export class ProjectIndex {
       ...extra.map((path) => ({ path, ir: null })),
     ];
     for (const { path, ir } of entriesIn) {
+      if (/\.ipynb$/.test(path)) {
+        // A notebook is a script nobody imports; its own imports resolve from its directory.
+        const nb = new ProjectFile(path, [], '', false, TEST_FILE.test(path), ir, ir ? null : (p) => lazy?.load(p) ?? null);
+        if (ir) this.files.push(nb);
+        this.all.push(nb);
+        this.byPath.set(path, nb);
+        continue;
+      }
       if (!/\.pyi?$/.test(path)) continue;
       const noExt = path.replace(/\.pyi?$/, '');
       const isInit = /(^|\/)__init__$/.test(noExt);
