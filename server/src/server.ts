@@ -1138,7 +1138,9 @@ const MODE_WORDS: Record<string, string> = {
 export function layerHover(layer: LayerReport, findings: readonly Diagnostic[], where: (file: string, offset: number) => string): string {
   const short = layer.q.startsWith('torch.nn.') ? `nn.${layer.q.slice(9)}` : layer.q;
   const out: string[] = [`**${short}** · normlint`, ''];
-  const shape = layer.dims === 1 ? '`[N, C]` or `[N, C, L]`' : layer.dims === 2 ? '`[N, C, H, W]`' : layer.dims === 3 ? '`[N, C, D, H, W]`' : null;
+  const keras = layer.framework === 'keras';
+  // Keras normalizes the `axis` argument's axis of a channels-last input; no fixed layout to show.
+  const shape = keras ? null : layer.dims === 1 ? '`[N, C]` or `[N, C, L]`' : layer.dims === 2 ? '`[N, C, H, W]`' : layer.dims === 3 ? '`[N, C, D, H, W]`' : null;
   if (shape) out.push(`Input ${shape}.`, '');
   out.push('| argument | value |', '|---|---|');
   for (const a of layer.args) {
@@ -1146,6 +1148,7 @@ export function layerHover(layer: LayerReport, findings: readonly Diagnostic[], 
     if (a.name === 'momentum' && layer.momentum) {
       const m = layer.momentum;
       if (m.cumulative) v += ' · cumulative moving average (no momentum)';
+      else if (keras && m.keras !== null) v += ` · Keras: the moving average keeps ${m.keras} of itself per batch; PyTorch equivalent \`momentum=${m.torch}\``;
       else if (m.torch !== null) v += ` · PyTorch: new batch weighs ${m.torch}; Keras/TF.js equivalent \`momentum=${m.keras}\``;
     }
     out.push(`| ${a.name} | ${v} |`);

@@ -13,6 +13,17 @@ describe('pre-filter', () => {
     assert.equal(isSeedText('def test():\n    model.eval()\n'), false, 'no framework (stdlib-like code)');
   });
 
+  it('seeds Keras files: layers, forced training flags, fit and tf.data batches, applications', () => {
+    assert.equal(isSeedText('from tensorflow.keras import layers\nbn = layers.BatchNormalization()\n'), true);
+    assert.equal(isSeedText('import keras\nx = model(x, training=True)\n'), true);
+    assert.equal(isSeedText('import tf_keras as keras\nbase.trainable = False\n'), true);
+    assert.equal(isSeedText('import tensorflow as tf\nds = tf.data.Dataset.range(8).batch(4)\n'), true);
+    assert.equal(isSeedText('import tensorflow as tf\nhistory = model.fit(x, y)\n'), true);
+    assert.equal(isSeedText('from keras import applications\nbase = applications.ResNet50()\n'), true);
+    assert.equal(isSeedText('import tensorflow as tf\nx = tf.ones(3)\n'), false, 'a framework alone');
+    assert.equal(isSeedText('import torch\ny = F.batch_norm(x, m, v, training=True)\n'), false, 'Keras words count in Keras files only');
+  });
+
   it('reads import lines with aliases, relative levels and parenthesized lists', () => {
     const imps = scanImportLines('import a.b as ab, c\nfrom ..pkg.mod import (x,\n    y as z)\n    from . import w\n');
     assert.deepEqual(

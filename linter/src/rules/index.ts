@@ -12,6 +12,7 @@ import smallBatchNorm from './small-batch-norm/rule';
 import normInSequenceModel from './norm-in-sequence-model/rule';
 import missingSyncBatchnorm from './missing-sync-batchnorm/rule';
 import momentumConvention from './momentum-convention/rule';
+import forcedTrainingFlag from './forced-training-flag/rule';
 import frozenBnStillUpdating from './frozen-bn-still-updating/rule';
 import normNumFeaturesMismatch from './norm-num-features-mismatch/rule';
 
@@ -24,6 +25,7 @@ export const RULE_IMPLS: readonly Rule[] = [
   normInSequenceModel,
   missingSyncBatchnorm,
   momentumConvention,
+  forcedTrainingFlag,
   frozenBnStillUpdating,
   normNumFeaturesMismatch,
 ];

@@ -1,8 +1,10 @@
 /**
- * Lookups in the known-factories table (`torch-factories.json`): what a torchvision or timm
- * model carries. Every entry of the table names its source.
+ * Lookups in the known-factories tables: what a torchvision or timm model carries
+ * (`torch-factories.json`), and what a `keras.applications` model carries
+ * (`keras-applications.json`). Every entry of the tables names its source.
  */
 import table from './torch-factories.json';
+import kerasTable from './keras-applications.json';
 
 interface Entry { match: string; batchnorm: boolean; dropout: boolean; source: string }
 
@@ -36,4 +38,19 @@ export function timmCarry(name: string): { batchnorm: boolean; dropout: boolean 
   const bare = name.replace(/^(timm|hf[-_]hub):/, '').replace(/^.*\//, '');
   for (const e of TIMM) if (e.re.test(bare)) return { batchnorm: e.batchnorm, dropout: e.dropout };
   return null;
+}
+
+interface KerasEntry { match: string; batchnorm: boolean; dropout: boolean; source: string }
+const KERAS_APPLICATIONS = compile((kerasTable as { applications: KerasEntry[] }).applications);
+
+/**
+ * What a `keras.applications` constructor's model carries (canonical name,
+ * `keras.applications.ResNet50`); `null` for another capitalized `keras.applications` name
+ * (unknown), `undefined` when `q` is not a constructor (`preprocess_input`, a submodule).
+ */
+export function kerasApplicationCarry(q: string): { batchnorm: boolean; dropout: boolean } | null | undefined {
+  if (!q.startsWith('keras.applications.')) return undefined;
+  for (const e of KERAS_APPLICATIONS) if (e.re.test(q)) return { batchnorm: e.batchnorm, dropout: e.dropout };
+  const last = q.slice(q.lastIndexOf('.') + 1);
+  return /^[A-Z]/.test(last) && q.split('.').length === 3 ? null : undefined;
 }

@@ -6,6 +6,7 @@
  * signatures as printed there; unchanged in these parameters since PyTorch 1.x (checked
  * against the Debian python3-torch 1.13 sources).
  */
+import { canonicalKerasName } from './keras';
 
 /** What a layer class is, for the rules. */
 export type LayerKind =
@@ -23,7 +24,14 @@ export type LayerKind =
   | 'pool'
   | 'flatten'
   | 'identity'
-  | 'container';
+  | 'container'
+  /** A Keras functional model (`keras.Model(inputs, outputs)`): an opaque block whose children are the layers on its paths. */
+  | 'model'
+  /** A Keras layer that changes the shape or mixes inputs (Reshape, Embedding, Add, Lambda...), or one normlint does not model: it ends adjacency. */
+  | 'other';
+
+/** The frameworks whose layers normlint models in Python. */
+export type LayerFramework = 'pytorch' | 'keras';
 
 /** A parameter of a constructor signature; `def` is the default as Python source, absent if required. */
 export interface ParamSpec {
@@ -33,6 +41,8 @@ export interface ParamSpec {
 
 export interface LayerSpec {
   kind: LayerKind;
+  /** The framework the class belongs to (Keras layers: `../frameworks/keras.ts`). */
+  framework: LayerFramework;
   /**
    * Spatial dimensionality the layer expects: BatchNorm1d/Conv1d → 1 (`[N, C, L]`, also
    * `[N, C]` for BatchNorm1d), 2d → 2 (`[N, C, H, W]`), 3d → 3 (`[N, C, D, H, W]`); Linear → 0
@@ -43,6 +53,18 @@ export interface LayerSpec {
   params: ParamSpec[];
   /** BatchNorm family: `Lazy*` variants infer `num_features`. */
   lazy?: boolean;
+  /**
+   * The constructor parameter that gives the output channels (`out_channels`, `out_features`;
+   * Keras `filters`, `units`); absent when the output channels follow the input (Keras
+   * `DepthwiseConv2D`).
+   */
+  outParam?: string;
+  /** The constructor parameter that switches the bias (`bias` in PyTorch, `use_bias` in Keras). */
+  biasParam?: string;
+  /** Keras wrappers (`TimeDistributed`, `Bidirectional`): the wrapped layer is the first argument. */
+  wrapper?: boolean;
+  /** The layer reduces the time/spatial axes away (global pooling, Flatten): what follows is no longer a sequence. */
+  reduces?: boolean;
 }
 
 const BN_PARAMS: ParamSpec[] = [
@@ -102,7 +124,8 @@ const LINEAR_PARAMS: ParamSpec[] = [
 const DROPOUT_PARAMS: ParamSpec[] = [{ name: 'p', def: '0.5' }, { name: 'inplace', def: 'False' }];
 
 const T = 'torch.nn.';
-const table: Record<string, LayerSpec> = {};
+type Draft = Omit<LayerSpec, 'framework'>;
+const table: Record<string, Draft> = {};
 for (const d of [1, 2, 3]) {
   table[`${T}BatchNorm${d}d`] = { kind: 'batchnorm', dims: d, params: BN_PARAMS };
   table[`${T}LazyBatchNorm${d}d`] = { kind: 'batchnorm', dims: d, params: LAZY_BN_PARAMS, lazy: true };
@@ -150,15 +173,24 @@ table[`${T}Identity`] = { kind: 'identity', dims: null, params: [] };
 table[`${T}Flatten`] = { kind: 'flatten', dims: null, params: [] };
 for (const c of ['Sequential', 'ModuleList', 'ModuleDict']) table[`${T}${c}`] = { kind: 'container', dims: null, params: [] };
 
+const specs: Record<string, LayerSpec> = {};
+for (const [q, spec] of Object.entries(table)) {
+  specs[q] = { ...spec, framework: 'pytorch' };
+  if (spec.kind === 'conv' || spec.kind === 'convtranspose') specs[q] = { ...specs[q], outParam: 'out_channels', biasParam: 'bias' };
+  if (spec.kind === 'linear') specs[q] = { ...specs[q], outParam: 'out_features', biasParam: 'bias' };
+}
+
 /** Layer classes by canonical qualified name (`torch.nn.BatchNorm2d`). */
-export const TORCH_LAYERS: Readonly<Record<string, LayerSpec>> = table;
+export const TORCH_LAYERS: Readonly<Record<string, LayerSpec>> = specs;
 
 /**
  * Canonicalize a qualified name: `torch.nn.modules.batchnorm.BatchNorm2d` and
  * `torch.nn.modules.BatchNorm2d` → `torch.nn.BatchNorm2d`; `torch.nn.parallel.distributed.X` →
- * `torch.nn.parallel.X`.
+ * `torch.nn.parallel.X`. Keras names (`tensorflow.keras.layers.Dense`, `tf_keras.…`) are
+ * canonicalized by {@link canonicalKerasName} (`keras.layers.Dense`).
  */
 export function canonicalTorchName(q: string): string {
+  if (q.startsWith('keras') || q.startsWith('tensorflow') || q.startsWith('tf_keras')) return canonicalKerasName(q);
   if (q.startsWith('torch.nn.modules.')) return T + q.slice(q.lastIndexOf('.') + 1);
   if (q.startsWith('torch.nn.parallel.distributed.') || q.startsWith('torch.nn.parallel.data_parallel.')) {
     return 'torch.nn.parallel.' + q.slice(q.lastIndexOf('.') + 1);
@@ -272,7 +304,7 @@ export const LIGHTNING_TRAINERS: ReadonlySet<string> = new Set([
  * Packages always resolved as external, even when their sources are part of the project (a
  * checkout of torchvision): their facts come from these tables.
  */
-export const EXTERNAL_PACKAGES: ReadonlySet<string> = new Set(['torch', 'torchvision', 'timm', 'tensorflow', 'keras', 'pytorch_lightning', 'lightning', 'apex', 'accelerate']);
+export const EXTERNAL_PACKAGES: ReadonlySet<string> = new Set(['torch', 'torchvision', 'timm', 'tensorflow', 'keras', 'tf_keras', 'pytorch_lightning', 'lightning', 'apex', 'accelerate']);
 
 /**
  * Sizes of torchvision datasets whose length is fixed, by split: `train=True/False` (or

@@ -1,6 +1,6 @@
 /**
- * Facts the PyTorch model hands to the rules. Rules never look at the IR or the interpreter's
- * state; they read these.
+ * Facts the Python model hands to the rules (PyTorch and Keras code become the same facts).
+ * Rules never look at the IR or the interpreter's state; they read these.
  */
 import type { Span } from '../../core/diagnostic';
 import type { CallExpr, FuncDef, Keyword } from './ir';
@@ -46,6 +46,12 @@ export interface InferenceFact {
   trainsAfter: boolean;
   /** The module has no loaded or trained weights on this path (a smoke test of a fresh model). */
   fresh: boolean;
+  /**
+   * Keras: the call forces `training=True` (this keyword) at an inference site. Keras has no
+   * train/eval mode on the model: the flag of each call decides, so Keras facts carry it and
+   * their `mode` is meaningless.
+   */
+  trainingFlag?: Keyword;
 }
 
 /** A training step (`loss.backward()`, `optimizer.step()`) that trains `obj`. */
@@ -66,6 +72,8 @@ export interface TrainStepFact {
   loaders: Obj[];
   /** The module (or a module containing it) had its parameters frozen on some path: eval mode may be deliberate (linear probing). */
   frozen: boolean;
+  /** A Keras `model.fit(...)` (Keras sets the training flag itself: never a mode finding). */
+  keras?: boolean;
 }
 
 /** `model.train()` on a module with frozen (requires_grad=False) BatchNorm parameters. */
@@ -91,6 +99,14 @@ export interface LoaderFact {
   batchSize: Val[];
   /** The keyword or positional argument giving the batch size, or null for the default. */
   batchSizeArg: Keyword | null;
+  /** Where to report the batch size (a keyword, or a positional argument such as the `8` of `ds.batch(8)`); null: the call. */
+  batchSizeSpan: Span | null;
+  /**
+   * `pytorch`: a `DataLoader`. `keras`: `model.fit(x, y, batch_size=N)`, a `tf.data` `.batch(N)`,
+   * a Keras dataset utility (`image_dataset_from_directory(batch_size=32)`) or an
+   * `ImageDataGenerator.flow*(batch_size=32)`.
+   */
+  framework: 'pytorch' | 'keras';
   dropLast: Val[] | null;
   /** The dataset's length when known (a torchvision dataset of fixed size), else null. */
   datasetLength: number | null;
@@ -143,4 +159,34 @@ export interface SequenceNormFact {
   seq: Obj;
   at: Site;
   why: 'after-sequence-layer' | 'time-step-loop';
+  /** Keras: the norm is applied per time step by this wrapper (`TimeDistributed(BatchNormalization())`). */
+  wrapper?: Obj;
+}
+
+/**
+ * NL008 (Keras): a call that forces `training=True` inside a model definition (a layer's
+ * `call()`, a functional model's construction): the layer or sub-model called uses batch
+ * statistics even in `predict()`.
+ */
+export interface ForcedTrainingFact {
+  site: Site;
+  call: CallExpr;
+  /** The layer, sub-model or application called. */
+  obj: Obj;
+  /** The `training=True` keyword. */
+  flag: Keyword;
+  /** The enclosing function (`call`, a model-building function), null at module level. */
+  fn: FuncDef | null;
+}
+
+/**
+ * NL008 (Keras): a model frozen with `model.trainable = False` called inside a model
+ * definition without `training=` (the transfer-learning pattern that needs `training=False`).
+ */
+export interface FrozenBaseCallFact {
+  site: Site;
+  call: CallExpr;
+  obj: Obj;
+  /** The `trainable = False` assignment. */
+  frozenAt: Site;
 }

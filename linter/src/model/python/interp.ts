@@ -28,7 +28,7 @@ import {
   MAX_STRING, constOf, hardConstOf, objsOf, union, valKey,
 } from './values';
 import type {
-  DdpFact, FrozenTrainFact, InferenceFact, InferenceKind, LayerPair, LightningTrainerFact, LoaderFact, Mode, ModeInfo,
+  DdpFact, ForcedTrainingFact, FrozenBaseCallFact, FrozenTrainFact, InferenceFact, InferenceKind, LayerPair, LightningTrainerFact, LoaderFact, Mode, ModeInfo,
   ModeSource, SequenceNormFact, TrainStepFact,
 } from './facts';
 import {
@@ -36,7 +36,11 @@ import {
   MODULE_WRAPPERS, NO_GRAD_CONTEXTS, SELF_RETURNING_METHODS, SYNC_BN_CONVERTERS, WHOLE_MODULE_LOADERS,
   TORCH_LAYERS, canonicalTorchName, torchLayer, type ParamSpec,
 } from '../frameworks/pytorch';
-import { factoryCarry, timmCarry } from '../frameworks/factories';
+import { factoryCarry, kerasApplicationCarry, timmCarry } from '../frameworks/factories';
+import {
+  DATASET_KEEPS_BATCH, FIT_BATCH_INDEX, KERAS_BASES, KERAS_BATCHED_DATASETS, KERAS_GENERATOR_FLOWS, KERAS_INPUT, KERAS_LAYER_NAMES, KERAS_PRESERVING,
+  isKerasName, kerasLayer,
+} from '../frameworks/keras';
 
 const MAX_CONSTRUCT_DEPTH = 8;
 const MAX_LOOP_ITERATIONS = 4;
@@ -46,8 +50,16 @@ const MAX_SEQ_ITEMS = 512;
 const MAX_STEPS = 2_000_000;
 
 const EVAL_FN_NAME = /^(eval|evaluate|evaluation|validate|validation|valid|val|test|testing|predict|prediction|infer|inference|run_eval|run_inference|do_eval|eval_.+|evaluate_.+|validate_.+|valid_.+|val_.+|predict_.+|infer_.+|inference_.+|test_model|test_epoch)$/i;
+/**
+ * Keras inference hooks and serving functions, besides {@link EVAL_FN_NAME}: a `training=True`
+ * call there runs inference with batch statistics (`test_step`/`predict_step` are what
+ * `evaluate()`/`predict()` run; the TensorFlow 2 quickstart's `test_step` is a plain function).
+ */
+const KERAS_EVAL_FN_NAME = /^(test_step|predict_step|eval_step|val_step|valid_step|validation_step|evaluate_step|serve|serving_fn|serving_default|serve_fn)$/;
+/** Calls that train a Keras model by hand (a custom training loop): `training=True` around them is training. */
+const KERAS_TRAIN_CALLS = new Set(['apply_gradients', 'gradient', 'minimize', 'train_on_batch', 'fit']);
 const PREDICT_METHODS = /^(predict|predict_proba|infer|inference|generate|sample|classify|detect|segment|forward_test)$/;
-const PRESERVING_FUNCS = /^(torch\.nn\.functional\.(relu|relu6|leaky_relu|gelu|silu|elu|selu|celu|mish|hardswish|hardsigmoid|sigmoid|tanh|softplus|dropout\d?d?|alpha_dropout)|torch\.(relu|sigmoid|tanh))$/;
+const PRESERVING_FUNCS = /^(torch\.nn\.functional\.(relu|relu6|leaky_relu|gelu|silu|elu|selu|celu|mish|hardswish|hardsigmoid|sigmoid|tanh|softplus|dropout\d?d?|alpha_dropout)|torch\.(relu|sigmoid|tanh)|tensorflow\.(nn\.)?(relu|relu6|elu|selu|gelu|silu|swish|leaky_relu|sigmoid|tanh|softplus|dropout)|tensorflow\.math\.(sigmoid|tanh)|keras\.(activations|ops)\.(relu|relu6|elu|selu|gelu|silu|swish|leaky_relu|sigmoid|tanh|softplus|mish|hard_swish))$/;
 const RESHAPE_METHODS = /^(permute|transpose|view|reshape|contiguous|flatten|squeeze|unsqueeze|t)$/;
 
 /** A function summary: what calling it does to its symbolic objects. */
@@ -120,6 +132,12 @@ interface Ctx {
   exitStates: State[];
   /** While evaluating `return <call>` in a flow summary: skip constructing the result. */
   skipConstruct: boolean;
+  /** Keras: nesting depth of `with tf.GradientTape()` blocks around the current point. */
+  tape: number;
+  /** Keras: an inference hook or evaluation function by name (`test_step`, `evaluate`...). */
+  kerasEvalNamed: boolean;
+  /** Keras: the body trains by hand (`tape.gradient`, `apply_gradients`, `fit`), so `training=True` there is training. */
+  kerasTrains: boolean;
 }
 
 function modeInfo(mode: Mode, site: Site | null, how: ModeSource['how']): ModeInfo {
@@ -169,6 +187,23 @@ export class PyTorchModel {
   optimized: Set<Obj> | null = new Set();
   /** Module classes (nn.Module subclasses) of the project. */
   readonly moduleClasses: ClassRef[] = [];
+  /** NL008 (Keras): `training=True` forced inside a model definition, by call site. */
+  readonly forcedTraining = new Map<string, ForcedTrainingFact>();
+  /** NL008 (Keras): frozen models (`trainable = False`) called without `training=` in a model definition. */
+  readonly frozenBaseCalls: FrozenBaseCallFact[] = [];
+  /**
+   * Some project file changes or reads Keras' global image data format
+   * (`set_image_data_format`, `image_data_format()`): a conv's default `data_format` is then not
+   * known to be channels-last.
+   */
+  kerasDataFormatConfigured = false;
+  /** Keras objects set `trainable = False`, with where. */
+  private readonly kerasFrozen = new Map<Obj, Site>();
+  /** Keras calls inside a model definition without a `training` argument (joined with `kerasFrozen` after the run). */
+  private readonly kerasPlainCalls: Array<{ obj: Obj; site: Site; call: CallExpr }> = [];
+  /** The output of a Keras `Sequential` so far (what the next `model.add(layer)` is applied to). */
+  private readonly kerasSeqOut = new Map<Obj, Val[]>();
+  private readonly isKerasMemo = new Map<ClassDef, boolean | 'pending'>();
 
   private nextId = 1;
   private steps_ = 0;
@@ -211,6 +246,7 @@ export class PyTorchModel {
   run(): this {
     for (const f of this.index.files) {
       this.guard(f.path, () => {
+        if (!this.kerasDataFormatConfigured && mentionsDataFormat(f.ir.body)) this.kerasDataFormatConfigured = true;
         for (const c of this.classesOf(f.ir.body)) {
           const ref = { file: f, def: c };
           if (this.isModuleClass(ref)) this.moduleClasses.push(ref);
@@ -224,7 +260,8 @@ export class PyTorchModel {
     for (const f of this.index.files) {
       this.forEachFunction(f, f.ir.body, null, (def, cls) => {
         this.guard(`${f.path}: ${def.name}()`, () => {
-          if (this.summaries.has(def) || this.mayBuild(def, f)) this.summaryOf(f, def, cls);
+          // Keras inference hooks (`test_step`) run when Keras calls them: analyze them even if nothing in the project does.
+          if (this.summaries.has(def) || this.mayBuild(def, f) || (KERAS_EVAL_FN_NAME.test(def.name) && hasForcedTrainingCall(def.body))) this.summaryOf(f, def, cls);
         });
       });
     }
@@ -242,7 +279,21 @@ export class PyTorchModel {
         });
       });
     }
+    this.guard('keras frozen models', () => this.joinFrozenCalls());
     return this;
+  }
+
+  /** NL008: the calls of frozen Keras models (`trainable = False`) without `training=` inside a model definition. */
+  private joinFrozenCalls(): void {
+    const seen = new Set<string>();
+    for (const c of this.kerasPlainCalls) {
+      const at = this.kerasFrozen.get(c.obj);
+      if (!at) continue;
+      const k = `${c.site.file.path}:${c.site.span.start}:${c.obj.id}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      this.frozenBaseCalls.push({ site: c.site, call: c.call, obj: c.obj, frozenAt: at });
+    }
   }
 
   // ---------------------------------------------------------------------------------------
@@ -286,12 +337,52 @@ export class PyTorchModel {
     let result = false;
     for (const vals of this.basesOf(ref)) {
       for (const v of vals) {
-        if (v.t === 'ext' && (MODULE_BASES.has(canonicalTorchName(v.q)) || torchLayer(v.q))) result = true;
+        if (v.t === 'ext' && (MODULE_BASES.has(canonicalTorchName(v.q)) || torchLayer(v.q) || KERAS_BASES.has(v.q) || kerasLayer(v.q))) result = true;
         if (v.t === 'cls' && this.isModuleClass(v.cls)) result = true;
       }
     }
     this.isModuleMemo.set(ref.def, result);
     return result;
+  }
+
+  /** True when the class derives (transitively) from a Keras `Model`, `Layer` or layer class: its forward pass is `call()`. */
+  isKerasClass(ref: ClassRef): boolean {
+    const memo = this.isKerasMemo.get(ref.def);
+    if (memo === 'pending') return false;
+    if (memo !== undefined) return memo;
+    this.isKerasMemo.set(ref.def, 'pending');
+    let result = false;
+    for (const vals of this.basesOf(ref)) {
+      for (const v of vals) {
+        if (v.t === 'ext' && (KERAS_BASES.has(v.q) || kerasLayer(v.q))) result = true;
+        if (v.t === 'cls' && this.isKerasClass(v.cls)) result = true;
+      }
+    }
+    this.isKerasMemo.set(ref.def, result);
+    return result;
+  }
+
+  /**
+   * Is this a Keras object: a Keras layer or model, a `keras.applications` model, an instance
+   * of a Keras subclass (or `self` inside one)? Keras objects have no train/eval mode: each
+   * call's `training` flag decides, so the PyTorch mode facts never apply to them.
+   */
+  isKeras(o: Obj): boolean {
+    if (o.kind === 'layer') return o.spec?.framework === 'keras';
+    if (o.kind === 'factory') return !!o.q && isKerasName(o.q);
+    if ((o.kind === 'instance' || o.kind === 'sym') && o.cls) return this.isKerasClass(o.cls);
+    return false;
+  }
+
+  /** The generic instance of a module class (constructed with its parameters' defaults), as the structure analysis sees it. */
+  private genericInstance(ref: ClassRef): Obj {
+    const site: Site = { file: ref.file, span: ref.def.nameSpan };
+    const self = this.alloc('instance', site, 'generic', { cls: ref });
+    if (!self.attrs.has('__built__')) {
+      self.attrs.set('__built__', []);
+      this.runInit(self, ref, [], new Map(), 1);
+    }
+    return self;
   }
 
   /** True when the class derives from a Lightning module. */
@@ -418,8 +509,9 @@ export class PyTorchModel {
     if (!call || !spec || !obj.site) return { expr: null, keyword: null, value: [], defaulted: false };
     const kw = call.kwargs.find((k) => k.name === name) ?? null;
     const idx = spec.params.findIndex((p) => p.name === name);
+    const star = spec.params.findIndex((p) => p.name === '*');
     let expr: Expr | null = kw ? kw.value : null;
-    if (!expr && idx >= 0 && idx < call.args.length) {
+    if (!expr && idx >= 0 && idx < call.args.length && (star < 0 || idx < star)) {
       if (call.args.slice(0, idx + 1).some((a) => a.k === 'star')) return { expr: null, keyword: null, value: [], defaulted: false };
       expr = call.args[idx];
     }
@@ -470,6 +562,7 @@ export class PyTorchModel {
     return {
       file, purpose, fn, cls, building: null, depth, key, returns: [], summary: null,
       evalNamed: false, lightningStep: false, loops: [], topStmt: null, loopIds: [], skipConstruct: false, stepOffsets: [], exitStates: [], accumulation: false,
+      tape: 0, kerasEvalNamed: false, kerasTrains: false,
     };
   }
 
@@ -632,7 +725,10 @@ export class PyTorchModel {
         if (e.op === '+' && l.length === 1 && r.length === 1 && l[0].t === 'seq' && r[0].t === 'seq') {
           return [this.newSeq(`${ctx.file.path}:${e.span.start}:${ctx.key}`, [...l[0].items, ...r[0].items], ctx)];
         }
-        if ([...l, ...r].some((v) => v.t === 'tensor')) return [tensor(null, 'direct', [])];
+        const tens = [...l, ...r].filter((v): v is TensorVal => v.t === 'tensor');
+        // Keras residuals (`x = x + shortcut`) keep the layers of both paths (what a functional model contains).
+        if (tens.some((t) => t.inModel)) return [tensor(null, 'direct', mergePaths(tens), true)];
+        if (tens.length > 0) return [tensor(null, 'direct', [])];
         return [];
       }
       case 'unary': {
@@ -828,7 +924,7 @@ export class PyTorchModel {
     let out: Val[] = [];
     for (const f of fns) out = union(out, this.callValue(f, call, pos, kw, ctx, st, site));
     if (fns.length === 0 && [...pos, ...kw.values()].some((vs) => vs.some((v) => v.t === 'tensor'))) {
-      out = [tensor(null, 'direct', [])];
+      out = [tensor(null, 'direct', [], [...pos, ...kw.values()].some((vs) => vs.some((v) => v.t === 'tensor' && !!v.inModel)))];
     }
     return out;
   }
@@ -881,7 +977,7 @@ export class PyTorchModel {
           const m = this.findMethod(o.cls, '__call__');
           return m ? this.callFunction({ t: 'fn', file: m.cls.file, def: m.def, cls: m.cls, self: o }, call, pos, kw, ctx, st, site) : [];
         }
-        return this.forwardCall(o, call, pos, ctx, st, site, 'call');
+        return this.forwardCall(o, call, pos, ctx, st, site, 'call', kw);
       }
       default:
         return [];
@@ -894,6 +990,10 @@ export class PyTorchModel {
 
   private callExternal(qRaw: string, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
     const q = canonicalTorchName(qRaw);
+    if (isKerasName(q) || q.startsWith('tensorflow.data.')) {
+      const k = this.kerasExternal(q, call, pos, kw, ctx, st, site);
+      if (k) return k;
+    }
     const spec = torchLayer(q);
     if (spec) {
       const obj = this.alloc('layer', site, ctx.key, { q, spec, call });
@@ -941,7 +1041,7 @@ export class PyTorchModel {
         const batchSize = kw.get('batch_size') ?? pos[bsIdx] ?? (call.args.length <= bsIdx && !kw.has('batch_sampler') ? [{ t: 'const', v: 1 }] : []);
         const datasetLen = objsOf(pos[0] ?? kw.get('dataset') ?? []).map((o) => constOf(o.attrs.get('__len__') ?? [])).find((n) => typeof n === 'number');
         const fact: LoaderFact = {
-          obj, site, call, batchSize, batchSizeArg: bsKw, datasetLength: typeof datasetLen === 'number' ? datasetLen : null,
+          obj, site, call, batchSize, batchSizeArg: bsKw, batchSizeSpan: bsKw?.span ?? null, framework: 'pytorch', datasetLength: typeof datasetLen === 'number' ? datasetLen : null,
           dropLast: kw.get('drop_last') ?? pos[DATALOADER_PARAMS.findIndex((p) => p.name === 'drop_last')] ?? null,
           hasBatchSampler: kw.has('batch_sampler') || call.doubleStar.length > 0,
           trains: new Set(), accumulation: false,
@@ -1085,14 +1185,296 @@ export class PyTorchModel {
       return [];
     }
     // Tensor functions keep the producer for channel-preserving ones.
-    const tens = [...pos, ...kw.values()].flat().filter((v): v is TensorVal => v.t === 'tensor');
+    const args = [...pos, ...kw.values()].flat();
+    // TensorFlow ops take lists of tensors (`tf.concat([a, b], -1)`); PyTorch's are left as they were modelled.
+    const tens = isKerasName(q) || q.startsWith('tensorflow.') ? tensorsIn(args) : args.filter((v): v is TensorVal => v.t === 'tensor');
     if (tens.length > 0) {
-      if (PRESERVING_FUNCS.test(q) && tens.length === 1) return [tensor(tens[0].producer, tens[0].how === 'direct' ? 'preserving' : tens[0].how, tens[0].path)];
-      if (/^torch\.(flatten|transpose|permute|reshape|squeeze|unsqueeze)$/.test(q) && tens.length === 1) return [tensor(tens[0].producer, 'reshaped', tens[0].path)];
-      const reduces = /^torch\.(mean|sum|max|min|amax|amin|logsumexp|norm|std|var)$/.test(q);
-      return [tensor(null, 'direct', reduces ? dropSequence(mergePaths(tens)) : mergePaths(tens))];
+      // Keras graphs stay graphs through TensorFlow/Keras ops (`tf.nn.relu(x)`, `preprocess_input(inputs)`).
+      const inModel = tens.some((t) => t.inModel);
+      if (PRESERVING_FUNCS.test(q) && tens.length === 1) return [tensor(tens[0].producer, tens[0].how === 'direct' ? 'preserving' : tens[0].how, tens[0].path, inModel)];
+      if (/^(torch|tensorflow|keras\.ops)\.(flatten|transpose|permute|reshape|squeeze|unsqueeze|expand_dims)$/.test(q) && tens.length === 1) return [tensor(tens[0].producer, 'reshaped', tens[0].path, inModel)];
+      const reduces = /^(torch|tensorflow|tensorflow\.math|keras\.ops)\.(mean|sum|max|min|amax|amin|logsumexp|norm|std|var|reduce_\w+)$/.test(q);
+      return [tensor(null, 'direct', reduces ? dropSequence(mergePaths(tens)) : mergePaths(tens), inModel)];
     }
     return [];
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Keras
+
+  /**
+   * Keras construction: layers (and the wrappers `TimeDistributed`/`Bidirectional`),
+   * `Sequential([...])`, functional `Model(inputs, outputs)`, `keras.Input`,
+   * `keras.applications` models, and the datasets that batch (`tf.data`, dataset utilities).
+   * Null when `q` is none of these (the caller goes on with the generic handling).
+   */
+  private kerasExternal(q: string, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] | null {
+    if (q === KERAS_INPUT) return [tensor(null, 'direct', [], true)];
+    if (q.startsWith('tensorflow.data.')) {
+      // `tf.data.Dataset.from_tensor_slices(...)`, `TFRecordDataset(...)`: unbatched until `.batch(N)`.
+      if (/^tensorflow\.data\.(Dataset\.\w+|TFRecordDataset|TextLineDataset|FixedLengthRecordDataset|experimental\.\w+)$/.test(q)) {
+        return [{ t: 'obj', obj: this.alloc('loader', site, ctx.key, { q: 'tensorflow.data.Dataset', call }) }];
+      }
+      return null;
+    }
+    const batched = KERAS_BATCHED_DATASETS[q];
+    if (batched) {
+      const obj = this.alloc('loader', site, ctx.key, { q, call });
+      this.kerasLoaderFact(obj, site, call, pos, kw, batched.index, batched.def);
+      return [{ t: 'obj', obj }];
+    }
+    if (/^keras\.preprocessing\.image\.ImageDataGenerator$/.test(q)) {
+      return [{ t: 'obj', obj: this.alloc('opaque', site, ctx.key, { q }) }];
+    }
+    const fc = kerasApplicationCarry(q);
+    if (fc !== undefined) {
+      const obj = this.alloc('factory', site, ctx.key, { q, factoryCarry: fc, call });
+      this.recordCreated(obj, ctx);
+      if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'construct'));
+      const w = constOf(kw.get('weights') ?? []);
+      if (w !== null && (kw.has('weights') ? w !== undefined : true)) {
+        // `weights="imagenet"` is the default.
+        st.weighted.add(obj);
+        obj.weightsLoaded = true;
+      }
+      return [{ t: 'obj', obj }];
+    }
+    const spec = kerasLayer(q);
+    if (!spec) return null;
+    const obj = this.alloc('layer', site, ctx.key, { q, spec, call });
+    obj.env ??= new Map(st.env);
+    obj.site = site;
+    if (spec.kind === 'container' && spec.wrapper) {
+      obj.children = objsOf(pos[0] ?? kw.get('layer') ?? []).slice(0, 1);
+    } else if (spec.kind === 'container') {
+      // Sequential([...]) or Sequential(layers=[...]); model.add() appends later.
+      const kids: Obj[] = [];
+      for (const v of pos[0] ?? kw.get('layers') ?? []) if (v.t === 'seq') for (const it of v.items) for (const o of objsOf(it)) if (!kids.includes(o)) kids.push(o);
+      obj.children = kids;
+      this.recordSequence(kids.map((k) => [{ t: 'obj', obj: k }] as Val[]), ctx, site);
+      // Data flow through the members: sequence paths (NL005) and pairs, from a symbolic input.
+      this.kerasSeqOut.set(obj, this.applyKeras(obj, [tensor(null, 'direct', [], true)], ctx, site));
+    } else if (spec.kind === 'model') {
+      // Functional: Model(inputs, outputs): the layers on the outputs' paths.
+      const outs = tensorsIn(pos[1] ?? kw.get('outputs') ?? []);
+      const kids: Obj[] = [];
+      for (const t of outs) for (const p of t.path) if (!kids.includes(p)) kids.push(p);
+      obj.children = kids;
+    }
+    if (!this.layerKeys.has(obj.id)) {
+      this.layerKeys.add(obj.id);
+      this.layers.push(obj);
+    }
+    this.recordCreated(obj, ctx);
+    if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'construct'));
+    return [{ t: 'obj', obj }];
+  }
+
+  /** A Keras batching dataset (`.batch(N)`, a dataset utility, `fit(batch_size=N)`): its batch size for NL004. */
+  private kerasLoaderFact(obj: Obj, site: Site, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, index: number, def: number | null): void {
+    if (this.loaderByObj.has(obj)) return;
+    const kwArg = call.kwargs.find((k) => k.name === 'batch_size') ?? null;
+    const posExpr = call.args.length > index && !call.args.slice(0, index + 1).some((a) => a.k === 'star') ? call.args[index] : null;
+    const written = kwArg !== null || posExpr !== null;
+    const batchSize = kw.get('batch_size') ?? (posExpr ? pos[index] : undefined) ?? (def !== null && call.doubleStar.length === 0 && !call.args.some((a) => a.k === 'star') ? [{ t: 'const', v: def } as Val] : []);
+    if (!written && def === null) return;
+    const fact: LoaderFact = {
+      obj, site, call, batchSize, batchSizeArg: kwArg, batchSizeSpan: kwArg?.span ?? posExpr?.span ?? null, framework: 'keras',
+      dropLast: null, datasetLength: null, hasBatchSampler: false, trains: new Set(), accumulation: false,
+    };
+    this.loaders.push(fact);
+    this.loaderByObj.set(obj, fact);
+  }
+
+  /** Does a Keras layer apply an activation (`Dense(64, activation="relu")`)? Unknown expressions count as yes. */
+  kerasActivates(layer: Obj | null): boolean {
+    if (!layer || layer.spec?.framework !== 'keras' || !layer.spec.params.some((p) => p.name === 'activation')) return false;
+    if (layer.spec.kind === 'activation') return false;
+    const a = this.argOf(layer, 'activation');
+    if (a.defaulted) return false;
+    const c = constOf(a.value);
+    return !(c === null || c === 'linear');
+  }
+
+  /**
+   * Keras data flow: applies a layer, wrapper, `Sequential`, functional model or subclassed
+   * layer to its input tensors, recording layer pairs (NL003/NL011) and BatchNorm on a sequence
+   * path (NL005). Recurrent layers output a sequence only with `return_sequences=True`.
+   */
+  private applyKeras(obj: Obj, inputVals: Val[], ctx: Ctx, site: Site, wrapper: Obj | null = null): Val[] {
+    const inputs = tensorsIn(inputVals);
+    const inPath = mergePaths(inputs);
+    const inT = inputs.length === 1 ? inputs[0] : null;
+    const spec = obj.kind === 'layer' ? obj.spec : undefined;
+    // Only tensors that come from `keras.Input` or a `call()` input are a model definition: a
+    // layer called on data (a unit test, an interactive check) is not.
+    const inModel = inputs.some((t) => t.inModel);
+    if (!spec) return [tensor(obj.kind === 'instance' ? obj : null, 'direct', [...inPath, obj], inModel)];
+    if (spec.kind === 'container' && spec.wrapper) {
+      const inner = obj.children[0];
+      if (!inner) return [tensor(obj, 'direct', [...inPath, obj], inModel)];
+      // TimeDistributed applies the inner layer to every time step; Bidirectional runs it both ways.
+      return this.applyKeras(inner, inputVals, ctx, site, obj.q === 'keras.layers.TimeDistributed' ? obj : null);
+    }
+    if (spec.kind === 'container') {
+      let cur: Val[] = inputs.length ? inputs : [tensor(null, 'direct', [], inModel)];
+      for (const c of obj.children) cur = this.applyKeras(c, cur, ctx, site);
+      return cur;
+    }
+    if (inT?.producer) this.addPair(inT.producer, obj, inT.how, 'forward', site);
+    const path = [...inPath, obj];
+    switch (spec.kind) {
+      case 'batchnorm': {
+        const seq = inT ? inPath.find((p) => p.spec?.kind === 'recurrent' || p.spec?.kind === 'attention') : undefined;
+        if (seq && !this.sequenceNorms.some((f) => f.norm === obj && f.seq === seq)) {
+          this.sequenceNorms.push({ norm: obj, seq, at: site, why: 'after-sequence-layer', ...(wrapper ? { wrapper } : {}) });
+        }
+        return [tensor(obj, 'direct', path, inModel)];
+      }
+      case 'activation':
+      case 'dropout':
+      case 'identity':
+        return [tensor(inT?.producer ?? null, inT ? (inT.how === 'direct' && spec.kind !== 'identity' ? 'preserving' : inT.how) : 'direct', path, inModel)];
+      case 'conv':
+      case 'convtranspose':
+      case 'linear':
+        return [tensor(obj, this.kerasActivates(obj) ? 'preserving' : 'direct', path, inModel)];
+      case 'recurrent': {
+        const cell = /Cell$/.test(obj.q ?? '');
+        const sequences = !cell && constOf(this.argOf(obj, 'return_sequences').value) === true;
+        const out = tensor(obj, 'direct', sequences ? path : dropSequence(path), inModel);
+        if (!cell && constOf(this.argOf(obj, 'return_state').value) === true) {
+          const state = tensor(null, 'direct', dropSequence(path), inModel);
+          return [{ t: 'seq', items: [[out], [state], [state]], key: `${site.file.path}:${site.span.start}:${obj.id}:state` }];
+        }
+        return [out];
+      }
+      case 'model':
+        return [tensor(null, 'direct', path, inModel)];
+      default:
+        return [tensor(obj, 'direct', spec.reduces ? dropSequence(path) : path, inModel)];
+    }
+  }
+
+  /**
+   * A call of a Keras object (or of an unknown one with `training=True`): the data flow, and
+   * the facts about its `training` flag: forced inside a model definition (NL008), a frozen
+   * model called without it (NL008), `training=True` at an inference site (NL001).
+   */
+  private kerasCall(obj: Obj, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
+    const flag = call.kwargs.find((k) => k.name === 'training') ?? null;
+    const forced = !!flag && hardConstOf(kw.get('training') ?? []) === true;
+    const inputVals = pos[0] ?? kw.get('inputs') ?? [];
+    const inputs = tensorsIn(inputVals);
+    const inModel = inputs.some((t) => t.inModel);
+    const training = ctx.tape > 0 || ctx.kerasTrains || /^(train_step|train_on_batch)$/.test(ctx.fn?.name ?? '');
+    if (forced && flag && obj.kind !== 'sym' && inModel && !training) {
+      const k = `${site.file.path}:${site.span.start}`;
+      if (!this.forcedTraining.has(k)) this.forcedTraining.set(k, { site, call, obj, flag, fn: ctx.fn });
+    }
+    if (!flag && inModel && pos.length <= 1 && obj.kind !== 'sym') this.kerasPlainCalls.push({ obj, site, call });
+    if (ctx.purpose === 'flow' && forced && flag && ctx.tape === 0) {
+      const target = obj.kind === 'sym' ? this.selfSymTarget(obj, ctx) ?? obj : obj;
+      let kind: InferenceKind | null = null;
+      if (ctx.kerasEvalNamed && !ctx.kerasTrains && !ctx.file.isTestFile) kind = 'eval-function';
+      else if (st.trained.has(target) && !training) kind = 'after-training';
+      if (kind) {
+        const fact: InferenceFact = {
+          site, obj: target, mode: modeInfo('train', site, 'explicit'), kind, via: [], fn: ctx.fn,
+          insertBefore: ctx.topStmt?.span ?? site.span, receiver: exprName(call.fn) ?? 'model', trainsAfter: false, fresh: false, trainingFlag: flag,
+        };
+        this.emitInference(fact, ctx);
+      }
+    }
+    return this.applyKeras(obj, inputVals, ctx, site);
+  }
+
+  /**
+   * Methods of Keras objects: `tf.data` chains (`.batch(N)` batches, `.shuffle()`/`.map()`/
+   * `.prefetch()` keep the batching), `ImageDataGenerator.flow*(batch_size=N)`,
+   * `Sequential.add(layer)`/`.pop()`, and `model.fit(...)` (a training step with its batches).
+   * Null for anything else.
+   */
+  private kerasMethod(call: CallExpr, m: string, recv: Val[], objs: Obj[], ctx: Ctx, st: State, site: Site): Val[] | null {
+    if (objs.length === 0) return null;
+    if (objs.every((o) => o.kind === 'loader' && !!o.q && (isKerasName(o.q) || o.q.startsWith('tensorflow.data')))) {
+      const { pos, kw } = this.argVals(call, ctx, st);
+      if (DATASET_KEEPS_BATCH.has(m)) return recv;
+      if (m === 'batch' || m === 'padded_batch' || m === 'rebatch') {
+        const obj = this.alloc('loader', site, ctx.key, { q: 'tensorflow.data.Dataset.batch', call });
+        this.kerasLoaderFact(obj, site, call, pos, kw, 0, null);
+        return [{ t: 'obj', obj }];
+      }
+      if (m === 'unbatch') return [{ t: 'obj', obj: this.alloc('loader', site, ctx.key, { q: 'tensorflow.data.Dataset', call }) }];
+      return [];
+    }
+    const flow = KERAS_GENERATOR_FLOWS[m];
+    if (flow && objs.every((o) => o.kind === 'opaque' && o.q === 'keras.preprocessing.image.ImageDataGenerator')) {
+      const { pos, kw } = this.argVals(call, ctx, st);
+      const obj = this.alloc('loader', site, ctx.key, { q: `keras.preprocessing.image.ImageDataGenerator.${m}`, call });
+      this.kerasLoaderFact(obj, site, call, pos, kw, flow.index, flow.def);
+      return [{ t: 'obj', obj }];
+    }
+    const models = objs.filter(isModuleLike);
+    if (models.length !== objs.length) return null;
+    const ownMethod = models.some((o) => !!o.cls && !!this.findMethod(o.cls, m));
+    if ((m === 'add' || m === 'pop') && models.every((o) => o.kind === 'layer' && o.q === 'keras.Sequential')) {
+      const { pos, kw } = this.argVals(call, ctx, st);
+      for (const seq of models) {
+        if (m === 'pop') {
+          seq.children.pop();
+          this.kerasSeqOut.set(seq, [tensor(null, 'direct', [], true)]);
+          continue;
+        }
+        for (const o of objsOf(pos[0] ?? kw.get('layer') ?? [])) {
+          if (!seq.children.includes(o)) seq.children.push(o);
+          this.kerasSeqOut.set(seq, this.applyKeras(o, this.kerasSeqOut.get(seq) ?? [tensor(null, 'direct', [], true)], ctx, site));
+        }
+      }
+      return [];
+    }
+    if (m === 'fit' && !ownMethod && models.every((o) => this.isKeras(o) || o.kind === 'sym')) {
+      const { pos, kw } = this.argVals(call, ctx, st);
+      if (ctx.purpose === 'flow') this.kerasFit(models, call, pos, kw, ctx, st, site);
+      return [];
+    }
+    return null;
+  }
+
+  /** `model.fit(x, y, batch_size=N)` or `model.fit(dataset)`: a training step of `models` with those batches (NL004). */
+  private kerasFit(models: Obj[], call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): void {
+    const x = objsOf(pos[0] ?? kw.get('x') ?? []);
+    let loaders = x.filter((o) => o.kind === 'loader' || o.kind === 'sym');
+    if ((kw.has('batch_size') || pos.length > FIT_BATCH_INDEX) && !x.some((o) => o.kind === 'loader')) {
+      // Arrays (Keras rejects `batch_size` with a dataset).
+      const obj = this.alloc('loader', site, ctx.key, { q: 'keras.Model.fit', call });
+      this.kerasLoaderFact(obj, site, call, pos, kw, FIT_BATCH_INDEX, null);
+      loaders = [obj];
+    }
+    const receiver = call.fn.k === 'attr' ? exprName(call.fn.obj) ?? 'model' : 'model';
+    for (const model of models) {
+      st.weighted.add(model);
+      st.trained.add(model);
+      this.emitStep({
+        site, obj: model, mode: this.modeOf(st, model), via: [], fn: ctx.fn, insertAt: null, receiver,
+        lightning: false, accumulation: false, loaders, frozen: false, keras: true,
+      }, ctx);
+    }
+  }
+
+  /** `self` (or `self.sub`) inside a method of a Keras class: the class's generic instance (or its attribute). */
+  private selfSymTarget(o: Obj, ctx: Ctx): Obj | null {
+    if (!o.sym || !ctx.cls || !ctx.fn || !this.isKerasClass(ctx.cls)) return null;
+    let root: Obj | undefined = o;
+    while (root?.sym?.parent) root = root.sym.parent;
+    if (!root?.sym || root.sym.root !== 'param:0') return null;
+    let cur: Obj = this.genericInstance(ctx.cls);
+    for (const a of o.sym.path) {
+      const next = objsOf(cur.attrs.get(a) ?? []);
+      if (next.length !== 1) return null;
+      cur = next[0];
+    }
+    return cur;
   }
 
   /** `nn.Sequential(...)` members or a list display of layers: record consecutive pairs. */
@@ -1103,7 +1485,8 @@ export class PyTorchModel {
       const a = objs[i];
       if (!a) continue;
       // Look through channel-preserving layers for the consumer (NL011); rules decide what counts.
-      let how: LayerPair['how'] = 'direct';
+      // A Keras layer with its own activation (`Dense(64, activation="relu")`) is followed by it.
+      let how: LayerPair['how'] = this.kerasActivates(lastLayer(a)) ? 'preserving' : 'direct';
       for (let j = i + 1; j < objs.length; j++) {
         const b = objs[j];
         if (!b) break;
@@ -1161,7 +1544,8 @@ export class PyTorchModel {
       return;
     }
     const init = this.findMethod(cls, '__init__');
-    if (!init) {
+    const keras = this.isKerasClass(cls);
+    if (!init && !keras) {
       // A dataclass (or NamedTuple-like class): fields are the class-level assignments, in
       // order, set from the arguments or their defaults.
       const fields = this.classFields(cls);
@@ -1173,7 +1557,10 @@ export class PyTorchModel {
       }
       return;
     }
-    this.evalFunctionBody(init.def, init.cls, [[{ t: 'obj', obj: self }], ...pos], kw, depth, self, `init:${self.id}`);
+    if (init) this.evalFunctionBody(init.def, init.cls, [[{ t: 'obj', obj: self }], ...pos], kw, depth, self, `init:${self.id}`);
+    // Keras layers often create their sublayers in `build(input_shape)`.
+    const build = keras ? this.findMethod(cls, 'build') : null;
+    if (build) this.evalFunctionBody(build.def, build.cls, [[{ t: 'obj', obj: self }], []], new Map(), depth, self, `build:${self.id}`);
   }
 
   /**
@@ -1311,6 +1698,8 @@ export class PyTorchModel {
     // Parser objects.
     const parser = objs.find((o) => o.q === 'argparse.ArgumentParser' || o.q === 'argparse-group');
     if (parser) return this.argparseMethod(parser, call, m, ctx, st, site);
+    const keras = this.kerasMethod(call, m, recv, objs, ctx, st, site);
+    if (keras) return keras;
     const moduleObjs = objs.filter(isModuleLike);
     if (moduleObjs.length === 0) {
       if (m === 'fit' && objs.some((o) => o.kind === 'trainer')) {
@@ -1371,7 +1760,7 @@ export class PyTorchModel {
     if (m === 'forward' || m === 'module' || PREDICT_METHODS.test(m)) {
       if (m === 'forward' || !moduleObjs.some((o) => o.kind === 'instance' && o.cls && this.findMethod(o.cls, m) && !PREDICT_METHODS.test(m))) {
         let out: Val[] = [];
-        for (const o of moduleObjs) out = union(out, this.forwardCall(o, call, pos, ctx, st, site, m === 'forward' ? 'call' : 'predict'));
+        for (const o of moduleObjs) out = union(out, this.forwardCall(o, call, pos, ctx, st, site, m === 'forward' || m === 'call' ? 'call' : 'predict', kw));
         return out;
       }
     }
@@ -1426,9 +1815,14 @@ export class PyTorchModel {
   // ---------------------------------------------------------------------------------------
   // Forward calls (data flow for structure, inference for modes)
 
-  private forwardCall(obj: Obj, call: CallExpr, pos: Val[][], ctx: Ctx, st: State, site: Site, how: 'call' | 'predict'): Val[] {
+  private forwardCall(obj: Obj, call: CallExpr, pos: Val[][], ctx: Ctx, st: State, site: Site, how: 'call' | 'predict', kw: Map<string, Val[]> = new Map()): Val[] {
     if (obj.kind === 'loader' || obj.kind === 'optimizer' || obj.kind === 'trainer') return [];
     if (obj.q === 'parameters-of' || obj.q === 'modules-of' || obj.q?.startsWith('argparse')) return [];
+    if (how === 'call' && (this.isKeras(obj) || (obj.kind === 'sym' && hardConstOf(kw.get('training') ?? []) === true))) {
+      return this.kerasCall(obj, call, pos, kw, ctx, st, site);
+    }
+    // `model.predict(x)` of a Keras model is inference by construction (no training flag).
+    if (this.isKeras(obj)) return this.applyKeras(obj, pos[0] ?? [], ctx, site);
     const input = (pos[0] ?? []).filter((v): v is TensorVal => v.t === 'tensor');
     if (ctx.purpose === 'flow' && isModuleLike(obj)) {
       let kind: InferenceKind | null = null;
@@ -1485,18 +1879,20 @@ export class PyTorchModel {
   }
 
   private analyzeForward(ref: ClassRef): void {
-    const site: Site = { file: ref.file, span: ref.def.nameSpan };
-    const self = this.alloc('instance', site, 'generic', { cls: ref });
-    if (!self.attrs.has('__built__')) {
-      self.attrs.set('__built__', []);
-      this.runInit(self, ref, [], new Map(), 1);
-    }
-    const fwd = this.findMethod(ref, 'forward') ?? this.findMethod(ref, 'call');
+    const self = this.genericInstance(ref);
+    const keras = this.isKerasClass(ref);
+    const fwd = keras ? this.findMethod(ref, 'call') : this.findMethod(ref, 'forward') ?? this.findMethod(ref, 'call');
     if (!fwd) return;
     const ctx = this.newCtx(fwd.cls.file, 'construct', fwd.def, fwd.cls, 1, `fwd:${self.id}`);
     const st = this.newState();
     const params = fwd.def.params;
-    params.forEach((p, i) => st.env.set(p.name, i === 0 ? [{ t: 'obj', obj: self }] : [tensor(null, 'direct', [])]));
+    params.forEach((p, i) => {
+      if (i === 0) st.env.set(p.name, [{ t: 'obj', obj: self }]);
+      // Keras `call(self, inputs, training=None, mask=None)`: the inputs are the model's own
+      // tensors (a model definition); flags and masks are the caller's.
+      else if (keras) st.env.set(p.name, p.default || p.kind !== 'plain' ? [] : [tensor(null, 'direct', [], true)]);
+      else st.env.set(p.name, [tensor(null, 'direct', [])]);
+    });
     this.execBlock(fwd.def.body, ctx, st);
   }
 
@@ -1678,6 +2074,8 @@ export class PyTorchModel {
     const ctx = this.newCtx(file, 'flow', def, cls, 0, `flow:${file.path}:${def.span.start}`);
     ctx.summary = summary;
     ctx.evalNamed = EVAL_FN_NAME.test(def.name);
+    ctx.kerasEvalNamed = ctx.evalNamed || KERAS_EVAL_FN_NAME.test(def.name);
+    ctx.kerasTrains = trainsByHand(def.body);
     ctx.lightningStep = !!cls && /^(training_step|training_epoch_end|on_train_\w+)$/.test(def.name) && this.isLightningClass(cls);
     const st = this.newState();
     st.noGrad = def.decorators.some(isNoGradDecorator);
@@ -1808,6 +2206,7 @@ export class PyTorchModel {
     }
     for (const fact of s.steps) {
       for (const target of resolveSym(fact.obj)) {
+        if (fact.keras && target.kind !== 'sym' && !this.isKeras(target)) continue;
         const loaders = fact.loaders.flatMap((l) => resolveSym(l));
         const frozen = fact.frozen || [...st.frozen.keys()].some((f) => f === target || this.isDescendant(target, f));
         this.emitStep({ ...fact, obj: target, mode: subst(fact.mode, target), via: [...fact.via, site], loaders, frozen }, ctx);
@@ -1853,7 +2252,7 @@ export class PyTorchModel {
     if (memo === 'pending') return false;
     if (memo !== undefined) return memo;
     this.relevantMemo.set(key, 'pending');
-    let result = (!!def && (EVAL_FN_NAME.test(def.name) || def.decorators.some(isNoGradDecorator))) || assignsRequiresGrad(body);
+    let result = (!!def && (EVAL_FN_NAME.test(def.name) || def.decorators.some(isNoGradDecorator))) || assignsRequiresGrad(body) || hasForcedTrainingCall(body);
     const callees: CallExpr[] = [];
     if (!result) {
       for (const c of callsIn(body)) {
@@ -1920,6 +2319,7 @@ export class PyTorchModel {
     const ctx = this.newCtx(file, 'flow', null, null, 0, `flow:${file.path}`);
     const st = this.newState();
     this.scanSteps(file.ir.body, ctx);
+    ctx.kerasTrains = trainsByHand(file.ir.body, false);
     this.execBlock(file.ir.body, ctx, st);
   }
 
@@ -2028,12 +2428,16 @@ export class PyTorchModel {
       }
       case 'with': {
         const prev = st.noGrad;
+        let tape = 0;
         for (const item of s.items) {
           const v = this.evalExpr(item.ctx, ctx, st);
           if (isNoGradContext(item.ctx, v)) st.noGrad = true;
+          if (item.ctx.k === 'call' && /(^|\.)GradientTape$/.test(exprName(item.ctx.fn) ?? '')) tape++;
           if (item.as) this.assign(item.as, v.filter((x) => x.t === 'obj'), ctx, st);
         }
+        ctx.tape += tape;
         const exited = this.execBlock(s.body, ctx, st);
+        ctx.tape -= tape;
         st.noGrad = prev;
         return exited;
       }
@@ -2107,6 +2511,10 @@ export class PyTorchModel {
         break;
       case 'attr': {
         const owners = objsOf(this.evalExpr(t.obj, ctx, st));
+        if (t.attr === 'trainable' && hardConstOf(v) === false) {
+          // Keras freezing (`base_model.trainable = False`): NL008 wants `training=False` on its calls.
+          for (const o of owners) if (o.kind !== 'sym' && this.isKeras(o) && !this.kerasFrozen.has(o)) this.kerasFrozen.set(o, { file: ctx.file, span: t.span });
+        }
         for (const o of owners) {
           if (o.kind === 'sym' && ctx.purpose === 'flow') continue;
           const prev = o.attrs.get(t.attr);
@@ -2141,11 +2549,15 @@ export class PyTorchModel {
 // Helpers
 
 /** Call names whose result the rules track (see `mayBuild`). */
-const BUILD_CALLS = new Set(['DataLoader', 'ArgumentParser', 'parse_args', 'parse_known_args', 'create_model', 'deepcopy', 'load_from_checkpoint', 'Trainer', 'DistributedDataParallel', 'DataParallel', 'convert_sync_batchnorm']);
+const BUILD_CALLS = new Set([
+  'DataLoader', 'ArgumentParser', 'parse_args', 'parse_known_args', 'create_model', 'deepcopy', 'load_from_checkpoint', 'Trainer', 'DistributedDataParallel', 'DataParallel', 'convert_sync_batchnorm',
+  // Keras datasets
+  'batch', 'padded_batch', 'from_tensor_slices', 'image_dataset_from_directory', 'text_dataset_from_directory', 'timeseries_dataset_from_array', 'flow', 'flow_from_directory',
+]);
 
 /** External callables whose result the rules track (layers, models, loaders, optimizers, argparse, copies, loads). */
 function buildsTracked(q: string): boolean {
-  return !!torchLayer(q) || /^(torchvision\.models|timm|torch\.optim|torch\.utils\.data|argparse)\b/.test(q) || q === 'copy.deepcopy' || q === 'torch.load';
+  return !!torchLayer(q) || /^(torchvision\.models|timm|torch\.optim|torch\.utils\.data|argparse|keras|tensorflow\.data)\b/.test(q) || q === 'copy.deepcopy' || q === 'torch.load';
 }
 
 const LOCAL_IMPORTS = new WeakMap<FuncDef, Map<string, Val>>();
@@ -2186,7 +2598,7 @@ const MODE_RELEVANT_CALLS = new Set([
   'dynamo_export', 'Trainer', 'fit', 'deepcopy', 'predict', 'load_from_checkpoint',
 ]);
 
-const LAYER_NAMES = new Set(Object.keys(TORCH_LAYERS).map((q) => q.slice(q.lastIndexOf('.') + 1)));
+const LAYER_NAMES = new Set([...Object.keys(TORCH_LAYERS).map((q) => q.slice(q.lastIndexOf('.') + 1)), ...KERAS_LAYER_NAMES, 'Sequential', 'Model', 'Input']);
 
 /** Does a body (syntactically) call a torch layer class or a `norm_layer`-style parameter? */
 function constructsLayers(body: Stmt[]): boolean {
@@ -2236,8 +2648,39 @@ function isModuleLike(o: Obj): boolean {
   return o.kind === 'instance' || o.kind === 'factory' || o.kind === 'sym' || (o.kind === 'opaque' && (o.q === undefined || WHOLE_MODULE_LOADERS.has(o.q))) || (o.kind === 'layer' && !!o.spec);
 }
 
-function tensor(producer: Obj | null, how: TensorVal['how'], path: Obj[]): TensorVal {
-  return { t: 'tensor', producer, how, path };
+function tensor(producer: Obj | null, how: TensorVal['how'], path: Obj[], inModel = false): TensorVal {
+  return inModel ? { t: 'tensor', producer, how, path, inModel } : { t: 'tensor', producer, how, path };
+}
+
+/** The tensors of a value set, looking into lists and tuples (`layers.Add()([x, y])`, `mha(query, value)`). */
+function tensorsIn(vals: Val[]): TensorVal[] {
+  const out: TensorVal[] = [];
+  for (const v of vals) {
+    if (v.t === 'tensor') out.push(v);
+    else if (v.t === 'seq') for (const it of v.items) for (const x of it) if (x.t === 'tensor') out.push(x);
+  }
+  return out;
+}
+
+/** Does a file call `set_image_data_format`/`image_data_format`/`image_dim_ordering` anywhere (functions included)? */
+function mentionsDataFormat(body: Stmt[]): boolean {
+  const test = (b: Stmt[]): boolean => callsIn(b).some((c) => /(^|\.)(set_)?image_(data_format|dim_ordering)$/.test(exprName(c.fn) ?? ''));
+  const visit = (b: Stmt[]): boolean => test(b) || b.some((s) => (s.k === 'func' && visit(s.def.body)) || (s.k === 'class' && visit(s.def.body)));
+  return visit(body);
+}
+
+/** Does a body call something with a literal `training=True` (a Keras layer or model)? */
+function hasForcedTrainingCall(body: Stmt[]): boolean {
+  return callsIn(body).some((c) => c.kwargs.some((k) => k.name === 'training' && k.value.k === 'bool' && k.value.value));
+}
+
+/**
+ * Does a body train a Keras model by hand (`tape.gradient(...)`, `optimizer.apply_gradients(...)`,
+ * `model.fit(...)`)? Then `training=True` calls in it are training, not inference. At module
+ * level (`fitCounts` false) only the custom-loop calls count: a script may evaluate after `fit`.
+ */
+function trainsByHand(body: Stmt[], fitCounts = true): boolean {
+  return callsIn(body).some((c) => c.fn.k === 'attr' && KERAS_TRAIN_CALLS.has(c.fn.attr) && (fitCounts || c.fn.attr !== 'fit'));
 }
 
 /** A path whose time axis was indexed or reduced away: sequence layers no longer count. */

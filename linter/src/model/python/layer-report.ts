@@ -18,14 +18,14 @@ export interface LayerArg {
   name: string;
   /**
    * Python source of the value: the constant when every construction at the site agrees
-   * (`0.1`, `True`, `None`; PyTorch's default as the docs write it when not given), else the
+   * (`0.1`, `True`, `None`; the framework's default as its docs write it when not given), else the
    * written expression with the constants normlint resolved (`planes ∈ {64, 128}`), else the
    * expression alone, else `?`.
    */
   value: string;
   /** The constant value when it resolved to one. */
   constant?: number | string | boolean | null;
-  /** True when the argument is not written and PyTorch's default applies. */
+  /** True when the argument is not written and the framework's default applies. */
   defaulted: boolean;
 }
 
@@ -44,37 +44,40 @@ export interface LayerUse {
 export interface LayerReport {
   /** Project-relative path. */
   file: string;
-  /** The constructor call (`nn.BatchNorm2d(...)`), UTF-16 code-unit offsets. */
+  /** The constructor call (`nn.BatchNorm2d(...)`, `layers.BatchNormalization(...)`), UTF-16 code-unit offsets. */
   span: Span;
-  /** Qualified class name, e.g. `torch.nn.BatchNorm2d`. */
+  /** Qualified class name, e.g. `torch.nn.BatchNorm2d`, `keras.layers.BatchNormalization` (Keras names are canonical: `tf.keras.layers.X` → `keras.layers.X`). */
   q: string;
   kind: LayerKind;
   /**
    * Spatial dimensions of the expected input: 1 → `[N, C, L]` (or `[N, C]`), 2 → `[N, C, H, W]`,
-   * 3 → `[N, C, D, H, W]`; null when the layer adapts to any input.
+   * 3 → `[N, C, D, H, W]`; null when the layer adapts to any input (Keras normalization layers,
+   * which normalize `axis`, by default the channels of channels-last `[N, ..., C]` data).
    */
   dims: number | null;
-  /** Constructor arguments in signature order (`device`/`dtype` left out). */
+  /** Constructor arguments in signature order (`device`/`dtype` left out; for Keras the arguments that matter to normalization: `axis`, `momentum`, `epsilon`, `center`, `scale`, `synchronized`). */
   args: LayerArg[];
   /**
    * BatchNorm momentum in both conventions: `torch` is PyTorch's weight of the new batch
    * (`running = (1 − m)·running + m·batch`, default 0.1); `keras` is the Keras/TensorFlow.js
    * decay (`moving = m·moving + (1 − m)·batch`, default 0.99), i.e. `1 − torch`. Both null when
-   * `momentum=None` (cumulative average) or unknown; `cumulative` tells which. Null for other kinds.
-   * Source: torch.nn.BatchNorm2d docs (PyTorch 2.x), tf.keras.layers.BatchNormalization docs.
+   * `momentum=None` (cumulative average, PyTorch only) or unknown; `cumulative` tells which. Null
+   * for other kinds. A Keras layer's own `momentum` is the `keras` value.
+   * Source: torch.nn.BatchNorm2d docs (PyTorch 2.x), keras.layers.BatchNormalization docs (Keras 3).
    */
   momentum: { torch: number | null; keras: number | null; cumulative: boolean } | null;
   /** Where modules containing this layer are trained or run for inference. */
   uses: LayerUse[];
   /**
-   * The layer feeding this one (a conv or linear right before it, in an `nn.Sequential` or in
-   * `forward()`), with whether it has a bias (PyTorch's default `bias=True`; null if unknown).
+   * The layer feeding this one (a conv or linear right before it, in an `nn.Sequential` or
+   * `keras.Sequential`, in `forward()`/`call()` or a functional chain), with whether it has a bias
+   * (`bias=True` is PyTorch's default, `use_bias=True` Keras'; null if unknown).
    */
   producer: { q: string; file: string; span: Span; bias: boolean | null } | null;
-  /** Training batch sizes normlint resolved for modules containing this layer (DataLoaders that train them), ascending. */
+  /** Training batch sizes normlint resolved for modules containing this layer (DataLoaders, Keras `fit`/`tf.data` batches that train them), ascending. */
   batchSizes: number[];
-  /** The framework of the layer (PyTorch today; Keras and TensorFlow.js join with their rules). */
-  framework: 'pytorch';
+  /** The framework of the layer (TensorFlow.js joins with its frontend). */
+  framework: 'pytorch' | 'keras';
 }
 
 function pySource(v: number | string | boolean | null): string {
@@ -155,9 +158,11 @@ export function layerReports(model: PyTorchModel, text: (path: string) => string
     let momentum: LayerReport['momentum'] = null;
     if (spec.kind === 'batchnorm') {
       const m = args.find((a) => a.name === 'momentum');
-      if (m?.constant === null) momentum = { torch: null, keras: null, cumulative: true };
-      else if (typeof m?.constant === 'number') momentum = { torch: m.constant, keras: +(1 - m.constant).toPrecision(12), cumulative: false };
-      else momentum = { torch: null, keras: null, cumulative: false };
+      const other = (x: number): number => +(1 - x).toPrecision(12);
+      if (m?.constant === null && spec.framework === 'pytorch') momentum = { torch: null, keras: null, cumulative: true };
+      else if (typeof m?.constant === 'number') {
+        momentum = spec.framework === 'keras' ? { torch: other(m.constant), keras: m.constant, cumulative: false } : { torch: m.constant, keras: other(m.constant), cumulative: false };
+      } else momentum = { torch: null, keras: null, cumulative: false };
     }
     const uses: LayerUse[] = [];
     const seen = new Set<string>();
@@ -175,8 +180,10 @@ export function layerReports(model: PyTorchModel, text: (path: string) => string
     let producer: LayerReport['producer'] = null;
     for (const p of model.pairs) {
       if (!objs.includes(p.consumer) || p.how === 'reshaped' || !p.producer.site || !p.producer.spec) continue;
+      // A Keras producer with its own activation (`Dense(64, activation="relu")`) is not "right before" the norm.
+      if (p.producer.spec.framework === 'keras' && p.how !== 'direct') continue;
       if (p.producer.spec.kind !== 'conv' && p.producer.spec.kind !== 'convtranspose' && p.producer.spec.kind !== 'linear') continue;
-      const bias = constOf(model.argOf(p.producer, 'bias').value);
+      const bias = constOf(model.argOf(p.producer, p.producer.spec.biasParam ?? 'bias').value);
       producer = { q: p.producer.q ?? '', file: p.producer.site.file.path, span: { ...p.producer.site.span }, bias: typeof bias === 'boolean' ? bias : null };
       break;
     }
@@ -196,7 +203,7 @@ export function layerReports(model: PyTorchModel, text: (path: string) => string
       uses,
       producer,
       batchSizes: [...batchSizes].sort((a, b) => a - b),
-      framework: 'pytorch',
+      framework: spec.framework,
     });
   }
   return out.sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.span.start - b.span.start));

@@ -1,6 +1,6 @@
 /**
  * Text pre-filters that decide, before parsing, which files of a project can matter to the
- * PyTorch rules. Parsing dominates a cold run (see `shared/notes/performance.md`), and most
+ * rules (PyTorch and Keras). Parsing dominates a cold run (see `shared/notes/performance.md`), and most
  * files of a large codebase never touch normalization, modes, batch sizes or DDP.
  *
  * A file is analyzed when it is a **seed** (its text mentions something a rule reacts to),
@@ -31,15 +31,26 @@ const SEED = new RegExp(
   ].join('|'),
 );
 
-/** A framework normlint models (today PyTorch, with Lightning, timm and torchvision). */
+/**
+ * What the Keras rules react to besides {@link SEED} (`BatchNormalization` and `Dropout` are
+ * matched there): forced training flags (NL001, NL008), frozen base models (NL008), `fit` and
+ * `tf.data` batches (NL004), `keras.applications` models.
+ */
+const KERAS_SEED = /training\s*=\s*True|trainable\s*=\s*False|\.fit\(|\.batch\(|batch_size\s*=|applications\./;
+
+/** A framework normlint models (PyTorch, with Lightning, timm and torchvision). */
 const FRAMEWORK = /\b(?:torch|torchvision|timm|lightning|pytorch_lightning)\b/;
+
+/** Keras 3, `tf.keras` (through `tensorflow`) and `tf_keras`. */
+const KERAS = /\b(?:keras|tensorflow|tf_keras)\b/;
 
 /**
  * Does the file's text mention a framework and something a rule reacts to? (General Python
  * code, such as the standard library, has no seeds at all.)
  */
 export function isSeedText(text: string): boolean {
-  return FRAMEWORK.test(text) && SEED.test(text);
+  if (FRAMEWORK.test(text) && SEED.test(text)) return true;
+  return KERAS.test(text) && (SEED.test(text) || KERAS_SEED.test(text));
 }
 
 const IMPORT_LINE = /^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)|import[ \t]+([^\n#;]+))/gm;

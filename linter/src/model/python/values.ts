@@ -41,13 +41,13 @@ export interface Carry {
 }
 
 export type ObjKind =
-  /** A `torch.nn` layer or container (`spec` set). */
+  /** A `torch.nn` or Keras layer, container or functional model (`spec` set; `spec.framework` tells which). */
   | 'layer'
   /** An instance of a project class (`cls` set). */
   | 'instance'
-  /** A model built by a known or unknown factory (`factory` set). */
+  /** A model built by a known or unknown factory (`factory` set): torchvision, timm, `keras.applications`. */
   | 'factory'
-  /** `torch.utils.data.DataLoader(...)`. */
+  /** `torch.utils.data.DataLoader(...)`, a `tf.data.Dataset`, a Keras dataset utility or `fit(batch_size=...)`. */
   | 'loader'
   /** A `torch.optim` optimizer or a GradScaler. */
   | 'optimizer'
@@ -101,6 +101,12 @@ export interface TensorVal {
   how: 'direct' | 'preserving' | 'reshaped';
   /** Every layer on the path so far (for "is this on the sequence path", NL005). */
   path: Obj[];
+  /**
+   * Keras: the tensor flows inside a model definition (it comes from `keras.Input`, from the
+   * input of a Keras layer's `call()`, or out of a Keras layer), not through a training or
+   * inference loop over data (NL008).
+   */
+  inModel?: boolean;
 }
 
 /** A mutable Python list/tuple being built (`layers = []; layers.append(...)`). */

@@ -4,13 +4,17 @@
  */
 import { defineRule, type RuleContext } from '../define';
 import { constOf, type Obj } from '../../model/python/values';
+import { kerasAxisMatch } from '../../model/python/keras-axes';
 import { layerName, setKeywordEdit } from '../util';
 
 const PRODUCERS = new Set(['conv', 'convtranspose', 'linear']);
 
-/** Does `norm` subtract a per-channel mean (so a per-channel bias before it cancels)? */
-function cancelsBias(ctx: RuleContext, norm: Obj): boolean {
+/** Does `norm` subtract a per-channel mean of `prod`'s output (so a per-channel bias before it cancels)? */
+function cancelsBias(ctx: RuleContext, prod: Obj, norm: Obj): boolean {
   const kind = norm.spec?.kind;
+  if (norm.spec?.framework !== prod.spec?.framework) return false;
+  // Keras: only when BatchNormalization's axis is the producer's channel axis (else NL011).
+  if (norm.spec?.framework === 'keras') return kind === 'batchnorm' && kerasAxisMatch(ctx.model, prod, norm) === 'same';
   if (kind === 'batchnorm') return true;
   if (kind === 'instancenorm') return constOf(ctx.model.argOf(norm, 'affine').value) === true;
   if (kind === 'groupnorm') {
@@ -22,10 +26,11 @@ function cancelsBias(ctx: RuleContext, norm: Obj): boolean {
   return false;
 }
 
-/** Output channels of a conv/linear layer, when known. */
+/** Output channels of a conv/linear layer (`out_channels`, `out_features`; Keras `filters`, `units`), when known. */
 export function outChannels(ctx: RuleContext, layer: Obj): number | undefined {
-  const k = layer.spec?.kind;
-  const v = constOf(ctx.model.argOf(layer, k === 'linear' ? 'out_features' : 'out_channels').value);
+  const param = layer.spec?.outParam;
+  if (!param) return undefined;
+  const v = constOf(ctx.model.argOf(layer, param).value);
   return typeof v === 'number' ? v : undefined;
 }
 
@@ -44,16 +49,18 @@ export default defineRule({
     severity: 'info',
     fix: 'sometimes',
     enabledByDefault: true,
-    frameworks: ['pytorch'],
+    frameworks: ['pytorch', 'keras'],
   },
   check(ctx: RuleContext) {
     const done = new Set<Obj>();
     for (const p of ctx.model.pairs) {
+      // `direct`: nothing in between, not even the producer's own activation (Keras `activation=`).
       if (p.how !== 'direct' || done.has(p.producer)) continue;
       const prod = p.producer;
-      if (!prod.spec || !PRODUCERS.has(prod.spec.kind) || !prod.call || !prod.site) continue;
-      if (!cancelsBias(ctx, p.consumer)) continue;
-      const bias = ctx.model.argOf(prod, 'bias');
+      if (!prod.spec || !PRODUCERS.has(prod.spec.kind) || !prod.call || !prod.site || !prod.spec.biasParam) continue;
+      if (!cancelsBias(ctx, prod, p.consumer)) continue;
+      const param = prod.spec.biasParam;
+      const bias = ctx.model.argOf(prod, param);
       // Only a bias that is literally on (default or `bias=True`): a computed flag may differ per caller.
       if (!(bias.defaulted || (bias.expr?.k === 'bool' && bias.expr.value))) continue;
       // Different channel counts are NL011's business.
@@ -62,15 +69,19 @@ export default defineRule({
       if (out !== undefined && want !== undefined && out !== want) continue;
       done.add(prod);
       const text = ctx.text(prod.site.file.path);
+      const keras = prod.spec.framework === 'keras';
+      const shift = keras && constOf(ctx.model.argOf(p.consumer, 'center').value) === false ? 'and with `center=False` nothing replaces it' : 'and its own shift (β) replaces the bias';
       ctx.report({
         site: prod.site,
         span: bias.keyword?.span ?? prod.site.span,
-        message: `\`${layerName(prod)}\` has a bias that the following \`${layerName(p.consumer)}\` cancels: the normalization subtracts the per-channel mean, and its own shift (β) replaces the bias; pass \`bias=False\``,
+        message: `\`${layerName(prod)}\` has a bias that the following \`${layerName(p.consumer)}\` cancels: the normalization subtracts the per-channel mean, ${shift}; pass \`${param}=False\``,
         related: p.consumer.site ? [{ site: p.consumer.site, message: `\`${layerName(p.consumer)}\` normalizes the output here` }] : [],
         fix: {
-          title: 'Set `bias=False` (checkpoints saved with the bias will no longer load with `strict=True`)',
+          title: keras
+            ? 'Set `use_bias=False` (weights saved with the bias will no longer load into this layer)'
+            : 'Set `bias=False` (checkpoints saved with the bias will no longer load with `strict=True`)',
           applicability: 'safe',
-          edits: [setKeywordEdit(text, prod.call, 'bias', 'False')],
+          edits: [setKeywordEdit(text, prod.call, param, 'False')],
         },
       });
     }

@@ -1,10 +1,13 @@
 /**
  * NL001 missing-eval: a module that carries BatchNorm or Dropout runs for inference while it is
- * still in training mode.
+ * still in training mode. Keras has no model mode: there the finding is a call that passes
+ * `training=True` at an inference site (an evaluation or serving function, `test_step`,
+ * after `fit`).
  */
 import { defineRule, insertLinesAfter, insertLinesBefore, type RuleContext } from '../define';
 import { modesOf } from '../../model/python/interp';
 import type { InferenceFact } from '../../model/python/facts';
+import type { Keyword } from '../../model/python/ir';
 import { describe, sourcesOf } from '../util';
 
 const WHY: Record<InferenceFact['kind'], (f: InferenceFact) => string> = {
@@ -24,12 +27,18 @@ export default defineRule({
     severity: 'error',
     fix: 'sometimes',
     enabledByDefault: true,
-    frameworks: ['pytorch'],
+    frameworks: ['pytorch', 'keras'],
   },
   check(ctx: RuleContext) {
     const { model } = ctx;
     for (const f of model.inference.values()) {
       if (f.obj.kind === 'sym') continue;
+      if (f.trainingFlag) {
+        if (model.isKeras(f.obj)) reportKeras(ctx, f, f.trainingFlag);
+        continue;
+      }
+      // `model.predict(x)` and plain calls of a Keras model run in inference mode.
+      if (model.isKeras(f.obj)) continue;
       const modes = modesOf(f.mode);
       if (!modes.has('train') || modes.has('unknown') || modes.has('entry')) continue;
       const trains = sourcesOf(f.mode, 'train');
@@ -89,3 +98,22 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * Keras: `model(x, training=True)` at an inference site. Only for models with BatchNorm: with
+ * Dropout alone, `training=True` at prediction time is usually deliberate (Monte Carlo dropout).
+ */
+function reportKeras(ctx: RuleContext, f: InferenceFact, flag: Keyword): void {
+  if (!ctx.model.carriesModeDependentBatchNorm(f.obj)) return;
+  const where = f.kind === 'after-training' ? 'after training' : f.fn ? `in \`${f.fn.name}()\`` : 'in an evaluation function';
+  ctx.report({
+    site: f.site,
+    message: `\`${f.receiver}\` is called with \`training=True\` for inference (${where}): BatchNorm normalizes with the statistics of the current batch instead of its moving statistics, and predictions depend on the rest of the batch; pass \`training=False\` (or leave it out)`,
+    related: f.via.map((site) => ({ site, message: 'reached through this call' })),
+    fix: {
+      title: 'Set `training=False`',
+      applicability: 'unsafe',
+      edits: [{ start: flag.value.span.start, end: flag.value.span.end, content: 'False' }],
+    },
+  });
+}

@@ -29,6 +29,9 @@ export default defineRule({
     };
     for (const f of model.ddp.values()) {
       if (f.converted || !model.carriesUnsyncedBatchNorm(f.obj)) continue;
+      // A Keras model under the torch backend: `convert_sync_batchnorm` does not convert Keras
+      // layers (Keras 3 has `BatchNormalization(synchronized=True)` instead).
+      if (model.isKeras(f.obj)) continue;
       const bs = perDeviceBatch(f.obj);
       const small = bs !== undefined && bs < ctx.config(f.site.file.path).options.minBatchSize;
       const severity = small ? 'warning' : 'info';

@@ -43,6 +43,8 @@ export default defineRule({
     for (const f of model.steps.values()) {
       // Lightning manages modes; a frozen module in eval mode is deliberate (linear probing).
       if (f.lightning || f.frozen || f.obj.kind === 'sym') continue;
+      // Keras `fit` sets the training flag itself; Keras models have no eval mode.
+      if (f.keras || model.isKeras(f.obj)) continue;
       const modes = modesOf(f.mode);
       if (!modes.has('eval') || modes.has('unknown') || modes.has('entry') || modes.has('bneval')) continue;
       const evals = sourcesOf(f.mode, 'eval');

@@ -1,6 +1,8 @@
 /**
  * NL007 momentum-convention: a BatchNorm momentum written in the other framework's convention
  * (PyTorch weighs the new batch, default 0.1; Keras/TensorFlow.js weigh the old average, 0.99).
+ * PyTorch: a literal above 0.5 is the Keras value pasted in; Keras: a literal below 0.5 is the
+ * PyTorch value.
  */
 import { defineRule, type RuleContext } from '../define';
 import { constOf } from '../../model/python/values';
@@ -20,23 +22,28 @@ export default defineRule({
     severity: 'warning',
     fix: 'sometimes',
     enabledByDefault: true,
-    frameworks: ['pytorch'],
+    frameworks: ['pytorch', 'keras'],
   },
   check(ctx: RuleContext) {
     for (const layer of ctx.model.layers) {
       if (layer.spec?.kind !== 'batchnorm' || !layer.site) continue;
+      const keras = layer.spec.framework === 'keras';
       const arg = ctx.model.argOf(layer, 'momentum');
       if (!arg.expr) continue;
       // Without running statistics the momentum is never used.
       if (constOf(ctx.model.argOf(layer, 'track_running_stats').value) === false) continue;
       const m = constOf(arg.value);
-      if (typeof m !== 'number' || m <= 0.5 || m > 1) continue;
+      // Keras `momentum=0` (moving statistics = the last batch) is a deliberate choice, not a port.
+      if (typeof m !== 'number' || m < 0 || m > 1 || (keras ? m >= 0.5 || m === 0 : m <= 0.5)) continue;
       const literal = arg.expr.k === 'num' ? arg.expr : null;
       const fixed = literal ? complement(literal.raw, m) : complement(String(m), m);
+      const written = `\`${layerName(layer)}(momentum=${literal?.raw ?? m})\``;
       ctx.report({
         site: layer.site,
         span: arg.expr.span,
-        message: `\`${layerName(layer)}(momentum=${literal?.raw ?? m})\` uses the Keras convention: PyTorch's momentum is the weight of the new batch (default 0.1), so running statistics follow the last batch almost exactly; use \`momentum=${fixed}\``,
+        message: keras
+          ? `${written} uses the PyTorch convention: Keras' momentum is the decay of the moving average (default 0.99), so the moving statistics keep ${Math.round(m * 100)}% of their old value and follow the last few batches; use \`momentum=${fixed}\``
+          : `${written} uses the Keras convention: PyTorch's momentum is the weight of the new batch (default 0.1), so running statistics follow the last batch almost exactly; use \`momentum=${fixed}\``,
         fix: literal
           ? { title: `Replace \`momentum=${literal.raw}\` with \`momentum=${fixed}\``, applicability: 'safe', edits: [{ start: literal.span.start, end: literal.span.end, content: fixed }] }
           : null,

@@ -1,10 +1,15 @@
 /**
  * NL011 norm-num-features-mismatch: the channel count a BatchNorm expects differs from what the
  * layer before it produces, or its dimensionality does not match (BatchNorm2d after Linear).
+ * Keras BatchNormalization infers its channel count; there the mismatch is its `axis`: out of
+ * range for the producer's rank (a build-time error), or a valid axis that is not the
+ * producer's channel axis (it silently normalizes rows or columns instead of channels).
  */
 import { defineRule, type RuleContext } from '../define';
+import type { LayerPair } from '../../model/python/facts';
 import type { Obj } from '../../model/python/values';
-import { layerName } from '../util';
+import { kerasAxisMatch, kerasAxisNames, kerasLayout, kerasNormAxis } from '../../model/python/keras-axes';
+import { layerName, setKeywordEdit } from '../util';
 import { normChannels, outChannels } from '../bias-before-norm/rule';
 
 const PRODUCERS = new Set(['conv', 'convtranspose', 'linear']);
@@ -26,7 +31,7 @@ export default defineRule({
     severity: 'error',
     fix: 'sometimes',
     enabledByDefault: true,
-    frameworks: ['pytorch'],
+    frameworks: ['pytorch', 'keras'],
   },
   check(ctx: RuleContext) {
     const done = new Set<Obj>();
@@ -35,6 +40,11 @@ export default defineRule({
       const prod = p.producer;
       const norm = p.consumer;
       if (!prod.spec || !PRODUCERS.has(prod.spec.kind) || !norm.spec || !NORMS.has(norm.spec.kind) || !norm.site || !norm.call) continue;
+      if (prod.spec.framework !== norm.spec.framework) continue;
+      if (norm.spec.framework === 'keras') {
+        if (checkKerasAxis(ctx, p)) done.add(norm);
+        continue;
+      }
       // Dimensionality: BatchNorm{1,2,3}d against Conv{1,2,3}d / Linear.
       const pd = prod.spec.dims;
       const nd = norm.spec.dims;
@@ -69,3 +79,39 @@ export default defineRule({
     }
   },
 });
+
+/** Keras: a BatchNormalization whose literal `axis` is not the literal channel axis of the conv before it. */
+function checkKerasAxis(ctx: RuleContext, p: LayerPair): boolean {
+  const prod = p.producer;
+  const norm = p.consumer;
+  if (norm.spec?.kind !== 'batchnorm' || !norm.site || !norm.call) return false;
+  const match = kerasAxisMatch(ctx.model, prod, norm);
+  const layout = kerasLayout(ctx.model, prod);
+  const axis = kerasNormAxis(ctx.model, norm);
+  if (!match || match === 'same' || !layout || layout.rank === null || axis === undefined) return false;
+  const names = kerasAxisNames(layout.rank, layout.channelsFirst);
+  const shape = `[${names.join(', ')}]`;
+  const want = layout.channelsFirst ? 1 : -1;
+  const arg = ctx.model.argOf(norm, 'axis');
+  const positional = !!arg.expr && !arg.keyword && axis >= layout.rank;
+  const text = ctx.text(norm.site.file.path);
+  const format = layout.channelsFirst ? 'channels-first' : 'channels-last';
+  const message =
+    match === 'invalid'
+      ? `\`${layerName(norm)}(axis=${axis})\` follows \`${layerName(prod)}\`, whose output ${shape} has ${layout.rank} axes: building the model fails (Keras 3: \`IndexError: tuple index out of range\`); the channels are axis ${want}${positional ? ' (the first argument of `BatchNormalization` is `axis`, not the channel count of PyTorch\'s `BatchNorm2d`)' : ''}`
+      : `\`${layerName(norm)}\` normalizes axis ${axis} (\`${names[axis < 0 ? axis + layout.rank : axis]}\` of ${shape}) but \`${layerName(prod)}\` puts its channels on axis ${want} (${format}): it learns one mean and variance per ${layout.rank > 3 ? 'row or column' : 'position'} instead of per channel; use \`axis=${want}\``;
+  ctx.report({
+    site: norm.site,
+    span: arg.expr?.span ?? norm.site.span,
+    message,
+    related: prod.site ? [{ site: prod.site, message: `\`${layerName(prod)}\` produces ${shape} (${format})` }] : [],
+    fix: arg.expr?.k === 'num' || (arg.expr?.k === 'unary' && arg.expr.operand.k === 'num') || arg.defaulted
+      ? {
+          title: `Set \`axis=${want}\` (the channels of the ${format} \`${layerName(prod)}\` output; saved moving statistics will no longer match)`,
+          applicability: 'safe',
+          edits: [arg.expr ? { start: arg.expr.span.start, end: arg.expr.span.end, content: String(want) } : setKeywordEdit(text, norm.call, 'axis', String(want))],
+        }
+      : null,
+  });
+  return true;
+}

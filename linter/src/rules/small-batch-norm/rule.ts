@@ -1,6 +1,8 @@
 /**
  * NL004 small-batch-norm: a BatchNorm model is trained with per-device batches too small for
- * reliable batch statistics, or a last batch of one may reach a BatchNorm1d.
+ * reliable batch statistics, or a last batch of one may reach a BatchNorm1d. The batches come
+ * from a PyTorch `DataLoader`, or in Keras from `fit(batch_size=N)`, a `tf.data` `.batch(N)`, a
+ * dataset utility or an `ImageDataGenerator.flow*()` that `fit` trains on.
  */
 import { defineRule, type RuleContext } from '../define';
 import { constOf } from '../../model/python/values';
@@ -14,7 +16,7 @@ export default defineRule({
     severity: 'warning',
     fix: 'sometimes',
     enabledByDefault: true,
-    frameworks: ['pytorch'],
+    frameworks: ['pytorch', 'keras'],
   },
   check(ctx: RuleContext) {
     const { model } = ctx;
@@ -28,13 +30,16 @@ export default defineRule({
       const ddp = [...l.trains].some((o) => ddpWrapped.has(o));
       const per = ddp ? ' per process (DDP: each process normalizes over its own batch)' : '';
       const accum = l.accumulation ? ' Gradient accumulation does not help: BatchNorm still sees one small batch at a time.' : '';
-      const span = l.batchSizeArg?.span ?? l.call.span;
+      const span = l.batchSizeSpan ?? l.call.span;
+      const keras = l.framework === 'keras';
       if (bs === 1) {
         ctx.report({
           site: l.site,
           span,
           severity: 'error',
-          message: `BatchNorm is trained with batches of 1${per}: each example is normalized by its own statistics, and BatchNorm1d on [N, C] inputs raises "Expected more than 1 value per channel when training".${accum}`,
+          message: keras
+            ? 'BatchNormalization is trained with batches of 1: each example is normalized by its own statistics (a Dense output becomes the constant β), and the moving statistics learn nothing useful'
+            : `BatchNorm is trained with batches of 1${per}: each example is normalized by its own statistics, and BatchNorm1d on [N, C] inputs raises "Expected more than 1 value per channel when training".${accum}`,
         });
         continue;
       }
@@ -46,7 +51,9 @@ export default defineRule({
           site: l.site,
           span,
           alternatives: sync ? [{ ...sync, title: `${sync.title} (normalize over the global batch)` }] : undefined,
-          message: `BatchNorm is trained with batches of ${bs}${per}: statistics from fewer than ${opts.minBatchSize} examples are noisy and accuracy drops; use a larger batch, GroupNorm, or SyncBatchNorm under DDP.${accum}`,
+          message: keras
+            ? `BatchNormalization is trained with batches of ${bs}: statistics from fewer than ${opts.minBatchSize} examples are noisy and accuracy drops; use a larger batch or GroupNormalization (under a tf.distribute strategy the per-replica batch is smaller still)`
+            : `BatchNorm is trained with batches of ${bs}${per}: statistics from fewer than ${opts.minBatchSize} examples are noisy and accuracy drops; use a larger batch, GroupNorm, or SyncBatchNorm under DDP.${accum}`,
         });
       }
       // The last batch may hold one example: only BatchNorm1d on [N, C] inputs raises on it.
