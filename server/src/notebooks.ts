@@ -133,13 +133,11 @@ export class NotebookProgram {
    * masked IPython syntax.
    */
   edit(e: Edit): CellRange | null {
-    const cell = this.cellAt(e.start);
+    const local = this.notebook.cellEdit(e);
+    if (typeof local === 'string') return null;
+    const { start, end } = local;
+    const cell = this.cells.find((c) => c.code === local.cell);
     if (!cell) return null;
-    const { start: base, source, masked } = cell.code;
-    const start = e.start - base;
-    const end = e.end - base;
-    if (start < 0 || end < start || end > source.length) return null;
-    for (let i = start; i < end; i++) if (masked[i] !== source[i]) return null;
     const map = this.mapOf(cell);
     return { cell, range: { start: map.position(start), end: map.position(end) } };
   }

@@ -145,6 +145,10 @@ describe('CLI: notebooks', function () {
     assert.equal(res.locations[0].physicalLocation.region.startLine, Number(m[1]));
     assert.deepEqual(res.properties.cell, 8);
     assert.equal(res.fixes, undefined);
+    // JUnit: the JSON line in the attributes (as SARIF), the cell and its line in the text.
+    const junit = runCli(['check', '--output-format', 'junit', 'nb.ipynb'], dir).stdout;
+    assert.match(junit, new RegExp(`<testcase name="org\\.normlint\\.NL001" classname="nb" line="${m[1]}" column="${m[2]}">`));
+    assert.match(junit, /cell 8, line 5, col 17, `model` runs for inference/);
   });
 
   it('--diff shows the changed cells; --fix edits them in place', () => {
@@ -172,6 +176,20 @@ describe('CLI: notebooks', function () {
     const off = fs.readFileSync(EXAMPLE, 'utf8').replace('"%matplotlib inline\\n",', '"%matplotlib inline\\n",\n    "# normlint: disable=NL003\\n",');
     const dir2 = makeProject({ 'pyproject.toml': '', 'nb.ipynb': off });
     assert.deepEqual((JSON.parse(runCli(['check', '--output-format', 'json', '.'], dir2).stdout) as JsonFinding[]).map((f) => f.code), ['NL001']);
+  });
+
+  it('--add-noqa edits the cell, and names the cell when a line cannot take a directive', () => {
+    const cells = [
+      { cell_type: 'markdown', metadata: {}, source: ['# Layers'] },
+      { cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: ['import torch.nn as nn\n', 'bn = nn.BatchNorm2d(8, momentum=0.9)\n', 'bn2 = nn.BatchNorm2d(8, momentum=0.9); doc = """about\n', 'the layer"""\n'] },
+    ];
+    const dir = makeProject({ 'pyproject.toml': '', 'nb.ipynb': JSON.stringify({ cells, metadata: {}, nbformat: 4, nbformat_minor: 5 }, null, 1) });
+    const r = runCli(['check', '--add-noqa', '.'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /nb\.ipynb:cell 2:line 3: cannot add `# noqa: NL007`: the line ends inside a string/);
+    assert.match(r.stderr, /Added 1 noqa directive\./);
+    const after = JSON.parse(fs.readFileSync(path.join(dir, 'nb.ipynb'), 'utf8'));
+    assert.equal(after.cells[1].source[1], 'bn = nn.BatchNorm2d(8, momentum=0.9)  # noqa: NL007\n');
   });
 
   it('skips broken and non-Python notebooks with a reason and checks the rest', () => {

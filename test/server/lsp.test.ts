@@ -190,6 +190,20 @@ describe('language server over stdio', function () {
     assert.equal(await c.conn.sendRequest('normlint/layerAt', { textDocument: { uri: u }, position: { line: 0, character: 0 } }), null);
   });
 
+  it('hovers a Keras BatchNormalization with momentum in the Keras convention and no PyTorch layout', async () => {
+    const text = 'from tensorflow import keras\n\nbn = keras.layers.BatchNormalization(momentum=0.1)\n';
+    const root = makeProject({ 'model.py': text });
+    const c = await start(root);
+    const u = uri(path.join(root, 'model.py'));
+    await c.open(u, text, 1);
+    await c.waitDiags(u, (d) => d.some((x) => x.code === 'NL007'), 1);
+    const character = text.split('\n')[2].indexOf('BatchNormalization') + 3;
+    const hover = (await c.conn.sendRequest('textDocument/hover', { textDocument: { uri: u }, position: { line: 2, character } })) as Hover;
+    const md = (hover.contents as { value: string }).value;
+    assert.match(md, /\| momentum \| `0\.1` · Keras: the moving average keeps 0\.1 of itself per batch; PyTorch equivalent `momentum=0\.9`/);
+    assert.doesNotMatch(md, /\[N, C/);
+  });
+
   it('reports ranges in UTF-16 code units after CJK, emoji and combining marks', async () => {
     const prefix = 'name = "中文😀e\u0301"; bn = nn.BatchNorm2d(8, momentum=0.9)';
     const text = `import torch.nn as nn\n${prefix}\n`;

@@ -27,7 +27,7 @@
  */
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { diffLines } from 'diff';
-import type { Edit } from '../core/diagnostic';
+import type { Edit, Span } from '../core/diagnostic';
 
 /** A notebook that cannot be used as a Python program; the message says why (one line). */
 export class NotebookError extends Error {}
@@ -244,6 +244,23 @@ export class Notebook {
   }
 
   /**
+   * A program edit as an edit of one cell's source: the cell and the UTF-16 offsets in its
+   * source, or why it cannot be one (it reaches past the cell's text, into the `\n` added after
+   * it or another cell, or it changes masked IPython syntax).
+   */
+  cellEdit(e: Span): { cell: CodeCell; start: number; end: number } | string {
+    const c = this.codeCellAt(e.start);
+    if (!c) return 'an edit lies outside every code cell';
+    const start = e.start - c.start;
+    const end = e.end - c.start;
+    if (start < 0 || end < start || start > c.source.length || end > c.source.length) return `an edit crosses the end of cell ${c.cell}`;
+    for (let i = start; i < end; i++) {
+      if (c.masked[i] !== c.source[i]) return `an edit changes IPython syntax in cell ${c.cell}`;
+    }
+    return { cell: c, start, end };
+  }
+
+  /**
    * Apply edits given in program offsets to the cells' sources.
    * @returns the notebook with the edited JSON text (everything outside the edited cells'
    *   `source` values unchanged).
@@ -253,14 +270,9 @@ export class Notebook {
   applyProgramEdits(edits: readonly Edit[]): Notebook {
     const perCell = new Map<number, Edit[]>();
     for (const e of [...edits].sort((a, b) => a.start - b.start || a.end - b.end)) {
-      const c = this.codeCellAt(e.start);
-      if (!c) throw new NotebookError('an edit lies outside every code cell');
-      const start = e.start - c.start;
-      const end = e.end - c.start;
-      if (start > c.source.length || end > c.source.length) throw new NotebookError(`an edit crosses the end of cell ${c.cell}`);
-      for (let i = start; i < end; i++) {
-        if (c.masked[i] !== c.source[i]) throw new NotebookError(`an edit changes IPython syntax in cell ${c.cell}`);
-      }
+      const local = this.cellEdit(e);
+      if (typeof local === 'string') throw new NotebookError(local);
+      const { cell: c, start, end } = local;
       let list = perCell.get(c.cell);
       if (!list) perCell.set(c.cell, (list = []));
       list.push({ start, end, content: e.content });

@@ -984,6 +984,20 @@ export class PyTorchModel {
     }
   }
 
+  /**
+   * A layer or model just constructed (PyTorch or Keras): listed once among the layers, recorded
+   * as created by the module being built, and in training mode from here on (a new module's mode).
+   */
+  private constructed(obj: Obj, site: Site, ctx: Ctx, st: State): Val[] {
+    if (!this.layerKeys.has(obj.id)) {
+      this.layerKeys.add(obj.id);
+      this.layers.push(obj);
+    }
+    this.recordCreated(obj, ctx);
+    if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'construct'));
+    return [{ t: 'obj', obj }];
+  }
+
   private recordCreated(obj: Obj, ctx: Ctx): void {
     if (ctx.building && ctx.building !== obj && !ctx.building.created.includes(obj)) ctx.building.created.push(obj);
   }
@@ -1025,13 +1039,7 @@ export class PyTorchModel {
         }
         obj.children = kids;
       }
-      if (!this.layerKeys.has(obj.id)) {
-        this.layerKeys.add(obj.id);
-        this.layers.push(obj);
-      }
-      this.recordCreated(obj, ctx);
-      if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'construct'));
-      return [{ t: 'obj', obj }];
+      return this.constructed(obj, site, ctx, st);
     }
     if (q === DATALOADER || q === 'torch.utils.data.dataloader.DataLoader') {
       const obj = this.alloc('loader', site, ctx.key, { q, call });
@@ -1261,13 +1269,7 @@ export class PyTorchModel {
       for (const t of outs) for (const p of t.path) if (!kids.includes(p)) kids.push(p);
       obj.children = kids;
     }
-    if (!this.layerKeys.has(obj.id)) {
-      this.layerKeys.add(obj.id);
-      this.layers.push(obj);
-    }
-    this.recordCreated(obj, ctx);
-    if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'construct'));
-    return [{ t: 'obj', obj }];
+    return this.constructed(obj, site, ctx, st);
   }
 
   /** A Keras batching dataset (`.batch(N)`, a dataset utility, `fit(batch_size=N)`): its batch size for NL004. */
