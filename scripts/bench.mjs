@@ -13,11 +13,17 @@
 //   (d) the language server (`normlint server --stdio`, a real LSP client; scripts/lib/bench-lsp.mjs):
 //       diagnostics latency after a keystroke on a 5,000-line file (p50/p95 of 200 keystrokes, next
 //       to web-tree-sitter's incremental re-parse of the same edits), and the server's RSS after
-//       indexing the whole corpus as a workspace folder.
-//   `--lsp-only` runs (d) alone.
+//       indexing the whole corpus as a workspace folder;
+//   (e) TypeScript/JavaScript: the TensorFlow.js packages installed under node_modules/@tensorflow/
+//       (their per-module `dist/**/*.js` and non-declaration `.ts` sources; the bundles are left
+//       out; see scripts/lib/bench-ts.mjs): in this process, one thread, parse-only with
+//       web-tree-sitter (the baseline), parse + lowerTypeScript, Engine.analyze of every file and
+//       Engine.lint of them all as one project; how many files the pre-filter keeps; and
+//       `normlint check` cold (--threads 1 / 2) and warm on a copy in a temporary directory.
+//   `--lsp-only` runs (d) alone, `--ts-only` (e) alone (neither writes the results file).
 // Every timed measurement is repeated 3x and the median reported (a full cold run that takes
 // more than 20 s is run once). Prints a table and the performance targets, each marked met or
-// not met, and writes .corpus/bench-results.json.
+// not met (none for (e) yet), and writes .corpus/bench-results.json.
 //
 // Missed targets never fail the run: benchmarks report, they don't assert. The exit code is 1
 // only when a measurement could not be taken (corpus unavailable, the CLI missing or crashing).
@@ -30,6 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ensureCorpus } from './lib/corpus-fetch.mjs';
 import { indexMemory, keystrokeLatency } from './lib/bench-lsp.mjs';
+import { benchTsInProcess, cachedFacts, copyTsCorpus, engineBundle, tfjsCorpus } from './lib/bench-ts.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -70,16 +77,25 @@ const coresOf = (runs, cpu) => {
 };
 const fmtCores = (x) => (x == null ? 'n/a' : x.toFixed(2));
 
-/** The WASM files: the copies the build ships in grammars/ if present, else node_modules. */
+/**
+ * The WASM files (the runtime and every grammar the engine loads, the fields of GrammarBytes):
+ * the copies the build ships in grammars/ if all are present, else node_modules.
+ */
 function wasmPaths() {
   const shipped = {
     runtime: path.join(repoRoot, 'grammars', 'web-tree-sitter.wasm'),
     python: path.join(repoRoot, 'grammars', 'tree-sitter-python.wasm'),
+    typescript: path.join(repoRoot, 'grammars', 'tree-sitter-typescript.wasm'),
+    tsx: path.join(repoRoot, 'grammars', 'tree-sitter-tsx.wasm'),
+    javascript: path.join(repoRoot, 'grammars', 'tree-sitter-javascript.wasm'),
   };
-  if (fs.existsSync(shipped.runtime) && fs.existsSync(shipped.python)) return { ...shipped, from: 'grammars/' };
+  if (Object.values(shipped).every((p) => fs.existsSync(p))) return { ...shipped, from: 'grammars/' };
   return {
     runtime: require.resolve('web-tree-sitter/web-tree-sitter.wasm'),
-    python: path.join(path.dirname(require.resolve('tree-sitter-python/package.json')), 'tree-sitter-python.wasm'),
+    python: require.resolve('tree-sitter-python/tree-sitter-python.wasm'),
+    typescript: require.resolve('tree-sitter-typescript/tree-sitter-typescript.wasm'),
+    tsx: require.resolve('tree-sitter-typescript/tree-sitter-tsx.wasm'),
+    javascript: require.resolve('tree-sitter-javascript/tree-sitter-javascript.wasm'),
     from: 'node_modules/',
   };
 }
@@ -300,6 +316,12 @@ function table(rows) {
 }
 
 async function main() {
+  if (process.argv.includes('--ts-only')) {
+    const ts = await benchTypeScript(wasmPaths());
+    printTs(ts);
+    process.exitCode = ts.error || ts.failed ? 1 : 0;
+    return;
+  }
   let corpus;
   try {
     corpus = ensureCorpus({ log });
@@ -370,6 +392,10 @@ async function main() {
     if (Object.values(cli).some((m) => !m.ok)) measurementFailed = true;
   }
 
+  // (e)
+  const ts = await benchTypeScript(wasm);
+  if (ts.error || ts.failed) measurementFailed = true;
+
   const lsp = fs.existsSync(cliPath) ? await benchLsp(corpus, wasm) : { error: 'CLI missing' };
   if (lsp.error) measurementFailed = true;
 
@@ -427,6 +453,7 @@ async function main() {
   console.log('\ntargets:');
   for (const t of targets) console.log(`  ${t.met == null ? 'n/a    ' : t.met ? 'met    ' : 'NOT met'}  ${t.name}: ${t.shown}`);
   for (const m of Object.values(cli)) if (!m.ok) console.log(`\n${m.label}: the CLI failed: ${m.error}`);
+  printTs(ts);
   printLsp(lsp);
   if (!fs.existsSync(cliPath)) console.log(`\n${path.relative(repoRoot, cliPath)} is missing: run \`npm run build\` (or \`npm run bench\`).`);
 
@@ -448,6 +475,7 @@ async function main() {
     maxRssSource: gnuTime ? `/usr/bin/time -f '${TIME_FORMAT}'` : null,
     ratios: { cold1VsParse1: cold1VsParse, cliThreadSpeedup: threadSpeedup, parseThreadSpeedup: parseSpeedup },
     targets: targets.map(({ name, value, met }) => ({ name, value, met })),
+    typescript: tsResults(ts),
     languageServer: lsp,
   };
   const out = path.join(corpus.corpusDir, 'bench-results.json');
@@ -463,7 +491,7 @@ async function benchLsp(corpus, wasm) {
   const out = {};
   try {
     log('bench: language server, 200 keystrokes on a 5,000-line file');
-    out.keystroke = await keystrokeLatency({ cliPath, corpusRoot: corpus.rootDir, wasm: { runtime: wasm.runtime, python: wasm.python } });
+    out.keystroke = await keystrokeLatency({ cliPath, corpusRoot: corpus.rootDir, wasm });
     log('bench: language server, indexing the corpus');
     out.index = await indexMemory({ cliPath, root: corpus.rootDir });
   } catch (e) {
@@ -488,4 +516,160 @@ function printLsp(lsp) {
   console.log(`  indexing the corpus (${i.files} files, ${i.findings} findings): ${i.seconds.toFixed(2)} s, server RSS then ${(i.rssBytes / 1024 / 1024).toFixed(0)} MB`);
   const met = k.p95 <= TARGETS.keystrokeP95Ms;
   console.log(`  target: ${met ? 'met    ' : 'NOT met'}  keystroke p95 <= ${TARGETS.keystrokeP95Ms} ms: ${ms(k.p95)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// (e) TypeScript/JavaScript (scripts/lib/bench-ts.mjs)
+
+/** (e); never throws (an error is reported in the result, `failed` when a CLI run failed). */
+async function benchTypeScript(wasm) {
+  const out = { wasmFrom: wasm.from };
+  let bundleDir = null;
+  let copy = null;
+  try {
+    const corpus = tfjsCorpus(repoRoot);
+    out.corpus = {
+      files: corpus.files.length,
+      bytes: corpus.totalBytes,
+      byLang: corpus.byLang,
+      packages: corpus.packages,
+      root: path.relative(repoRoot, corpus.dir),
+      selection: 'dist/**/*.js of each package without the bundles (dist/tf.*.js, dist/tf-*.js, dist/miniprogram/), and .ts sources that are not .d.ts; no node_modules/ or dot-directories inside the packages',
+      bundlesLeftOut: corpus.bundles,
+    };
+    log(`bench: TypeScript/JavaScript corpus: ${corpus.files.length} files (${langCounts(corpus.byLang)}), ${(corpus.totalBytes / 1e6).toFixed(1)} MB under ${out.corpus.root}/`);
+    bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'normlint-bench-engine-'));
+    const mod = await engineBundle(repoRoot, bundleDir);
+    log(`bench: TS in this process, 1 thread (wasm from ${wasm.from}): parse-only, parse + lowerTypeScript, Engine.analyze and Engine.lint of every file`);
+    out.inProcess = await benchTsInProcess({ corpus, wasm, mod, repeats: REPEATS, log });
+    const p = out.inProcess.prefilter;
+    log(`bench:   pre-filter: ${p.seeds} seeds, whole-project scope ${p.scope} of ${corpus.files.length} files`);
+    if (!fs.existsSync(cliPath)) {
+      out.cliError = `${path.relative(repoRoot, cliPath)} is missing`;
+      out.failed = true;
+      return out;
+    }
+    copy = copyTsCorpus(corpus);
+    const fmt = ['--output-format', 'json'];
+    const cli = {};
+    cli.cold1 = timeCli('TS cold, 1 thread', ['check', copy, ...fmt, '--no-cache', '--threads', '1'], { slowAfter: SLOW_RUN_SECONDS });
+    cli.cold2 = timeCli('TS cold, 2 threads', ['check', copy, ...fmt, '--no-cache', '--threads', '2'], { slowAfter: SLOW_RUN_SECONDS });
+    const fill = timeCli('TS warm-up (fills the cache)', ['check', copy, ...fmt, '--threads', '2'], { repeats: 1 });
+    // Facts are cached per file the run parsed (in scope, or loaded on demand by an import).
+    out.cliParsed = fill.ok ? cachedFacts(copy) : null;
+    cli.warm = fill.ok
+      ? timeCli('TS warm, 2 threads', ['check', copy, ...fmt, '--threads', '2'])
+      : { ...fill, label: 'TS warm, 2 threads', error: `filling the cache failed: ${fill.error}` };
+    out.cli = cli;
+    if (Object.values(cli).some((m) => !m.ok)) out.failed = true;
+  } catch (e) {
+    log(`bench: TypeScript/JavaScript: ${e?.stack ?? e}`);
+    out.error = String(e?.message ?? e);
+  } finally {
+    for (const d of [bundleDir, copy]) if (d) fs.rmSync(d, { recursive: true, force: true });
+  }
+  return out;
+}
+
+function medianOrNull(xs) {
+  return xs?.length ? median(xs) : null;
+}
+
+function langCounts(byLang) {
+  return Object.entries(byLang).map(([l, n]) => `${n} ${l === 'javascript' ? '.js' : l === 'typescript' ? '.ts' : l}`).join(', ');
+}
+
+function printTs(ts) {
+  console.log('\nTypeScript/JavaScript (TensorFlow.js packages installed in node_modules):');
+  if (!ts.corpus) {
+    console.log(`  FAILED: ${ts.error}`);
+    return;
+  }
+  const c = ts.corpus;
+  const mb = c.bytes / 1e6;
+  const rates = (s) => (s == null ? { filesPerSec: null, mbPerSec: null } : { filesPerSec: c.files / s, mbPerSec: mb / s });
+  const pk = Object.entries(c.packages).map(([p, v]) => `${p.replace('@tensorflow/', '')} ${v}`).join(', ');
+  console.log(`${c.files} files (${langCounts(c.byLang)}), ${mb.toFixed(1)} MB: dist/**/*.js modules and non-.d.ts .ts sources of @tensorflow/{${pk}};`);
+  console.log(`left out: ${c.bundlesLeftOut.files} bundles (dist/tf*.js, miniprogram/; ${(c.bundlesLeftOut.bytes / 1e6).toFixed(1)} MB, the same code concatenated, some minified)`);
+  if (ts.error && !ts.inProcess) {
+    console.log(`  FAILED: ${ts.error}`);
+    return;
+  }
+  const ip = ts.inProcess;
+  const parse1 = ip.parseOnly.seconds;
+  const parse1Cpu = medianOrNull(ip.parseOnly.cpu);
+  const ratio = (a, b) => (a != null && b != null && b > 0 ? a / b : null);
+  // Wall time as in the Python table, and the median CPU time next to it: on a loaded machine a
+  // one-thread stage's CPU time is the steadier measure of its work.
+  const rows = [['measurement', 'runs', 'median', 'files/s', 'MB/s', 'CPU', 'cores', 'max RSS', 'ratio', 'CPU ratio']];
+  const row = (label, m, rss, ratioText) => {
+    const r = rates(m?.seconds);
+    const cpu = medianOrNull(m?.cpu);
+    rows.push([label, m?.runs?.length ?? 0, fmtS(m?.seconds), fmtRate(r.filesPerSec), fmtRate(r.mbPerSec), fmtS(cpu), fmtCores(coresOf(m?.runs, m?.cpu)), rss, ratioText, fmtX(ratio(cpu, parse1Cpu))]);
+  };
+  row('parse-only, 1 thread', ip.parseOnly, '', '1.00x (baseline)');
+  row('parse + lowerTypeScript, 1 thread', ip.parseLower, '', `${fmtX(ratio(ip.parseLower.seconds, parse1))} of parse-only`);
+  row('Engine.analyze, every file', ip.analyze, '', `${fmtX(ratio(ip.analyze.seconds, parse1))} of parse-only`);
+  row('Engine.analyze + lint, every file', ip.analyzeLint, '', `${fmtX(ratio(ip.analyzeLint.seconds, parse1))} of parse-only`);
+  const cliRow = (m, label, ratioText) => {
+    if (!m) rows.push([label, 0, 'n/a', '', '', '', '', '', ts.cliError ?? 'not run', '']);
+    else if (!m.ok) rows.push([label, m.runs.length, 'n/a', '', '', '', '', '', 'CLI FAILED', '']);
+    else {
+      const r = rates(m.seconds);
+      const cpu = medianOrNull(m.cpu);
+      rows.push([label, m.runs.length, fmtS(m.seconds), fmtRate(r.filesPerSec), fmtRate(r.mbPerSec), fmtS(cpu), fmtCores(m.cores), fmtMB(m.maxRssKB), ratioText, fmtX(ratio(cpu, parse1Cpu))]);
+    }
+  };
+  const sec = (m) => (m?.ok ? m.seconds : null);
+  cliRow(ts.cli?.cold1, 'normlint cold, --threads 1', `${fmtX(ratio(sec(ts.cli?.cold1), parse1))} of parse-only`);
+  cliRow(ts.cli?.cold2, 'normlint cold, --threads 2', `${fmtX(ratio(sec(ts.cli?.cold1), sec(ts.cli?.cold2)))} faster than 1`);
+  cliRow(ts.cli?.warm, 'normlint warm rerun, --threads 2', `${fmtX(ratio(sec(ts.cli?.warm), parse1))} of parse-only`);
+  console.log(`in this process (one thread, the four stages interleaved in each run; the engine bundled from linter/src) and the CLI`);
+  console.log(`on a copy in ${os.tmpdir()}; median of ${REPEATS} runs; rates per corpus file; CPU = median CPU time (CLI: of the child, via /usr/bin/time);`);
+  console.log(`cores = CPU time / wall time of the median run (below 1 for one thread: other processes had the CPU)\n`);
+  console.log(table(rows));
+  const p = ip.prefilter;
+  console.log(`\npre-filter (isSeedText with the path): ${p.seeds} of ${c.files} files are seeds; the whole-project scope (seeds and files using what they import) ` +
+    `is ${p.scope} files (${fmtS(p.seconds)} in this process to compute both).`);
+  const parsed = ts.cliParsed ? `${ts.cliParsed.files} files, ${(ts.cliParsed.bytes / 1e6).toFixed(1)} MB (${((100 * ts.cliParsed.bytes) / c.bytes).toFixed(0)}% of the bytes)` : 'n/a';
+  console.log(`The CLI parsed ${parsed}: the scope and what it imports, loaded on demand (the facts its warm-up run cached).`);
+  console.log(`So the CLI rows measure reading and pre-filtering every file but parsing only those; the Engine rows parse and lower every file.`);
+  const codes = Object.entries(ip.findingsByCode).map(([k, v]) => `${k} ${v}`).join(', ');
+  console.log(`Engine.lint of every file: ${ip.findings} findings${codes ? ` (${codes})` : ''}, ${ip.internalErrors} internal errors; ` +
+    `${ip.filesWithSyntaxErrors} files with syntax-error nodes${Object.keys(ip.skipped).length ? `; skipped: ${JSON.stringify(ip.skipped)}` : ''}.`);
+  for (const m of Object.values(ts.cli ?? {})) if (!m.ok) console.log(`${m.label}: the CLI failed: ${m.error}`);
+  if (ts.error) console.log(`  FAILED: ${ts.error}`);
+}
+
+/** (e) for the results file: corpus, stages with runs and rates, ratios to the parse-only baseline. */
+function tsResults(ts) {
+  if (!ts.corpus || !ts.inProcess) return ts;
+  const mb = ts.corpus.bytes / 1e6;
+  const rates = (s) => (s == null ? { filesPerSec: null, mbPerSec: null } : { filesPerSec: ts.corpus.files / s, mbPerSec: mb / s });
+  const parse1 = ts.inProcess.parseOnly.seconds;
+  const ratio = (s) => (s != null && parse1 > 0 ? s / parse1 : null);
+  const parse1Cpu = medianOrNull(ts.inProcess.parseOnly.cpu);
+  const cpuRatio = (cpu) => {
+    const c = medianOrNull(cpu);
+    return c != null && parse1Cpu ? c / parse1Cpu : null;
+  };
+  const stage = (m) => ({ runs: m.runs, cpu: m.cpu, seconds: m.seconds, cpuSeconds: medianOrNull(m.cpu), cores: coresOf(m.runs, m.cpu), ...rates(m.seconds), vsParseOnly: ratio(m.seconds), cpuVsParseOnly: cpuRatio(m.cpu) });
+  const ip = ts.inProcess;
+  return {
+    corpus: ts.corpus,
+    wasmFrom: ts.wasmFrom,
+    filesWithSyntaxErrors: ip.filesWithSyntaxErrors,
+    parseOnly: stage(ip.parseOnly),
+    parseLower: stage(ip.parseLower),
+    engineAnalyze: stage(ip.analyze),
+    engineLint: stage(ip.lint),
+    engineAnalyzeLint: stage(ip.analyzeLint),
+    engineFindings: { total: ip.findings, byCode: ip.findingsByCode, internalErrors: ip.internalErrors, skipped: ip.skipped },
+    prefilter: { seeds: ip.prefilter.seeds, scope: ip.prefilter.scope, seconds: ip.prefilter.seconds, cliParsed: ts.cliParsed ?? null, seedFiles: ip.prefilter.seedFiles },
+    cli: ts.cli
+      ? Object.fromEntries(Object.entries(ts.cli).map(([k, m]) => [k, { ...m, ...rates(m.ok ? m.seconds : null), cpuSeconds: medianOrNull(m.cpu), vsParseOnly: ratio(m.ok ? m.seconds : null), cpuVsParseOnly: cpuRatio(m.cpu) }]))
+      : { error: ts.cliError },
+    cliThreadSpeedup: ts.cli?.cold1?.ok && ts.cli?.cold2?.ok ? ts.cli.cold1.seconds / ts.cli.cold2.seconds : null,
+    error: ts.error,
+  };
 }

@@ -1,8 +1,10 @@
 // Builds normlint: copies the WASM grammars into grammars/ (with a manifest) and bundles the
-// CLI (and its analysis worker) with esbuild into dist/.
+// CLI (and its analysis worker), the language server, the VS Code extension, the ESLint plugin
+// and BN Lab's panel page with esbuild into dist/.
 import { build } from 'esbuild';
 import { copyGrammars } from './copy-grammars.mjs';
 import { buildLab } from './lab-build.mjs';
+import { buildEslintPlugin } from './eslint-build.mjs';
 
 const production = process.argv.includes('--production');
 
@@ -46,6 +48,9 @@ await build({
   external: ['vscode'],
   banner: { js: '"use strict";\nconst __normlint_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
 });
+
+// The ESLint plugin (`normlint/eslint-plugin`: an ES module bundle of the engine).
+await buildEslintPlugin({ production });
 
 // BN Lab's panel page (browser bundle: TensorFlow.js core + CPU/WebGL backends, uPlot).
 await buildLab({ production });

@@ -1,4 +1,5 @@
-// Copies the web-tree-sitter runtime and the tree-sitter-python grammar (WASM) and their licenses
+// Copies the web-tree-sitter runtime and the grammars (WASM: tree-sitter-python, tree-sitter-typescript's
+// typescript and tsx, tree-sitter-javascript) and their licenses
 // from node_modules into grammars/, and writes grammars/MANIFEST.json describing them (package,
 // version, ABI, sha256, size). Files whose content is unchanged are not rewritten, so their
 // modification times stay put. See grammars/README.md.
@@ -15,8 +16,13 @@ const outDir = path.join(root, 'grammars');
 const FILES = [
   { file: 'web-tree-sitter.wasm', pkg: 'web-tree-sitter', source: 'web-tree-sitter.wasm', role: 'runtime' },
   { file: 'tree-sitter-python.wasm', pkg: 'tree-sitter-python', source: 'tree-sitter-python.wasm', role: 'grammar' },
+  { file: 'tree-sitter-typescript.wasm', pkg: 'tree-sitter-typescript', source: 'tree-sitter-typescript.wasm', role: 'grammar' },
+  { file: 'tree-sitter-tsx.wasm', pkg: 'tree-sitter-typescript', source: 'tree-sitter-tsx.wasm', role: 'grammar' },
+  { file: 'tree-sitter-javascript.wasm', pkg: 'tree-sitter-javascript', source: 'tree-sitter-javascript.wasm', role: 'grammar' },
   { file: 'LICENSE.web-tree-sitter', pkg: 'web-tree-sitter', source: 'LICENSE', role: 'license' },
   { file: 'LICENSE.tree-sitter-python', pkg: 'tree-sitter-python', source: 'LICENSE', role: 'license' },
+  { file: 'LICENSE.tree-sitter-typescript', pkg: 'tree-sitter-typescript', source: 'LICENSE', role: 'license' },
+  { file: 'LICENSE.tree-sitter-javascript', pkg: 'tree-sitter-javascript', source: 'LICENSE', role: 'license' },
 ];
 
 /**
@@ -28,30 +34,28 @@ const FILES = [
 export async function copyGrammars() {
   await mkdir(outDir, { recursive: true });
   const runtime = await readFile(packageFile('web-tree-sitter', 'web-tree-sitter.wasm'));
-  const grammar = await readFile(packageFile('tree-sitter-python', 'tree-sitter-python.wasm'));
   await Parser.init({ wasmBinary: runtime });
-  const grammarAbi = (await Language.load(grammar)).abiVersion;
-  if (grammarAbi < MIN_COMPATIBLE_VERSION || grammarAbi > LANGUAGE_VERSION) {
-    throw new Error(
-      `tree-sitter-python.wasm has ABI ${grammarAbi}; web-tree-sitter supports ${MIN_COMPATIBLE_VERSION}..${LANGUAGE_VERSION}`,
-    );
-  }
-  const abiOf = {
-    runtime: { min: MIN_COMPATIBLE_VERSION, max: LANGUAGE_VERSION },
-    grammar: grammarAbi,
-    license: null,
+  const abiOf = async (role, file, bytes) => {
+    if (role === 'runtime') return { min: MIN_COMPATIBLE_VERSION, max: LANGUAGE_VERSION };
+    if (role === 'license') return null;
+    const abi = (await Language.load(bytes)).abiVersion;
+    if (abi < MIN_COMPATIBLE_VERSION || abi > LANGUAGE_VERSION) {
+      throw new Error(`${file} has ABI ${abi}; web-tree-sitter supports ${MIN_COMPATIBLE_VERSION}..${LANGUAGE_VERSION}`);
+    }
+    return abi;
   };
 
   const files = [];
   for (const { file, pkg, source, role } of FILES) {
     const bytes = await readFile(packageFile(pkg, source));
+    const abi = await abiOf(role, file, bytes);
     await writeIfChanged(path.join(outDir, file), bytes);
     const { version } = JSON.parse(await readFile(packageFile(pkg, 'package.json'), 'utf8'));
     files.push({
       file,
       package: pkg,
       version,
-      abi: abiOf[role],
+      abi,
       sha256: createHash('sha256').update(bytes).digest('hex'),
       bytes: bytes.length,
     });

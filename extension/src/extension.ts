@@ -54,13 +54,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
 
   const clientOptions: LanguageClientOptions = {
-    // Python files, and the Python cells of Jupyter notebooks (the server syncs the notebooks
+    // Python files, the Python cells of Jupyter notebooks (the server syncs the notebooks
     // themselves: `notebookDocumentSync` in its capabilities; hovers, code actions and code
-    // lenses come for the cells this selector matches). TensorFlow.js (TypeScript/JavaScript)
-    // model code joins when its rules land.
+    // lenses come for the cells this selector matches), and TensorFlow.js model code in
+    // TypeScript/JavaScript (files that do not use TensorFlow.js have nothing to report).
     documentSelector: [
       { scheme: 'file', language: 'python' },
       { notebook: 'jupyter-notebook', language: 'python' },
+      { scheme: 'file', language: 'typescript' },
+      { scheme: 'file', language: 'typescriptreact' },
+      { scheme: 'file', language: 'javascript' },
+      { scheme: 'file', language: 'javascriptreact' },
     ],
     outputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,

@@ -19,3 +19,4 @@ export type { Grammars, FileInput, FileFacts, LintOptions, FileConfig } from './
 export { RULES, ruleByCode } from './rules/index';
 export { isSeedText } from './model/python/prefilter';
 export { applySuppressions, scanSuppressions } from './core/suppression';
+export { scanScriptSuppressions, scanSuppressionsFor, noqaTextFactsFor, noqaAddEditFor, noqaAddCodesEditFor } from './core/suppression-script';

@@ -42,11 +42,14 @@ import type { Diagnostic, Edit, Fix, Severity, Span } from '../../linter/src/cor
 import { Engine, type LayerReport, type TextChange } from '../../linter/src/core/engine';
 import { ruleUrl } from '../../linter/src/core/rule';
 import { parseSelectorList } from '../../linter/src/core/config';
-import { noqaAddEdit } from '../../linter/src/core/suppression';
+import { noqaAddEditFor } from '../../linter/src/core/suppression-script';
 import { applyEdits, selectFixes } from '../../linter/src/core/apply-fixes';
 import { RULES, ruleByCode } from '../../linter/src/rules/index';
 import { VERSION } from '../../linter/src/version';
-import { isNotebookPath, isPythonPath } from '../../linter/src/core/source-kind';
+import { isNotebookPath, isSourcePath } from '../../linter/src/core/source-kind';
+
+/** Editor languages whose documents normlint analyzes (Python, and TensorFlow.js code in TypeScript/JavaScript). */
+const TRACKED_LANGUAGES: ReadonlySet<string> = new Set(['python', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact']);
 import { positionMapOf } from './positions';
 import { cellLine, diffChange, NotebookFileMap, NotebookProgram, type ProgramCell, type SyncedCell } from './notebooks';
 import { isConfigFile, type Host } from './host';
@@ -285,7 +288,11 @@ export function startServer(connection: Connection, host: Host): void {
     if (hasPending(st) && !st.timer) void run(st);
   };
 
-  /** Runs pending analysis of a folder now and waits for it (requests that need current results). */
+  /**
+   * Runs pending analysis of a folder now and waits for it: a few analyses at most (documents
+   * opened during the first whole-folder analysis each interrupt it, edits queue more). A
+   * request that needs a document's current results waits with {@link settle}.
+   */
   const flush = async (st: FolderState): Promise<void> => {
     for (let i = 0; i < 5 && (busy(st) || hasPending(st)); i++) {
       if (st.timer) {
@@ -295,6 +302,24 @@ export function startServer(connection: Connection, host: Host): void {
       if (st.running) await st.running;
       else await run(st);
     }
+  };
+
+  /**
+   * Waits until `done()` (document `rel` of `st` has a result for its current text, or the
+   * document went away) or the folder has no analysis left to run, for requests that answer
+   * from that result (code actions, hover, code lens, `normlint.applyAutofix`). `flush` alone
+   * stops after a few analyses, which is not enough when the document's analysis is queued
+   * behind others: documents opened during the first whole-folder analysis each interrupt it,
+   * and the edits of a document analyzed ahead of it wait for the rest of it. So the document
+   * goes ahead of the rest of that analysis (see `run`), and the folder is flushed until then.
+   * Not current with nothing left to run: analysis is off, deferred (`normlint.run` is
+   * `onSave`) or failed (logged).
+   */
+  const settle = async (st: FolderState, rel: string, done: () => boolean): Promise<void> => {
+    await flush(st);
+    if (done()) return;
+    st.openedFirst.delete(rel);
+    while (!done() && (busy(st) || hasPending(st))) await flush(st);
   };
 
   /** The open notebook that is document `rel` of a folder, if any. */
@@ -555,7 +580,7 @@ export function startServer(connection: Connection, host: Host): void {
     if (clientConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, undefined);
     if (clientWatches) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: '**/*.{py,pyi,ipynb}' }, { globPattern: '**/{normlint,pyproject}.toml' }, { globPattern: '**/.gitignore' }],
+        watchers: [{ globPattern: '**/*.{py,pyi,ipynb,ts,tsx,mts,cts,js,jsx,mjs,cjs}' }, { globPattern: '**/{normlint,pyproject}.toml' }, { globPattern: '**/.gitignore' }],
       });
     }
     await pullSettings();
@@ -619,7 +644,7 @@ export function startServer(connection: Connection, host: Host): void {
           touched.set(st, 'all');
           continue;
         }
-        if (!isPythonPath(rel)) continue;
+        if (!isSourcePath(rel)) continue;
         if (ch.type === FileChangeType.Changed) {
           if (st.folder.document(rel)) continue; // the editor's text wins while open
           st.folder.diskChanged(rel);
@@ -647,7 +672,8 @@ export function startServer(connection: Connection, host: Host): void {
   // Documents
 
   /** Text documents analyzed as such (a notebook is synced as a notebook document, never as text). */
-  const isTracked = (languageId: string, uri: string): boolean => !isNotebookPath(uri) && (languageId === 'python' || /\.pyi?$/.test(uri));
+  const isTracked = (languageId: string, uri: string): boolean =>
+    !isNotebookPath(uri) && (TRACKED_LANGUAGES.has(languageId) || isSourcePath(uri));
 
   connection.onDidOpenTextDocument(async (p) => {
     await initialized;
@@ -658,7 +684,9 @@ export function startServer(connection: Connection, host: Host): void {
     if (rel === null) return;
     const known = loc.st.folder.results.get(rel);
     // Same text as analyzed: republish with the editor's version instead of re-analyzing.
-    if (known && known.text === p.textDocument.text) {
+    // Not while an analysis runs: it may have taken this file's facts from another text (from
+    // disk), and its result would then replace this one with nothing queued to correct it.
+    if (known && known.text === p.textDocument.text && !loc.st.running) {
       publish(loc.st, { ...known, uri: p.textDocument.uri, version: p.textDocument.version });
       loc.st.folder.results.set(rel, { ...known, uri: p.textDocument.uri, version: p.textDocument.version });
       return;
@@ -750,8 +778,9 @@ export function startServer(connection: Connection, host: Host): void {
       const opened: OpenNotebook = { uri, st: loc.st, rel, version, program, published: new Set() };
       notebooks.set(uri, opened);
       const known = loc.st.folder.results.get(rel);
-      // Same program as analyzed from disk: republish in the cells instead of re-analyzing.
-      if (known && known.text === program.text) {
+      // Same program as analyzed from disk: republish in the cells instead of re-analyzing
+      // (not while an analysis runs, as for a text document).
+      if (known && known.text === program.text && !loc.st.running) {
         const r = { ...known, uri, version };
         loc.st.folder.results.set(rel, r);
         publish(loc.st, r);
@@ -851,9 +880,11 @@ export function startServer(connection: Connection, host: Host): void {
 
   /**
    * The current analysis of the document `uri` names: a file, or a code cell of an open
-   * notebook (`nb` and `cell` set; `version` is then the cell's text document version). Null
-   * when the stored result is not for the document's current text, or `uri` is a notebook file
-   * that is not open (its published positions are in its JSON text, where no request applies).
+   * notebook (`nb` and `cell` set; `version` is then the cell's text document version).
+   * `currentResult` waits for it while it is under way (see `settle`); null when there is
+   * none for the document's current text even then (analysis is off, deferred to saving, or
+   * failed), or `uri` is a notebook file that is not open (its published positions are in
+   * its JSON text, where no request applies).
    */
   interface Current {
     st: FolderState;
@@ -868,24 +899,30 @@ export function startServer(connection: Connection, host: Host): void {
   const currentResult = async (uri: string): Promise<Current | null> => {
     const nb = notebookOfCell(uri);
     if (nb) {
-      await flush(nb.st);
-      // The notebook may have changed (or closed) meanwhile: read its state again.
-      const now = notebooks.get(nb.uri);
-      const cell = now?.program.cell(uri);
-      if (!now || !cell) return null;
-      const result = now.st.folder.results.get(now.rel);
-      const doc = now.st.folder.document(now.rel);
-      if (!result || !doc || result.version !== doc.version || result.text !== now.program.text) return null;
-      return { st: now.st, rel: now.rel, result, text: result.text, version: cell.version, nb: now, cell };
+      // The notebook may change (or close) while it is analyzed: its state is read each time.
+      const current = (): Current | null => {
+        const now = notebooks.get(nb.uri);
+        const cell = now?.program.cell(uri);
+        if (!now || !cell) return null;
+        const result = now.st.folder.results.get(now.rel);
+        const doc = now.st.folder.document(now.rel);
+        if (!result || !doc || result.version !== doc.version || result.text !== now.program.text) return null;
+        return { st: now.st, rel: now.rel, result, text: result.text, version: cell.version, nb: now, cell };
+      };
+      await settle(nb.st, nb.rel, () => current() !== null || !notebooks.get(nb.uri)?.program.cell(uri));
+      return current();
     }
     const loc = folderFor(uri);
     if (!loc || isNotebookPath(loc.rel)) return null;
-    await flush(loc.st);
-    const result = loc.st.folder.results.get(loc.rel);
-    const doc = loc.st.folder.document(loc.rel);
-    if (!result) return null;
-    if (doc ? result.version !== doc.version : result.version !== null) return null;
-    return { st: loc.st, rel: loc.rel, result, text: result.text, version: doc ? doc.version : null };
+    const { st, rel } = loc;
+    const current = (): Current | null => {
+      const result = st.folder.results.get(rel);
+      const doc = st.folder.document(rel);
+      if (!result || (doc ? result.version !== doc.version : result.version !== null)) return null;
+      return { st, rel, result, text: result.text, version: doc ? doc.version : null };
+    };
+    await settle(st, rel, () => current() !== null);
+    return current();
   };
 
   /** The offset in the analyzed text of a position in the document of `cur`, or null. */
@@ -949,7 +986,7 @@ export function startServer(connection: Connection, host: Host): void {
    */
   const editTarget = (uri: string): { text: string; version: number | null; parsesAsWell: (e: Edit) => boolean } | null => {
     const parseErrors = (st: FolderState, rel: string, after: string): boolean =>
-      engine !== null && engine.countParseErrors(after) <= st.folder.syntaxErrorCount(rel);
+      engine !== null && engine.countParseErrors(after, rel) <= st.folder.syntaxErrorCount(rel);
     const nb = notebookOfCell(uri);
     if (nb) {
       const cell = nb.program.cell(uri)!;
@@ -1002,7 +1039,7 @@ export function startServer(connection: Connection, host: Host): void {
       }
       if (seenCodes.has(code)) continue;
       seenCodes.add(code);
-      const edit = target ? noqaAddEdit(target.text, diag.range.start.line, code) : null;
+      const edit = target ? noqaAddEditFor(uri, target.text, diag.range.start.line, code) : null;
       if (target && edit && target.parsesAsWell(edit)) {
         actions.push({
           title: `Disable ${code} for this line`,

@@ -187,7 +187,7 @@ export class WorkspaceFolder {
     const d = this.open.get(rel);
     if (d) return d.doc.facts().ir?.errors.length ?? 0;
     const text = this.textOf(rel);
-    return text === null ? 0 : this.engine.countParseErrors(text);
+    return text === null ? 0 : this.engine.countParseErrors(text, rel);
   }
 
   /** The open document of a path, if any. */
@@ -298,12 +298,26 @@ export class WorkspaceFolder {
    */
   async lint(changed: ReadonlySet<string> | 'all', isStale: () => boolean): Promise<FileResult[] | null> {
     const { primary, covered } = this.plan(changed);
+    const current = (rel: string): { text: string; version: number | null } => {
+      const d = this.open.get(rel);
+      return { text: this.textOf(rel) ?? '', version: d ? d.version : null };
+    };
     const facts: FileFacts[] = [];
+    /**
+     * The text (and editor version) each primary file's facts were taken from. This loop
+     * yields, and a document edited, opened or closed meanwhile does not always abandon the
+     * analysis (a whole-folder one goes on): its facts must not be labeled with the newer
+     * text and version, or findings at the old offsets would be published as current.
+     */
+    const factsFrom = new Map<string, { text: string; version: number | null }>();
     let sinceYield = 0;
     for (const rel of primary) {
       const cached = this.open.has(rel) || this.disk.get(rel)?.facts;
       const f = this.factsOf(rel);
-      if (f) facts.push(f);
+      if (f) {
+        facts.push(f);
+        factsFrom.set(rel, current(rel));
+      }
       if (!cached && ++sinceYield >= 8) {
         sinceYield = 0;
         await yieldNow();
@@ -314,11 +328,18 @@ export class WorkspaceFolder {
     const inPrimary = new Set(primary);
     const onDemand: FileFacts[] = [];
     const snapshot = new Map<string, { text: string; version: number | null }>();
+    /** The text a file is analyzed as, and the editor version it is (null: from disk). */
     const snap = (rel: string): { text: string; version: number | null } => {
       let s = snapshot.get(rel);
       if (!s) {
-        const d = this.open.get(rel);
-        snapshot.set(rel, (s = { text: this.textOf(rel) ?? '', version: d ? d.version : null }));
+        const now = current(rel);
+        const then = factsFrom.get(rel);
+        // Text unchanged since its facts were taken (or taken just now): the current version
+        // (a document opened on the file as analyzed gets its editor version). Changed: the
+        // version the facts are of, never published nor answered from as current (the server
+        // queued the file again on that change, or deferred it to saving).
+        s = !then || then.text === now.text ? now : then;
+        snapshot.set(rel, s);
       }
       return s;
     };

@@ -3,6 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import ts from 'typescript';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { EVALUATE_PY, MODELS_PY, MOMENTUM_PY, ensureBuilt, makeProject, runCli } from './helpers';
@@ -133,17 +134,24 @@ describe('cli: --diff', function () {
 describe('cli: every fix on the bundled examples', function () {
   before(ensureBuilt);
 
-  it('--fix --unsafe-fixes leaves only the findings without a fix, and valid Python', () => {
+  it('--fix --unsafe-fixes leaves only the findings without a fix, and valid Python and TypeScript', () => {
     const dir = makeProject({ 'pyproject.toml': '' });
     fs.cpSync(path.join(__dirname, '..', '..', 'examples'), dir, { recursive: true });
     const fixed = runCli(['check', '--fix', '--unsafe-fixes', '--no-cache'], dir);
     assert.equal(fixed.code, 1, fixed.stderr);
-    assert.match(fixed.stdout, /Fixed 20 errors\./);
+    assert.match(fixed.stdout, /Fixed 27 errors\./);
     const after = runCli(['check', '--output-format', 'json', '--no-cache'], dir);
     const rows = (JSON.parse(after.stdout) as Array<{ code: string; fix: unknown }>).map((d) => d.code).sort();
-    // No fix by design: a too-small batch size (NL004, two PyTorch and one Keras), a conversion
-    // after the DDP wrap (NL006), a dimensionality mismatch (NL011).
-    assert.deepEqual(rows, ['NL004', 'NL004', 'NL004', 'NL006', 'NL011']);
+    // No fix by design: a too-small batch size (NL004: two PyTorch, one Keras, one TensorFlow.js),
+    // a conversion after the DDP wrap (NL006), a dimensionality mismatch (NL011), BatchNorm in a
+    // sequence model wrapped in `timeDistributed` (NL005: no drop-in replacement).
+    assert.deepEqual(rows, ['NL004', 'NL004', 'NL004', 'NL004', 'NL005', 'NL006', 'NL011']);
+    // TypeScript accepts every rewritten TensorFlow.js file (syntax only: the example imports are not installed).
+    for (const file of fs.readdirSync(path.join(dir, 'tfjs')).filter((f) => /\.(ts|js)$/.test(f))) {
+      const text = fs.readFileSync(path.join(dir, 'tfjs', file), 'utf8');
+      const out = ts.transpileModule(text, { fileName: file, reportDiagnostics: true, compilerOptions: { allowJs: true } });
+      assert.deepEqual((out.diagnostics ?? []).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')), [], file);
+    }
     // Python itself accepts every rewritten file and notebook cell (magics aside), and the notebook is still JSON.
     const script = [
       'import ast, json, pathlib, sys',

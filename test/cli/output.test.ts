@@ -212,7 +212,7 @@ describe('cli: machine-readable output', function () {
     assert.equal(nl007.help.text, docs);
     assert.match(nl007.fullDescription.text, /^Flags a BatchNorm `momentum` written in the other framework's convention/);
     assert.equal(nl007.defaultConfiguration.level, 'warning');
-    assert.deepEqual(nl007.properties.tags, ['normalization', 'pytorch', 'keras', 'correctness']);
+    assert.deepEqual(nl007.properties.tags, ['normalization', 'pytorch', 'keras', 'tfjs', 'correctness']);
     assert.equal(nl007.properties.precision, 'high');
     assert.equal(nl007.properties['problem.severity'], 'warning');
     const nl001 = run.tool.driver.rules.find((x: { id: string }) => x.id === 'NL001');

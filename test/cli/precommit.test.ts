@@ -26,6 +26,9 @@ const NOTEBOOK = JSON.stringify(
   1,
 ) + '\n';
 
+/** A TensorFlow.js model with NL003 (dense bias before BatchNorm) and NL007 (PyTorch's momentum), both safely fixable. */
+const TFJS_MODEL = "import * as tf from '@tensorflow/tfjs';\n\nexport const model = tf.sequential({layers: [tf.layers.dense({units: 8, inputShape: [4]}), tf.layers.batchNormalization({momentum: 0.1})]});\n";
+
 describe('pre-commit hooks', function () {
   this.timeout(300_000);
   let home: string;
@@ -44,7 +47,7 @@ describe('pre-commit hooks', function () {
   before(function () {
     if (!hasPreCommit) this.skip();
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'normlint-pc-home-'));
-    work = repoWith({ 'model.py': 'import torch.nn as nn\n\nbn = nn.BatchNorm2d(8, momentum=0.9)\n', 'explore.ipynb': NOTEBOOK });
+    work = repoWith({ 'model.py': 'import torch.nn as nn\n\nbn = nn.BatchNorm2d(8, momentum=0.9)\n', 'explore.ipynb': NOTEBOOK, 'web.ts': TFJS_MODEL });
     clean = repoWith({ 'model.py': 'import torch.nn as nn\n\nbn = nn.BatchNorm2d(8, momentum=0.1)\n', 'README.md': '# a project\n' });
   });
 
@@ -60,11 +63,13 @@ describe('pre-commit hooks', function () {
       env: { ...process.env, PRE_COMMIT_HOME: home, NO_COLOR: '1' },
     });
 
-  it('normlint refuses a commit with a bug and prints the findings (Python and notebook)', () => {
+  it('normlint refuses a commit with a bug and prints the findings (Python, notebook, TypeScript)', () => {
     const r = tryRepo('normlint');
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /model\.py:3:\d+: NL007/);
     assert.match(r.stdout, /explore\.ipynb:cell 2:line 3:col \d+: NL003/);
+    assert.match(r.stdout, /web\.ts:3:\d+: NL003/);
+    assert.match(r.stdout, /web\.ts:3:\d+: NL007/);
   });
 
   it('normlint passes a clean commit', () => {
@@ -77,9 +82,10 @@ describe('pre-commit hooks', function () {
     const r = tryRepo('normlint-fix');
     assert.equal(r.status, 1, 'pre-commit fails a hook that modified files');
     assert.match(r.stdout, /files were modified by this hook/);
-    assert.match(r.stdout, /Fixed 2 errors\./);
+    assert.match(r.stdout, /Fixed 4 errors\./);
     assert.equal(fs.readFileSync(path.join(work, 'model.py'), 'utf8'), 'import torch.nn as nn\n\nbn = nn.BatchNorm2d(8, momentum=0.1)\n');
     const nb = fs.readFileSync(path.join(work, 'explore.ipynb'), 'utf8');
     assert.equal(nb, NOTEBOOK.replace('nn.Conv2d(3, 8, 3)', 'nn.Conv2d(3, 8, 3, bias=False)'));
+    assert.equal(fs.readFileSync(path.join(work, 'web.ts'), 'utf8'), TFJS_MODEL.replace('inputShape: [4]}', 'inputShape: [4], useBias: false}').replace('momentum: 0.1', 'momentum: 0.9'));
   });
 });

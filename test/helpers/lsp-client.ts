@@ -293,8 +293,8 @@ export class LspTestClient {
     }, timeoutMs);
   }
 
-  open(u: string, text: string, version = 1): Promise<void> {
-    return this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: u, languageId: 'python', version, text } });
+  open(u: string, text: string, version = 1, languageId = 'python'): Promise<void> {
+    return this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: u, languageId, version, text } });
   }
 
   change(u: string, version: number, changes: TextDocumentContentChangeEvent[]): Promise<void> {

@@ -13,14 +13,13 @@ import { RULES } from '../../linter/src/rules/index';
 import { applySuppressions } from '../../linter/src/core/suppression';
 import { LineIndex } from '../../linter/src/core/line-index';
 
+import { loadGrammars } from './grammars';
+
 let enginePromise: Promise<Engine> | null = null;
 
 /** One engine per test process (loading the WASM grammars takes ~100 ms). */
 export function testEngine(): Promise<Engine> {
-  enginePromise ??= Engine.create({
-    runtime: fs.readFileSync(require.resolve('web-tree-sitter/web-tree-sitter.wasm')),
-    python: fs.readFileSync(require.resolve('tree-sitter-python/tree-sitter-python.wasm')),
-  });
+  enginePromise ??= Engine.create(loadGrammars());
   return enginePromise;
 }
 
@@ -49,15 +48,21 @@ function engineText(abs: string): string {
   return abs.endsWith('.ipynb') ? Notebook.parse(text).program : text;
 }
 
-/** Reads a fixture: a `.py` or `.ipynb` file, or a directory of files (a project). */
+/** TypeScript and JavaScript sources (TensorFlow.js code): `.ts .mts .cts .tsx .js .mjs .cjs .jsx`. */
+const SCRIPT_FILE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
+
+/** Reads a fixture: a `.py`, `.ipynb`, TypeScript or JavaScript file, or a directory of files (a project). */
 export function readFixture(p: string): Record<string, string> {
   if (fs.statSync(p).isFile()) return { [path.basename(p)]: engineText(p) };
   const out: Record<string, string> = {};
   const walk = (dir: string): void => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const abs = path.join(dir, e.name);
-      if (e.isDirectory()) walk(abs);
-      else if (/\.(py|ipynb)$/.test(e.name)) out[path.relative(p, abs).split(path.sep).join('/')] = engineText(abs);
+      if (e.isDirectory()) {
+        if (e.name !== 'node_modules') walk(abs);
+      } else if (/\.(py|ipynb)$/.test(e.name) || (SCRIPT_FILE.test(e.name) && !/\.d\.[cm]?ts$/.test(e.name))) {
+        out[path.relative(p, abs).split(path.sep).join('/')] = engineText(abs);
+      }
     }
   };
   walk(p);
@@ -71,13 +76,17 @@ export function lineOf(text: string, offset: number): number {
 
 /**
  * Expectations written in a fixture: `# expect: NL001` (or `# expect: NL001, NL003`) at the end
- * of the line the finding is reported on. Returns `file:line:CODE` strings.
+ * of the line the finding is reported on; `// expect: NL001` in TypeScript and JavaScript files.
+ * Returns `file:line:CODE` strings.
  */
 export function expectations(files: Record<string, string>): string[] {
   const out: string[] = [];
   for (const [p, text] of Object.entries(files)) {
+    const marker = SCRIPT_FILE.test(p)
+      ? /\/\/\s*expect:\s*([A-Z]{2}\d{3}(?:\s*,\s*[A-Z]{2}\d{3})*)/
+      : /#\s*expect:\s*([A-Z]{2}\d{3}(?:\s*,\s*[A-Z]{2}\d{3})*)/;
     text.split('\n').forEach((line, i) => {
-      const m = /#\s*expect:\s*([A-Z]{2}\d{3}(?:\s*,\s*[A-Z]{2}\d{3})*)/.exec(line);
+      const m = marker.exec(line);
       if (m) for (const c of m[1].split(',')) out.push(`${p}:${i + 1}:${c.trim()}`);
     });
   }

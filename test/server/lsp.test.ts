@@ -152,6 +152,43 @@ describe('language server over stdio', function () {
     assert.match(fixed, /BatchNorm2d\(16, momentum=0\.01\)/);
   });
 
+  it('TensorFlow.js in TypeScript: findings, the `useBias: false` fix and a `normlint-disable-next-line` directive', async () => {
+    const ts = [
+      "import * as tf from '@tensorflow/tfjs';",
+      '',
+      'export function build(): tf.Sequential {',
+      '  const model = tf.sequential();',
+      '  model.add(tf.layers.dense({units: 8, inputShape: [4]}));',
+      '  model.add(tf.layers.batchNormalization({momentum: 0.1}));',
+      '  return model;',
+      '}',
+      '',
+    ].join('\n');
+    const root = makeProject({ 'model.ts': ts });
+    const c = await start(root);
+    const u = uri(path.join(root, 'model.ts'));
+    await c.open(u, ts, 1, 'typescript');
+    const diags = await c.waitDiags(u, (d) => d.some((x) => x.code === 'NL003') && d.some((x) => x.code === 'NL007'), 1);
+    const nl003 = diags.find((d) => d.code === 'NL003')!;
+    assert.equal(nl003.range.start.line, 4);
+    const actions = (await c.conn.sendRequest('textDocument/codeAction', {
+      textDocument: { uri: u },
+      range: nl003.range,
+      context: { diagnostics: [nl003], only: ['quickfix'] },
+    })) as CodeAction[];
+    const fix = actions.find((a) => a.isPreferred)!;
+    assert.equal(fix.title, 'Set `useBias: false` (weights saved with the bias will no longer load into this layer)');
+    const fixed = applyTextEdits(ts, editsOf(fix, u));
+    assert.match(fixed, /tf\.layers\.dense\(\{units: 8, inputShape: \[4\], useBias: false\}\)/);
+    const nl007 = diags.find((d) => d.code === 'NL007')!;
+    const more = (await c.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: u }, range: nl007.range, context: { diagnostics: [nl007] } })) as CodeAction[];
+    const disable = more.find((a) => a.title === 'Disable NL007 for this line')!;
+    const disabled = applyTextEdits(fixed, editsOf(disable, u));
+    assert.match(disabled, /\n  \/\/ normlint-disable-next-line NL007\n  model\.add\(tf\.layers\.batchNormalization\(\{momentum: 0\.1\}\)\);/);
+    await c.change(u, 2, [{ text: disabled }]);
+    await c.waitDiags(u, (x) => x.length === 0, 2);
+  });
+
   it('hovers a BatchNorm constructor with its configuration, mode facts and findings', async () => {
     const root = makeProject({ 'model.py': MODEL, 'train.py': TRAIN });
     const c = await start(root);

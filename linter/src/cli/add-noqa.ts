@@ -9,7 +9,9 @@ import type { Diagnostic, Edit } from '../core/diagnostic';
 import type { Engine } from '../core/engine';
 import { LineIndex } from '../core/line-index';
 import { applyEdits, reparsesAsWell } from '../core/apply-fixes';
-import { UNUSED_NOQA, noqaAddCodesEdit, noqaTextFacts } from '../core/suppression';
+import { UNUSED_NOQA } from '../core/suppression';
+import { noqaAddCodesEditFor, noqaTextFactsFor } from '../core/suppression-script';
+import { isScriptPath } from '../core/source-kind';
 import type { ProjectRun } from './project-run';
 
 /** The edits adding directives to one text, and the lines where none can go. */
@@ -27,8 +29,10 @@ export interface NoqaPlan {
  * `--fix` removes what they report.
  *
  * @param diags the findings of this text (after suppression).
+ * @param file the text's path (TypeScript/JavaScript files get `// normlint-disable-next-line`
+ *   directives on the line above; any other path `# noqa`).
  */
-export function planNoqa(text: string, diags: readonly Diagnostic[]): NoqaPlan {
+export function planNoqa(text: string, diags: readonly Diagnostic[], file = ''): NoqaPlan {
   const index = new LineIndex(text);
   const byLine = new Map<number, Set<string>>();
   for (const d of diags) {
@@ -40,9 +44,9 @@ export function planNoqa(text: string, diags: readonly Diagnostic[]): NoqaPlan {
   }
   const plan: NoqaPlan = { edits: [], impossible: [] };
   if (byLine.size === 0) return plan;
-  const facts = { ...noqaTextFacts(text), index };
+  const facts = { ...noqaTextFactsFor(file, text), index };
   for (const [line, codes] of [...byLine].sort(([a], [b]) => a - b)) {
-    const edit = noqaAddCodesEdit(text, line, [...codes], facts);
+    const edit = noqaAddCodesEditFor(file, text, line, [...codes], facts);
     if (edit) plan.edits.push(edit);
     else plan.impossible.push({ line, codes: [...codes].sort() });
   }
@@ -75,18 +79,22 @@ export async function addNoqaDirectives(run: ProjectRun, byFile: ReadonlyMap<str
     const diags = (byFile.get(rel) ?? []).filter((d) => !ctx.wanted || ctx.wanted(rel, d));
     if (text === undefined || diags.length === 0) continue;
     const display = ctx.display(path.join(run.root, rel));
-    const plan = planNoqa(text, diags);
+    const plan = planNoqa(text, diags, rel);
     const nb = run.notebook(rel);
     const lines = nb ? new LineIndex(text) : null;
     for (const { line, codes } of plan.impossible) {
       const cell = nb && lines ? nb.codeCellAt(lines.lineStart(line)) : null;
       const where = cell ? `cell ${cell.cell}:line ${line + 1 - cell.startLine}` : String(line + 1);
-      ctx.warn(`${display}:${where}: cannot add \`# noqa: ${codes.join(', ')}\`: the line ends inside a string or with a \`\\\` continuation`);
+      ctx.warn(
+        isScriptPath(rel)
+          ? `${display}:${where}: cannot add \`// normlint-disable-next-line ${codes.join(', ')}\`: the line starts inside a string, template literal or comment, or in JSX children`
+          : `${display}:${where}: cannot add \`# noqa: ${codes.join(', ')}\`: the line ends inside a string or with a \`\\\` continuation`,
+      );
     }
     if (!plan.edits.length) continue;
     const after = applyEdits(text, plan.edits);
     const engine = await ctx.engine();
-    if (!reparsesAsWell(text, after, (t) => engine.countParseErrors(t))) {
+    if (!reparsesAsWell(text, after, (t) => engine.countParseErrors(t, rel))) {
       ctx.warn(`${display}: noqa directives not added: the result would have more syntax errors than the original`);
       continue;
     }

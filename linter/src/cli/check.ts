@@ -407,7 +407,7 @@ async function fixLoop(
         continue;
       }
       const engine = await ctx.engine();
-      if (!reparsesAsWell(before, after, (t) => engine.countParseErrors(t))) {
+      if (!reparsesAsWell(before, after, (t) => engine.countParseErrors(t, rel))) {
         warn(`${display}: fixes skipped: the fixed code would have more syntax errors than the original`);
         refused.add(rel);
         continue;

@@ -48,7 +48,13 @@ export function readGrammars(): Grammars {
       throw new Error(`cannot read grammar ${file}: ${(e as Error).message} (run \`npm run build\`)`);
     }
   };
-  return { runtime: read('web-tree-sitter.wasm'), python: read('tree-sitter-python.wasm') };
+  return {
+    runtime: read('web-tree-sitter.wasm'),
+    python: read('tree-sitter-python.wasm'),
+    typescript: read('tree-sitter-typescript.wasm'),
+    tsx: read('tree-sitter-tsx.wasm'),
+    javascript: read('tree-sitter-javascript.wasm'),
+  };
 }
 
 /**

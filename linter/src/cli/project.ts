@@ -17,6 +17,7 @@ import path from 'node:path';
 import ignore from 'ignore';
 import type { ConfigResolver } from './config-files';
 import { relativeInside } from './paths';
+import { isSourcePath } from '../core/source-kind';
 
 const PROJECT_MARKERS = ['pyproject.toml', 'setup.py', 'setup.cfg', '.git'];
 
@@ -143,7 +144,7 @@ export function walkPythonFiles(dir: string, configs: ConfigResolver, insideExcl
           continue;
         }
         visit(abs, here);
-      } else if (isFile && (e.name.endsWith('.py') || e.name.endsWith('.ipynb'))) {
+      } else if (isFile && (isSourcePath(e.name))) {
         if (gitIgnored(here, abs, false) || (!insideExcluded && configs.isExcluded(abs, false))) continue;
         files.push(abs);
       }

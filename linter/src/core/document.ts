@@ -11,8 +11,10 @@ import type { FileFacts } from './engine';
 import type { PythonParser } from '../parse/parser';
 import { lowerPython, type ReuseStatements } from '../model/python/lower';
 import type { Stmt } from '../model/python/ir';
-import { emptySuppressions, scanSuppressions } from './suppression';
-import { isPythonPath } from './source-kind';
+import { emptySuppressions } from './suppression';
+import { scanSuppressionsFor } from './suppression-script';
+import { sourceLangOf, type SourceLang } from './source-kind';
+import { lowerTypeScript } from '../model/ts/lower';
 
 /** Replace `[start, end)` of the current text with `text` (UTF-16 code-unit offsets). */
 export interface TextChange {
@@ -112,11 +114,15 @@ export class ParsedDocument {
     private text_: string,
     private readonly maxChars: number,
   ) {
-    this.tree = this.parseable(text_) ? parser.parse(text_) : null;
+    this.lang = sourceLangOf(path);
+    this.tree = this.parseable(text_) ? parser.parse(text_, null, this.lang!) : null;
   }
 
+  /** The grammar of the document (by its path), or null when the engine does not analyze it. */
+  private readonly lang: SourceLang | null;
+
   private parseable(text: string): boolean {
-    return isPythonPath(this.path) && text.length <= this.maxChars;
+    return this.lang !== null && text.length <= this.maxChars;
   }
 
   /** The current text. */
@@ -164,7 +170,7 @@ export class ParsedDocument {
     const old = this.tree;
     this.text_ = text;
     this.factsMemo = null;
-    this.tree = this.parseable(text) ? this.parser.parse(text, incremental ? old : null) : null;
+    this.tree = this.parseable(text) ? this.parser.parse(text, incremental ? old : null, this.lang!) : null;
     old?.delete();
   }
 
@@ -176,11 +182,11 @@ export class ParsedDocument {
     if (this.factsMemo) return this.factsMemo;
     const path = this.path;
     let facts: FileFacts;
-    if (!isPythonPath(path)) facts = { path, ir: null, suppressions: emptySuppressions(), skipped: 'not-python' };
+    if (this.lang === null) facts = { path, ir: null, suppressions: emptySuppressions(), skipped: 'not-python' };
     else if (!this.tree) facts = { path, ir: null, suppressions: emptySuppressions(), skipped: 'too-large' };
     else {
       try {
-        facts = { path, ir: this.lower(this.tree), suppressions: scanSuppressions(this.text_), skipped: null };
+        facts = { path, ir: this.lower(this.tree), suppressions: scanSuppressionsFor(path, this.text_), skipped: null };
       } catch {
         facts = { path, ir: null, suppressions: emptySuppressions(), skipped: 'parse-failed' };
       }
@@ -194,6 +200,8 @@ export class ParsedDocument {
    * being edited is lowered again. The result equals a full lowering (tested).
    */
   private lower(tree: Tree): ReturnType<typeof lowerPython> {
+    // TypeScript/JavaScript: lowered whole (no statement reuse yet).
+    if (this.lang !== 'python') return lowerTypeScript(tree, this.text_);
     const prev = this.children;
     const edits = this.editsSince;
     // Where the syntax changed, beyond the edited text (tree-sitter's own comparison).

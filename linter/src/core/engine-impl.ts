@@ -8,8 +8,10 @@ import { compareDiagnostics } from './diagnostic';
 import type { FileFacts, FileInput, Grammars, LintOptions } from './engine';
 import { initTreeSitter, type PythonParser } from '../parse/parser';
 import { lowerPython } from '../model/python/lower';
-import { scanSuppressions, emptySuppressions } from './suppression';
-import { isPythonPath } from './source-kind';
+import { emptySuppressions } from './suppression';
+import { scanSuppressionsFor } from './suppression-script';
+import { sourceLangOf } from './source-kind';
+import { lowerTypeScript } from '../model/ts/lower';
 import { ProjectIndex } from '../model/python/project';
 import { PyTorchModel } from '../model/python/interp';
 import { RULE_IMPLS } from '../rules/index';
@@ -50,13 +52,14 @@ export class Engine {
    * `ir: null` and a `skipped` reason. Pure function of `(path, text)`: cacheable by content.
    */
   analyze(input: FileInput): FileFacts {
-    if (!isPythonPath(input.path)) return { path: input.path, ir: null, suppressions: emptySuppressions(), skipped: 'not-python' };
+    const lang = sourceLangOf(input.path);
+    if (lang === null) return { path: input.path, ir: null, suppressions: emptySuppressions(), skipped: 'not-python' };
     if (input.text.length > MAX_ANALYZED_CHARS) return { path: input.path, ir: null, suppressions: emptySuppressions(), skipped: 'too-large' };
     let tree: Tree | null = null;
     try {
-      tree = this.parser.parse(input.text);
-      const ir = lowerPython(tree, input.text);
-      return { path: input.path, ir, suppressions: scanSuppressions(input.text), skipped: null };
+      tree = this.parser.parse(input.text, null, lang);
+      const ir = lang === 'python' ? lowerPython(tree, input.text) : lowerTypeScript(tree, input.text);
+      return { path: input.path, ir, suppressions: scanSuppressionsFor(input.path, input.text), skipped: null };
     } catch {
       return { path: input.path, ir: null, suppressions: emptySuppressions(), skipped: 'parse-failed' };
     } finally {
@@ -72,11 +75,15 @@ export class Engine {
     return new ParsedDocument(this.parser, path, text, MAX_ANALYZED_CHARS);
   }
 
-  /** The number of ERROR/MISSING spans tree-sitter finds in `text` (the `--fix` re-parse guard). */
-  countParseErrors(text: string): number {
-    const tree = this.parser.parse(text);
+  /**
+   * The number of ERROR/MISSING spans tree-sitter finds in `text` (the `--fix` re-parse guard).
+   * @param path decides the grammar (default: Python); see `sourceLangOf`.
+   */
+  countParseErrors(text: string, path = 'x.py'): number {
+    const lang = sourceLangOf(path) ?? 'python';
+    const tree = this.parser.parse(text, null, lang);
     try {
-      return lowerPython(tree, text).errors.length;
+      return (lang === 'python' ? lowerPython(tree, text) : lowerTypeScript(tree, text)).errors.length;
     } finally {
       tree.delete();
     }

@@ -13,6 +13,12 @@ export interface Grammars {
   runtime: Uint8Array;
   /** tree-sitter-python's grammar (`tree-sitter-python.wasm`). */
   python: Uint8Array;
+  /** tree-sitter-typescript's TypeScript grammar (`tree-sitter-typescript.wasm`). */
+  typescript: Uint8Array;
+  /** tree-sitter-typescript's TSX grammar (`tree-sitter-tsx.wasm`). */
+  tsx: Uint8Array;
+  /** tree-sitter-javascript's grammar, JSX included (`tree-sitter-javascript.wasm`). */
+  javascript: Uint8Array;
 }
 
 /**

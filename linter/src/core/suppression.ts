@@ -1,6 +1,10 @@
 /**
  * Suppression comments in Python files: `# noqa` directives on a line and file-level
- * `# normlint: disable=...` directives; and NL000 `unused-noqa` (Ruff's RUF100).
+ * `# normlint: disable=...` directives; and NL000 `unused-noqa` (Ruff's RUF100), which also
+ * checks the TypeScript/JavaScript directives of `suppression-script.ts` (mapped onto the same
+ * types: `normlint-disable-next-line`/`normlint-disable-line` onto {@link NoqaDirective} with
+ * a `form`, `normlint-disable`…`normlint-enable` ranges onto {@link FileDirective} with
+ * `fromLine`/`toLine`).
  *
  * - `# noqa: NL001, NL002` (or `# noqa: missing-eval`, codes separated by commas and/or
  *   spaces; `noqa` in any case; `#noqa:NL001` too) suppresses those rules on its line: the line
@@ -37,25 +41,57 @@ export interface DirectiveCode {
   span: Span;
 }
 
-/** A `# noqa` directive on one line. */
+/**
+ * A directive that suppresses findings on one line: a Python `# noqa`, or (with `form`) a
+ * TypeScript/JavaScript `// normlint-disable-next-line` or `// normlint-disable-line`.
+ */
 export interface NoqaDirective {
-  /** 0-based line the directive is on (and applies to). */
+  /**
+   * 0-based line the directive applies to: its own line for `# noqa` and
+   * `normlint-disable-line`, the line after the comment for `normlint-disable-next-line`.
+   */
   line: number;
-  /** The listed codes, or `'all'` for a bare `# noqa`. */
+  /** The listed codes, or `'all'` for a bare `# noqa` (a script directive without codes). */
   codes: DirectiveCode[] | 'all';
-  /** From the directive's `#` through `noqa` or the last code. */
+  /**
+   * Python: from the directive's `#` through `noqa` or the last code. Script: from the
+   * comment's `//` or `/*` through the directive keyword or the last code.
+   */
   span: Span;
-  /** Offset of the `#` that starts the comment holding the directive (≤ `span.start`). */
+  /** Offset of the `#` (script: `//` or `/*`) that starts the comment holding the directive (≤ `span.start`). */
   commentStart: number;
+  /**
+   * Set for TypeScript/JavaScript directives only: `'next-line'` for
+   * `normlint-disable-next-line` (the comment is on `line - 1`), `'line'` for
+   * `normlint-disable-line`. A script directive is the whole comment (from `commentStart` to
+   * `commentEnd`); unlike a bare `# noqa`, one without codes is reported by NL000 when it
+   * suppresses nothing.
+   */
+  form?: 'next-line' | 'line';
+  /** Script directives: offset just past the comment (past `*\/` for a block comment, the line end for `//`). */
+  commentEnd?: number;
 }
 
-/** A file-level `# normlint: disable=...` directive. */
+/**
+ * A directive that disables rules for a range of lines: a Python file-level
+ * `# normlint: disable=...` (the whole file: `fromLine` and `toLine` unset), or one segment of
+ * a TypeScript/JavaScript `normlint-disable` … `normlint-enable` range.
+ */
 export interface FileDirective {
-  /** 0-based line of the directive. */
+  /** 0-based line of the directive's comment. */
   line: number;
-  /** The listed codes, or `'all'` for `# normlint: disable` without codes. */
+  /** The listed codes, or `'all'` for a directive without codes. */
   codes: DirectiveCode[] | 'all';
   span: Span;
+  /** First 0-based line the directive covers (inclusive); unset: from the start of the file. */
+  fromLine?: number;
+  /** 0-based line where the directive stops applying (exclusive); unset: to the end of the file. */
+  toLine?: number;
+  /**
+   * Codes re-enabled by a `normlint-enable NL003` inside the range (as written there): the
+   * directive does not apply to them. Matched like `codes` (a code or a rule name).
+   */
+  except?: DirectiveCode[];
 }
 
 /** A comment that looks like a directive but cannot be used (the CLI warns about it). */
@@ -268,12 +304,45 @@ function matchesAny(codes: DirectiveCode[] | 'all', d: Diagnostic): boolean {
   return codes === 'all' || codes.some((c) => tokenMatches(c.text, d));
 }
 
+/** Whether a {@link FileDirective} covers 0-based `line` (a Python one covers every line). */
+export function fileDirectiveCovers(f: FileDirective, line: number): boolean {
+  return (f.fromLine === undefined || line >= f.fromLine) && (f.toLine === undefined || line < f.toLine);
+}
+
+/** How NL000 messages and fix titles name a directive: `noqa` or `normlint-disable-next-line`... */
+function directiveLabel(d: NoqaDirective): string {
+  return d.form ? `normlint-disable-${d.form}` : 'noqa';
+}
+
+/**
+ * `list` deduplicated (case-insensitively, first spelling kept) and sorted case-insensitively:
+ * how the "add a directive" edits write their codes.
+ */
+export function sortDirectiveCodes(list: readonly string[]): string[] {
+  const key = (c: string): string => c.toUpperCase();
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const c of list) {
+    if (seen.has(key(c))) continue;
+    seen.add(key(c));
+    out.push(c);
+  }
+  return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
 /**
  * Drop the diagnostics that suppression directives cover and add NL000 `unused-noqa` findings
- * (when `NL000` is in `enabledCodes` and not disabled for the file).
+ * (when `NL000` is in `enabledCodes` and not disabled where the directive is).
+ *
+ * A diagnostic is covered (on the 0-based line of its `span.start`) by a {@link FileDirective}
+ * whose line range holds that line, that names its rule (or every rule) and does not re-enable
+ * it (`except`); or by a {@link NoqaDirective} for that line naming its rule (or every rule).
+ * NL000 reports, per line directive, the listed codes of enabled rules that suppressed nothing
+ * (or are listed twice); a TypeScript/JavaScript directive without codes is reported when it
+ * suppressed nothing (a bare Python `# noqa` never is).
  *
  * @param diags diagnostics of ONE file, before suppression.
- * @param supp the file's directives ({@link scanSuppressions}).
+ * @param supp the file's directives ({@link scanSuppressions}, or `scanScriptSuppressions`).
  * @param text the file's text (the one `supp` and the spans refer to).
  * @param enabledCodes codes of the rules enabled for this file; only these count as "unused".
  * @returns the remaining diagnostics plus NL000 findings, sorted by position.
@@ -287,27 +356,37 @@ export function applySuppressions(
 ): Diagnostic[] {
   if (supp.noqa.length === 0 && supp.file.length === 0) return [...diags];
   const index = new LineIndex(text);
-  const fileDisabled = (d: Diagnostic): boolean => supp.file.some((f) => matchesAny(f.codes, d));
-  const byLine = new Map<number, NoqaDirective>();
-  for (const n of supp.noqa) if (!byLine.has(n.line)) byLine.set(n.line, n);
-  /** Per directive: which of its code tokens suppressed something. */
+  const fileDisabled = (d: Diagnostic, line: number): boolean =>
+    supp.file.some((f) => fileDirectiveCovers(f, line) && matchesAny(f.codes, d) && !f.except?.some((c) => tokenMatches(c.text, d)));
+  const byLine = new Map<number, NoqaDirective[]>();
+  for (const n of supp.noqa) {
+    const list = byLine.get(n.line);
+    if (!list) byLine.set(n.line, [n]);
+    // One `# noqa` per line (the first); script directives for a line all count.
+    else if (n.form || list.every((x) => x.form)) list.push(n);
+  }
+  /** Per directive: which of its code tokens suppressed something (index -1: a directive without codes). */
   const used = new Map<NoqaDirective, Set<number>>();
+  const markUsed = (directive: NoqaDirective, i: number): void => {
+    let set = used.get(directive);
+    if (!set) used.set(directive, (set = new Set()));
+    set.add(i);
+  };
 
   const kept: Diagnostic[] = [];
   for (const d of diags) {
-    if (fileDisabled(d)) continue;
-    const directive = byLine.get(index.lineOf(d.span.start));
-    if (directive) {
-      if (directive.codes === 'all') continue;
-      const i = directive.codes.findIndex((c) => tokenMatches(c.text, d));
-      if (i >= 0) {
-        let set = used.get(directive);
-        if (!set) used.set(directive, (set = new Set()));
-        set.add(i);
-        continue;
+    const line = index.lineOf(d.span.start);
+    if (fileDisabled(d, line)) continue;
+    let suppressed = false;
+    for (const directive of byLine.get(line) ?? []) {
+      const i = directive.codes === 'all' ? -1 : directive.codes.findIndex((c) => tokenMatches(c.text, d));
+      if (directive.codes === 'all' || i >= 0) {
+        markUsed(directive, i);
+        suppressed = true;
+        break;
       }
     }
-    kept.push(d);
+    if (!suppressed) kept.push(d);
   }
 
   const nameToCode = new Map<string, string>();
@@ -315,15 +394,38 @@ export function applySuppressions(
   nameToCode.set(UNUSED_NOQA.name, UNUSED_NOQA.code);
   const codeOf = (token: string): string =>
     /^[A-Za-z]+[0-9]+$/.test(token) ? token.toUpperCase() : (nameToCode.get(token.toLowerCase()) ?? token);
-  const fileDisabledCode = (code: string): boolean =>
-    supp.file.some((f) => f.codes === 'all' || f.codes.some((c) => codeOf(c.text) === code));
+  const fileDisabledCode = (code: string, line: number): boolean =>
+    supp.file.some(
+      (f) =>
+        fileDirectiveCovers(f, line) &&
+        (f.codes === 'all' || f.codes.some((c) => codeOf(c.text) === code)) &&
+        !f.except?.some((c) => codeOf(c.text) === code),
+    );
 
-  if (enabledCodes.has(UNUSED_NOQA.code) && !fileDisabledCode(UNUSED_NOQA.code)) {
+  if (enabledCodes.has(UNUSED_NOQA.code)) {
     for (const directive of supp.noqa) {
-      if (directive.codes === 'all' || byLine.get(directive.line) !== directive) continue;
+      if (!(byLine.get(directive.line) ?? []).includes(directive)) continue;
+      // NL000 is reported where the directive is written (a next-line directive: the line above).
+      if (fileDisabledCode(UNUSED_NOQA.code, index.lineOf(directive.span.start))) continue;
+      const label = directiveLabel(directive);
+      const usedSet = used.get(directive) ?? new Set<number>();
+      if (directive.codes === 'all') {
+        // A bare `# noqa` is shared with other linters; a script directive is normlint's own.
+        if (!directive.form || usedSet.size > 0) continue;
+        kept.push({
+          code: UNUSED_NOQA.code,
+          name: UNUSED_NOQA.name,
+          severity: options.severity?.[UNUSED_NOQA.code] ?? UNUSED_NOQA.severity,
+          message: `Unused \`${label}\` directive (no finding to suppress on ${directive.form === 'next-line' ? 'the next line' : 'its line'})`,
+          file: options.file,
+          span: { ...directive.span },
+          related: [],
+          fix: { title: `Remove unused \`${label}\` directive`, applicability: 'safe', edits: [noqaRemovalEdit(text, index, directive, new Set())] },
+        });
+        continue;
+      }
       const codes = directive.codes;
       if (codes.some((c) => codeOf(c.text) === UNUSED_NOQA.code)) continue;
-      const usedSet = used.get(directive) ?? new Set<number>();
       const unused: number[] = [];
       const duplicated: number[] = [];
       const seen = new Set<string>();
@@ -331,7 +433,7 @@ export function applySuppressions(
         const code = codeOf(c.text);
         const dup = seen.has(code);
         seen.add(code);
-        if (usedSet.has(i) || !enabledCodes.has(code) || fileDisabledCode(code)) return;
+        if (usedSet.has(i) || !enabledCodes.has(code) || fileDisabledCode(code, directive.line)) return;
         (dup ? duplicated : unused).push(i);
       });
       if (unused.length === 0 && duplicated.length === 0) continue;
@@ -345,12 +447,12 @@ export function applySuppressions(
         code: UNUSED_NOQA.code,
         name: UNUSED_NOQA.name,
         severity: options.severity?.[UNUSED_NOQA.code] ?? UNUSED_NOQA.severity,
-        message: `Unused \`noqa\` directive (${parts.join('; ')})`,
+        message: `Unused \`${label}\` directive (${parts.join('; ')})`,
         file: options.file,
         span: { ...directive.span },
         related: [],
         fix: {
-          title: remove.size === codes.length ? 'Remove unused `noqa` directive' : 'Remove unused codes from the `noqa` directive',
+          title: remove.size === codes.length ? `Remove unused \`${label}\` directive` : `Remove unused codes from the \`${label}\` directive`,
           applicability: 'safe',
           edits: [edit],
         },
@@ -366,10 +468,21 @@ export function applySuppressions(
  * - `x = f()  # noqa: NL001` → `x = f()`; a comment-only line is deleted with its terminator;
  * - `# noqa: NL001 reason` → `# reason`; `# note  # noqa: NL001` → `# note`;
  * - `# noqa: E501, NL001` → `# noqa: E501`.
+ *
+ * A TypeScript/JavaScript directive (with `form`) is the whole comment: the remaining codes are
+ * rewritten in place (`// normlint-disable-line NL001, NL003 -- why` → `// normlint-disable-line
+ * NL003 -- why`), or, when none remain (or it has none), the comment goes: with its line when
+ * it is alone on it, else with the whitespace that separates it from the code.
  */
 export function noqaRemovalEdit(text: string, index: LineIndex, directive: NoqaDirective, remove: ReadonlySet<number>): Edit {
   const codes = directive.codes === 'all' ? [] : directive.codes;
   const keep = codes.filter((_, i) => !remove.has(i));
+  if (directive.form) {
+    if (keep.length > 0) {
+      return { start: codes[0].span.start, end: codes[codes.length - 1].span.end, content: keep.map((c) => c.text).join(', ') };
+    }
+    return scriptCommentRemovalEdit(text, index, directive.commentStart, directive.commentEnd ?? index.lineEnd(index.lineOf(directive.commentStart)));
+  }
   if (keep.length > 0) {
     // Re-render the directive with the remaining codes, keeping how `# noqa` itself was written.
     const head = text.slice(directive.span.start, codes[0].span.start).replace(/\s*$/, '');
@@ -398,6 +511,28 @@ export function noqaRemovalEdit(text: string, index: LineIndex, directive: NoqaD
   // Text before the directive in the same comment: delete the directive and whitespace before it.
   const trimmedBefore = before.replace(/\s+$/, '');
   return { start: lineStart + trimmedBefore.length, end: directive.span.end, content: '' };
+}
+
+/**
+ * The edit that deletes a one-line script comment `[start, end)`: its whole line when nothing
+ * else is on it; `f(); // c` → `f();`; `/* c *\/ f();` → `f();`; `a /* c *\/ b` → `a b`.
+ */
+function scriptCommentRemovalEdit(text: string, index: LineIndex, start: number, end: number): Edit {
+  const line = index.lineOf(start);
+  const lineStart = index.lineStart(line);
+  const lineEnd = Math.max(index.lineEnd(index.lineOf(end)), end);
+  const before = text.slice(lineStart, start);
+  const after = text.slice(end, lineEnd);
+  const codeBefore = before.replace(/\s+$/, '');
+  const codeAfter = after.replace(/^\s+/, '');
+  if (codeBefore.trim() === '' && codeAfter === '') {
+    return { start: lineStart, end: index.lineEndWithTerminator(index.lineOf(end)), content: '' };
+  }
+  if (codeAfter === '') return { start: lineStart + codeBefore.length, end: lineEnd, content: '' };
+  if (codeBefore.trim() === '') return { start, end: lineEnd - codeAfter.length, content: '' };
+  // Code on both sides: keep them apart with one space unless a bracket or separator does it.
+  const glue = /[([{]$/.test(codeBefore) || /^[)\]},;]/.test(codeAfter) ? '' : ' ';
+  return { start: lineStart + codeBefore.length, end: lineEnd - codeAfter.length, content: glue };
 }
 
 /** Precomputed facts about a text, shared by several {@link noqaAddCodesEdit} calls on it. */
@@ -439,16 +574,7 @@ export function noqaAddEdit(text: string, line: number, code: string, supp: Supp
 export function noqaAddCodesEdit(text: string, line: number, codes: readonly string[], facts: NoqaTextFacts = noqaTextFacts(text)): Edit | null {
   const { supp, lex, index } = facts;
   const key = (c: string): string => c.toUpperCase();
-  const sorted = (list: readonly string[]): string[] => {
-    const seen = new Set<string>();
-    const out: string[] = [];
-    for (const c of list) {
-      if (seen.has(key(c))) continue;
-      seen.add(key(c));
-      out.push(c);
-    }
-    return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  };
+  const sorted = sortDirectiveCodes;
   const directive = supp.noqa.find((n) => n.line === line);
   if (directive) {
     if (directive.codes === 'all') return null;

@@ -1,5 +1,6 @@
 /**
- * Loads web-tree-sitter and the tree-sitter-python grammar from bytes and parses Python text.
+ * Loads web-tree-sitter and the grammars (Python, TypeScript, TSX, JavaScript) from bytes and
+ * parses source text.
  *
  * Pure: no file system or Node-only API; the adapter reads the WASM files (from `grammars/`)
  * and hands their bytes over.
@@ -9,40 +10,55 @@
  */
 import { Language, Parser } from 'web-tree-sitter';
 import type { Tree } from 'web-tree-sitter';
+import type { SourceLang } from '../core/source-kind';
 
-/** A Python parser over the loaded tree-sitter-python grammar. */
-export interface PythonParser {
+/** The source parsers over the loaded grammars. */
+export interface SourceParser {
   /** The loaded tree-sitter-python language (to compile queries against). */
   readonly language: Language;
+  /** Every loaded language, by source language. */
+  readonly languages: Readonly<Record<SourceLang, Language>>;
   /**
-   * Parses `text`. Syntax errors never throw: tree-sitter recovers and marks them with ERROR
-   * and MISSING nodes.
+   * Parses `text` as `lang` (default Python). Syntax errors never throw: tree-sitter recovers
+   * and marks them with ERROR and MISSING nodes.
    *
-   * @param oldTree - The previous tree of the same document, already `edit`ed to match `text`,
-   *   for an incremental re-parse.
+   * @param oldTree - The previous tree of the same document (same language), already `edit`ed
+   *   to match `text`, for an incremental re-parse.
    * @returns A new tree, owned by the caller, who must call `tree.delete()` when done with it.
    */
-  parse(text: string, oldTree?: Tree | null): Tree;
+  parse(text: string, oldTree?: Tree | null, lang?: SourceLang): Tree;
 }
 
-/** WASM bytes of web-tree-sitter's runtime and of the tree-sitter-python grammar. */
+/** The same parser, under the name the Python-only call sites use. */
+export type PythonParser = SourceParser;
+
+/**
+ * WASM bytes of web-tree-sitter's runtime and of the grammars (the files of `grammars/`, see
+ * `grammars/MANIFEST.json` for their packages and versions).
+ */
 export interface GrammarBytes {
   /** `web-tree-sitter.wasm`. */
   runtime: Uint8Array;
   /** `tree-sitter-python.wasm`. */
   python: Uint8Array;
+  /** `tree-sitter-typescript.wasm` (from the tree-sitter-typescript package). */
+  typescript: Uint8Array;
+  /** `tree-sitter-tsx.wasm` (from the tree-sitter-typescript package). */
+  tsx: Uint8Array;
+  /** `tree-sitter-javascript.wasm` (JavaScript with JSX). */
+  javascript: Uint8Array;
 }
 
-let loading: Promise<PythonParser> | undefined;
+let loading: Promise<SourceParser> | undefined;
 
 /**
- * Initializes the web-tree-sitter runtime and loads the Python grammar, once per thread: later
- * calls return the same parser (and ignore their arguments) instead of loading again.
+ * Initializes the web-tree-sitter runtime and loads the grammars, once per thread: later calls
+ * return the same parser (and ignore their arguments) instead of loading again.
  *
- * @throws (rejects) if the runtime or the grammar cannot be instantiated, e.g. invalid bytes
+ * @throws (rejects) if the runtime or a grammar cannot be instantiated, e.g. invalid bytes
  *   or a grammar ABI the runtime does not support; a later call then tries again.
  */
-export function initTreeSitter(grammars: GrammarBytes): Promise<PythonParser> {
+export function initTreeSitter(grammars: GrammarBytes): Promise<SourceParser> {
   loading ??= load(grammars).catch((error: unknown) => {
     loading = undefined;
     throw error;
@@ -50,15 +66,29 @@ export function initTreeSitter(grammars: GrammarBytes): Promise<PythonParser> {
   return loading;
 }
 
-async function load(grammars: GrammarBytes): Promise<PythonParser> {
+async function load(grammars: GrammarBytes): Promise<SourceParser> {
   await Parser.init({ wasmBinary: grammars.runtime });
-  const language = await Language.load(grammars.python);
-  const parser = new Parser();
-  parser.setLanguage(language);
+  const languages: Record<SourceLang, Language> = {
+    python: await Language.load(grammars.python),
+    typescript: await Language.load(grammars.typescript),
+    tsx: await Language.load(grammars.tsx),
+    javascript: await Language.load(grammars.javascript),
+  };
+  const parsers = new Map<SourceLang, Parser>();
+  const parserFor = (lang: SourceLang): Parser => {
+    let p = parsers.get(lang);
+    if (!p) {
+      p = new Parser();
+      p.setLanguage(languages[lang]);
+      parsers.set(lang, p);
+    }
+    return p;
+  };
   return {
-    language,
-    parse(text: string, oldTree?: Tree | null): Tree {
-      const tree = parser.parse(text, oldTree);
+    language: languages.python,
+    languages,
+    parse(text: string, oldTree?: Tree | null, lang: SourceLang = 'python'): Tree {
+      const tree = parserFor(lang).parse(text, oldTree);
       // Only a parser without a language or a cancelled parse returns null; neither can happen.
       if (tree === null) throw new Error('tree-sitter returned no tree');
       return tree;

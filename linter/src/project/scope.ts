@@ -10,7 +10,8 @@
 import type { ImportFact } from '../model/python/ir';
 import type { ProjectIndex } from '../model/python/project';
 import { EXTERNAL_PACKAGES } from '../model/frameworks/pytorch';
-import { isSeedText, scanImportLines, usesImportedNames } from '../model/python/prefilter';
+import { isSeedText, scanImportLines, scanScriptImports, usesImportedNames } from '../model/python/prefilter';
+import { isScriptPath } from '../core/source-kind';
 
 /**
  * The project files an import reads: the module (and, for `import a.b.c`, the packages on its
@@ -57,8 +58,8 @@ export class ScopeMemo {
     const m = this.byPath.get(rel);
     if (m && m.text === text) return m.facts;
     const facts: ScanFacts = {
-      seed: isSeedText(text),
-      imports: scanImportLines(text).map((imp) => ({ imp, targets: importTargets(index, rel, imp) })),
+      seed: isSeedText(text, rel),
+      imports: (isScriptPath(rel) ? scanScriptImports(text) : scanImportLines(text)).map((imp) => ({ imp, targets: importTargets(index, rel, imp) })),
     };
     this.byPath.set(rel, { text, facts });
     return facts;
@@ -85,7 +86,7 @@ export function projectScope(index: ProjectIndex, rels: readonly string[], textO
   const seeds = new Set(rels.filter((r) => scan(r).seed));
   // Packages whose `__init__.py` re-exports a seed count as seeds for importers.
   const exporting = new Set(seeds);
-  const inits = rels.filter((r) => /(^|\/)__init__\.py$/.test(r));
+  const inits = rels.filter((r) => /(^|\/)(?:__init__\.py|index\.[cm]?[jt]sx?)$/.test(r));
   for (let changed = true; changed; ) {
     changed = false;
     for (const r of inits) {

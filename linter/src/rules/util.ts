@@ -10,10 +10,36 @@ import type { PyTorchModel } from '../model/python/interp';
 import type { ModeInfo, ModeSource } from '../model/python/facts';
 import type { Obj } from '../model/python/values';
 import type { ProjectFile } from '../model/python/project';
+import { tfjsDisplayName } from '../model/frameworks/tfjs';
+
+/** Whether a project file is TypeScript/JavaScript (TensorFlow.js code lowered to the IR). */
+export function isScript(file: ProjectFile | undefined | null): boolean {
+  return file?.ir.lang === 'ts';
+}
+
+/** A Keras keyword in TensorFlow.js's spelling: `use_bias` → `useBias`. */
+export function camelCase(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** A Python literal (`True`, `False`, `None`, a number) as written in `file`'s language. */
+export function lit(file: ProjectFile | undefined | null, value: string): string {
+  if (!isScript(file)) return value;
+  return value === 'True' ? 'true' : value === 'False' ? 'false' : value === 'None' ? 'null' : value;
+}
+
+/**
+ * An argument as written in `file`: `use_bias=False` in Python, `useBias: false` in a
+ * TensorFlow.js config object.
+ */
+export function kwText(file: ProjectFile | undefined | null, name: string, value: string): string {
+  return isScript(file) ? `${camelCase(name)}: ${lit(file, value)}` : `${name}=${value}`;
+}
 
 /** Short display name of a layer class (`nn.BatchNorm2d`) from its qualified name. */
 export function layerName(obj: Obj): string {
   const q = obj.q ?? 'module';
+  if (isScript(obj.site?.file)) return tfjsDisplayName(q);
   return q.startsWith('torch.nn.') ? `nn.${q.slice(9)}` : q.slice(q.lastIndexOf('.') + 1);
 }
 
@@ -42,12 +68,15 @@ export function nnPrefix(model: PyTorchModel, file: ProjectFile): string | null 
 }
 
 /**
- * An edit that sets keyword `name` to `value` in `call`: replaces the existing keyword's value,
- * or appends `, name=value` before the closing parenthesis (keeping a trailing comma layout).
+ * An edit that sets keyword `name` to `value` (a Python literal) in `call`: replaces the
+ * existing keyword's value, or appends `, name=value` before the closing parenthesis (keeping a
+ * trailing comma layout). In a TypeScript/JavaScript `file`, the option goes into the call's
+ * config object in camelCase (`useBias: false`), which is added when the call has none.
  */
-export function setKeywordEdit(text: string, call: CallExpr, name: string, value: string): Edit {
+export function setKeywordEdit(text: string, call: CallExpr, name: string, value: string, file?: ProjectFile): Edit {
   const kw = call.kwargs.find((k) => k.name === name);
-  if (kw) return { start: kw.value.span.start, end: kw.value.span.end, content: value };
+  if (kw) return { start: kw.value.span.start, end: kw.value.span.end, content: lit(file, value) };
+  if (isScript(file)) return setOptionEdit(text, call, camelCase(name), lit(file, value));
   const close = call.argsSpan.end - 1;
   const inner = text.slice(call.argsSpan.start + 1, close);
   if (inner.trim() === '') return { start: close, end: close, content: `${name}=${value}` };
@@ -61,6 +90,29 @@ export function setKeywordEdit(text: string, call: CallExpr, name: string, value
     return { start: insertAt, end: insertAt, content: ` ${name}=${value},` };
   }
   return { start: insertAt, end: insertAt, content: `, ${name}=${value}` };
+}
+
+/** Adds `key: value` to a TypeScript/JavaScript call's config object (or adds the object). */
+function setOptionEdit(text: string, call: CallExpr, key: string, value: string): Edit {
+  const prop = `${key}: ${value}`;
+  if (call.config) {
+    const close = call.config.end - 1;
+    const inner = text.slice(call.config.start + 1, close);
+    if (inner.trim() === '') return { start: call.config.start + 1, end: close, content: prop };
+    const trimmedEnd = inner.replace(/\s+$/, '');
+    const insertAt = call.config.start + 1 + trimmedEnd.length;
+    if (trimmedEnd.endsWith(',')) {
+      const m = /\n([ \t]*)[^\n]*$/.exec(trimmedEnd);
+      return { start: insertAt, end: insertAt, content: m ? `\n${m[1]}${prop},` : ` ${prop},` };
+    }
+    return { start: insertAt, end: insertAt, content: `, ${prop}` };
+  }
+  const close = call.argsSpan.end - 1;
+  const inner = text.slice(call.argsSpan.start + 1, close);
+  if (inner.trim() === '') return { start: call.argsSpan.start + 1, end: close, content: `{${prop}}` };
+  const trimmedEnd = inner.replace(/\s+$/, '').replace(/,$/, '');
+  const insertAt = call.argsSpan.start + 1 + trimmedEnd.length;
+  return { start: insertAt, end: insertAt, content: `, {${prop}}` };
 }
 
 /** True for a literal `True`. */

@@ -15,6 +15,7 @@
  * when it is built, so it has no `num_features` to get wrong.
  */
 import type { LayerKind, LayerSpec, ParamSpec } from './pytorch';
+import { canonicalTfjsName } from './tfjs';
 
 /**
  * `BatchNormalization` (and `SyncBatchNormalization`): `momentum` is the decay of the moving
@@ -186,9 +187,11 @@ const MODEL_MODULES = /^keras\.(?:models|engine|src\.models)(?:\.[a-z_]+)*\.(Seq
  * `keras.layers.normalization.batch_normalization.BatchNormalization` → `keras.layers.BatchNormalization`;
  * `keras.models.Sequential` → `keras.Sequential`; `keras.applications.resnet50.ResNet50` →
  * `keras.applications.ResNet50`; `keras.layers.Input` → `keras.Input`. Other names are returned
- * unchanged.
+ * unchanged. TensorFlow.js names (`tfjs.layers.batchNormalization`) map onto the same Keras
+ * names (see `tfjs.ts`).
  */
 export function canonicalKerasName(q: string): string {
+  if (q === 'tfjs' || q.startsWith('tfjs.')) return canonicalTfjsName(q);
   let out = q;
   for (const p of KERAS_PREFIXES) {
     if (out === p) return 'keras';

@@ -190,7 +190,7 @@ export const TORCH_LAYERS: Readonly<Record<string, LayerSpec>> = specs;
  * canonicalized by {@link canonicalKerasName} (`keras.layers.Dense`).
  */
 export function canonicalTorchName(q: string): string {
-  if (q.startsWith('keras') || q.startsWith('tensorflow') || q.startsWith('tf_keras')) return canonicalKerasName(q);
+  if (q.startsWith('keras') || q.startsWith('tensorflow') || q.startsWith('tf_keras') || q.startsWith('tfjs')) return canonicalKerasName(q);
   if (q.startsWith('torch.nn.modules.')) return T + q.slice(q.lastIndexOf('.') + 1);
   if (q.startsWith('torch.nn.parallel.distributed.') || q.startsWith('torch.nn.parallel.data_parallel.')) {
     return 'torch.nn.parallel.' + q.slice(q.lastIndexOf('.') + 1);
@@ -304,7 +304,7 @@ export const LIGHTNING_TRAINERS: ReadonlySet<string> = new Set([
  * Packages always resolved as external, even when their sources are part of the project (a
  * checkout of torchvision): their facts come from these tables.
  */
-export const EXTERNAL_PACKAGES: ReadonlySet<string> = new Set(['torch', 'torchvision', 'timm', 'tensorflow', 'keras', 'tf_keras', 'pytorch_lightning', 'lightning', 'apex', 'accelerate']);
+export const EXTERNAL_PACKAGES: ReadonlySet<string> = new Set(['torch', 'torchvision', 'timm', 'tensorflow', 'keras', 'tf_keras', 'pytorch_lightning', 'lightning', 'apex', 'accelerate', 'tfjs']);
 
 /**
  * Sizes of torchvision datasets whose length is fixed, by split: `train=True/False` (or

@@ -190,3 +190,23 @@ export interface FrozenBaseCallFact {
   /** The `trainable = False` assignment. */
   frozenAt: Site;
 }
+
+/**
+ * NL002 (Keras, TensorFlow.js): a model or layer called in inference mode inside a gradient
+ * computation (`with tf.GradientTape()`, `optimizer.minimize(() => ...)`, `tf.variableGrads`):
+ * no `training` argument (both frameworks default to inference; an explicit `training=False`
+ * is deliberate), or `model.predict(x)`.
+ */
+export interface InferenceInTrainingFact {
+  site: Site;
+  call: CallExpr;
+  /** The model or layer called. */
+  obj: Obj;
+  /** The callee as written (`model`, `self.backbone`). */
+  receiver: string;
+  fn: FuncDef | null;
+  /** Calls into project functions through which the fact was reached (outermost last). */
+  via: Site[];
+  /** A `model.predict(x)` call (inference by construction: no flag to add). */
+  predict?: boolean;
+}

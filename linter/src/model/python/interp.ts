@@ -20,6 +20,7 @@
  * Precision first: anything the interpreter cannot resolve evaluates to "unknown" (an empty
  * value set) and the rules stay silent on it.
  */
+import { kerasMethodName, TFJS_GRADIENT_FUNCTIONS } from '../frameworks/tfjs';
 import type { Span } from '../../core/diagnostic';
 import type { CallExpr, ClassDef, Expr, FuncDef, Keyword, Stmt } from './ir';
 import { ProjectIndex, type ProjectFile, type Binding } from './project';
@@ -28,7 +29,7 @@ import {
   MAX_STRING, constOf, hardConstOf, objsOf, union, valKey,
 } from './values';
 import type {
-  DdpFact, ForcedTrainingFact, FrozenBaseCallFact, FrozenTrainFact, InferenceFact, InferenceKind, LayerPair, LightningTrainerFact, LoaderFact, Mode, ModeInfo,
+  DdpFact, ForcedTrainingFact, FrozenBaseCallFact, InferenceInTrainingFact, FrozenTrainFact, InferenceFact, InferenceKind, LayerPair, LightningTrainerFact, LoaderFact, Mode, ModeInfo,
   ModeSource, SequenceNormFact, TrainStepFact,
 } from './facts';
 import {
@@ -67,6 +68,8 @@ interface Summary {
   /** Inference and training facts on symbolic objects, resolved at each call site. */
   infer: InferenceFact[];
   steps: TrainStepFact[];
+  /** NL002 (Keras, TensorFlow.js): calls of symbolic models in inference mode inside a gradient computation. */
+  inferTrain: InferenceInTrainingFact[];
   frozenTrains: Array<{ obj: Obj; site: Site; stmtSpan: Span; receiver: string }>;
   /** Mode of each symbolic object on exit (sources may include `entry`). */
   exit: Map<Obj, ModeInfo>;
@@ -192,15 +195,21 @@ export class PyTorchModel {
   /** NL008 (Keras): frozen models (`trainable = False`) called without `training=` in a model definition. */
   readonly frozenBaseCalls: FrozenBaseCallFact[] = [];
   /**
+   * NL002 (Keras, TensorFlow.js): a model or layer called in inference mode (no `training`, or
+   * through `predict()`) inside a gradient computation (`with tf.GradientTape()`, the closure of
+   * `optimizer.minimize(...)` / `tf.variableGrads(...)`), by call site.
+   */
+  readonly inferenceInTraining = new Map<string, InferenceInTrainingFact>();
+  /**
    * Some project file changes or reads Keras' global image data format
    * (`set_image_data_format`, `image_data_format()`): a conv's default `data_format` is then not
    * known to be channels-last.
    */
   kerasDataFormatConfigured = false;
   /** Keras objects set `trainable = False`, with where. */
-  private readonly kerasFrozen = new Map<Obj, Site>();
+  private readonly kerasFrozen = new Map<Obj, { site: Site; fn: FuncDef | null }>();
   /** Keras calls inside a model definition without a `training` argument (joined with `kerasFrozen` after the run). */
-  private readonly kerasPlainCalls: Array<{ obj: Obj; site: Site; call: CallExpr }> = [];
+  private readonly kerasPlainCalls: Array<{ obj: Obj; site: Site; call: CallExpr; fn: FuncDef | null }> = [];
   /** The output of a Keras `Sequential` so far (what the next `model.add(layer)` is applied to). */
   private readonly kerasSeqOut = new Map<Obj, Val[]>();
   private readonly isKerasMemo = new Map<ClassDef, boolean | 'pending'>();
@@ -261,7 +270,7 @@ export class PyTorchModel {
       this.forEachFunction(f, f.ir.body, null, (def, cls) => {
         this.guard(`${f.path}: ${def.name}()`, () => {
           // Keras inference hooks (`test_step`) run when Keras calls them: analyze them even if nothing in the project does.
-          if (this.summaries.has(def) || this.mayBuild(def, f) || (KERAS_EVAL_FN_NAME.test(def.name) && hasForcedTrainingCall(def.body))) this.summaryOf(f, def, cls);
+          if (this.summaries.has(def) || this.mayBuild(def, f) || (KERAS_EVAL_FN_NAME.test(heuristicName(def, f)) && hasForcedTrainingCall(def.body))) this.summaryOf(f, def, cls);
         });
       });
     }
@@ -283,12 +292,21 @@ export class PyTorchModel {
     return this;
   }
 
+  /** Whether a Keras or TensorFlow.js model or layer was frozen (`trainable = False`) somewhere. */
+  isKerasFrozen(obj: Obj): boolean {
+    return this.kerasFrozen.has(obj);
+  }
+
   /** NL008: the calls of frozen Keras models (`trainable = False`) without `training=` inside a model definition. */
   private joinFrozenCalls(): void {
     const seen = new Set<string>();
     for (const c of this.kerasPlainCalls) {
-      const at = this.kerasFrozen.get(c.obj);
-      if (!at) continue;
+      const frozen = this.kerasFrozen.get(c.obj);
+      // Only a call that the freeze precedes in the same body (the fine-tuning model built
+      // where the base is frozen): a model-building function called from elsewhere may build
+      // a base that is never frozen, even when the interpreter shares its object.
+      if (!frozen || frozen.fn !== c.fn || frozen.site.file !== c.site.file || frozen.site.span.start > c.site.span.start) continue;
+      const at = frozen.site;
       const k = `${c.site.file.path}:${c.site.span.start}:${c.obj.id}`;
       if (seen.has(k)) continue;
       seen.add(k);
@@ -834,6 +852,14 @@ export class PyTorchModel {
         case 'ext':
           out = union(out, [{ t: 'ext', q: canonicalTorchName(`${v.q}.${e.attr}`) }]);
           break;
+        case 'dict':
+          // TypeScript/JavaScript objects: `models.encoder` reads the `encoder` property (also
+          // how `const {encoder} = createModels()` is lowered).
+          if (ctx.file.ir.lang === 'ts') {
+            const entry = v.entries.get(e.attr);
+            if (entry) out = union(out, entry);
+          }
+          break;
         case 'mod':
           out = union(out, this.resolveGlobal(v.file, e.attr));
           if (!v.file.bindings.has(e.attr)) {
@@ -913,8 +939,10 @@ export class PyTorchModel {
     if (call.fn.k === 'attr' && call.fn.obj.k === 'call' && call.fn.obj.fn.k === 'name' && call.fn.obj.fn.id === 'super') {
       return this.superCall(call, call.fn.attr, ctx, st, site);
     }
+    if (this.runsGradientClosure(call, ctx, st)) return [];
     if (call.fn.k === 'attr') {
-      const method = call.fn.attr;
+      // TensorFlow.js methods under their Keras names (`fitDataset` → `fit`).
+      const method = ctx.file.ir.lang === 'ts' ? kerasMethodName(call.fn.attr) : call.fn.attr;
       const recv = this.evalExpr(call.fn.obj, ctx, st);
       const handled = this.evalMethodCall(call, method, recv, ctx, st, site);
       if (handled) return handled;
@@ -927,6 +955,62 @@ export class PyTorchModel {
       out = [tensor(null, 'direct', [], [...pos, ...kw.values()].some((vs) => vs.some((v) => v.t === 'tensor' && !!v.inModel)))];
     }
     return out;
+  }
+
+  /**
+   * A call that runs a closure at once, in the caller's flow: `tf.tidy(() => {...})`
+   * (TensorFlow.js), and the calls that differentiate a closure, which therefore runs a training step:
+   * `optimizer.minimize(() => {...})` (TensorFlow.js; also Keras's `optimizer.minimize(loss_fn,
+   * var_list)` with a callable loss) and `tf.variableGrads(f)`/`tf.grads(f)`/... (TensorFlow.js).
+   * The closure's body runs here, in the caller's flow (a closure sees the caller's variables),
+   * as if inside `with tf.GradientTape()`. False when the call is none of these or its first
+   * argument is not a project function.
+   */
+  private runsGradientClosure(call: CallExpr, ctx: Ctx, st: State): boolean {
+    if (call.args.length === 0) return false;
+    const isMinimize = ctx.purpose === 'flow' && call.fn.k === 'attr' && call.fn.attr === 'minimize';
+    let tape = isMinimize;
+    if (!isMinimize) {
+      if (ctx.file.ir.lang !== 'ts') return false;
+      const fn = this.evalExpr(call.fn, ctx, st);
+      tape = ctx.purpose === 'flow' && fn.some((v) => v.t === 'ext' && TFJS_GRADIENT_FUNCTIONS.has(v.q));
+      // `tf.tidy(() => ...)` runs its closure at once (no gradient).
+      if (!tape && !fn.some((v) => v.t === 'ext' && v.q === 'tfjs.tidy')) return false;
+    }
+    const arg0 = call.args[0];
+    if (arg0.k === 'lambda') {
+      // An expression-bodied closure (`() => loss(model.apply(x))`): its body, here.
+      if (arg0.params.some((p) => p.default === null && p.kind === 'plain')) return false;
+      if (isMinimize) this.evalExpr(call.fn.k === 'attr' ? call.fn.obj : call.fn, ctx, st);
+      for (const a of call.args.slice(1)) this.evalExpr(a, ctx, st);
+      if (tape) ctx.tape++;
+      try {
+        this.evalExpr(arg0.body, ctx, st);
+      } finally {
+        if (tape) ctx.tape--;
+      }
+      return true;
+    }
+    const fns = this.evalExpr(arg0, ctx, st).filter((v): v is Extract<Val, { t: 'fn' }> => v.t === 'fn');
+    // Only a closure defined in this body (a hoisted arrow function or a local `def`).
+    const local = fns.filter((f) => f.file === ctx.file && (!ctx.fn || (f.def.span.start >= ctx.fn.span.start && f.def.span.end <= ctx.fn.span.end)));
+    if (local.length !== 1 || local[0].def.params.some((p) => p.default === null && p.kind === 'plain')) return false;
+    if (isMinimize) this.evalExpr(call.fn.k === 'attr' ? call.fn.obj : call.fn, ctx, st);
+    for (const a of call.args.slice(1)) this.evalExpr(a, ctx, st);
+    const saved = { returns: ctx.returns, exitStates: ctx.exitStates };
+    ctx.returns = [];
+    ctx.exitStates = [];
+    if (tape) ctx.tape++;
+    try {
+      const exited = this.execBlock(local[0].def.body, ctx, st);
+      const exits = exited ? ctx.exitStates : [...ctx.exitStates, st];
+      if (exits.length > 0) assignState(st, exits.reduce((a, b) => joinState(a, b)));
+    } finally {
+      if (tape) ctx.tape--;
+      ctx.returns = saved.returns;
+      ctx.exitStates = saved.exitStates;
+    }
+    return true;
   }
 
   /** `super().method(...)` inside a method of a project class: the first base that defines it. */
@@ -1370,16 +1454,28 @@ export class PyTorchModel {
     const inputs = tensorsIn(inputVals);
     const inModel = inputs.some((t) => t.inModel);
     const training = ctx.tape > 0 || ctx.kerasTrains || /^(train_step|train_on_batch)$/.test(ctx.fn?.name ?? '');
-    if (forced && flag && obj.kind !== 'sym' && inModel && !training) {
+    // TensorFlow.js ignores the `training` argument of `apply()` on symbolic tensors when the
+    // model runs (its executor passes its own flag: measured with tfjs 4.22), so in TypeScript
+    // only an eager call inside a custom layer's `call()` bakes a flag in.
+    const ts = ctx.file.ir.lang === 'ts';
+    if (forced && flag && obj.kind !== 'sym' && (ts ? !!ctx.cls && ctx.fn?.name === 'call' : inModel) && !training) {
       const k = `${site.file.path}:${site.span.start}`;
       if (!this.forcedTraining.has(k)) this.forcedTraining.set(k, { site, call, obj, flag, fn: ctx.fn });
     }
-    if (!flag && inModel && pos.length <= 1 && obj.kind !== 'sym') this.kerasPlainCalls.push({ obj, site, call });
+    // (TensorFlow.js: `fit` updates a frozen base's BatchNorm statistics whatever its call passes.)
+    if (!flag && inModel && !ts && pos.length <= 1 && obj.kind !== 'sym') this.kerasPlainCalls.push({ obj, site, call, fn: ctx.fn });
+    // A training step that runs the model in inference mode: Keras and TensorFlow.js layers
+    // default to inference when `training` is not passed (BatchNormalization uses its moving
+    // statistics and never updates them; a `train_step` override must pass it too, as Keras's
+    // guide does). An explicit `training=False` is deliberate (a frozen base, linear probing).
+    if (ctx.purpose === 'flow' && ctx.tape > 0 && !inModel && !flag) {
+      this.emitInferenceInTraining({ site, call, obj, receiver: exprName(call.fn) ?? 'model', fn: ctx.fn, via: [] }, ctx);
+    }
     if (ctx.purpose === 'flow' && forced && flag && ctx.tape === 0) {
       const target = obj.kind === 'sym' ? this.selfSymTarget(obj, ctx) ?? obj : obj;
       let kind: InferenceKind | null = null;
       if (ctx.kerasEvalNamed && !ctx.kerasTrains && !ctx.file.isTestFile) kind = 'eval-function';
-      else if (st.trained.has(target) && !training) kind = 'after-training';
+      else if (st.trained.has(target) && (!training || this.afterLastTrainCall(call, ctx))) kind = 'after-training';
       if (kind) {
         const fact: InferenceFact = {
           site, obj: target, mode: modeInfo('train', site, 'explicit'), kind, via: [], fn: ctx.fn,
@@ -1820,10 +1916,16 @@ export class PyTorchModel {
   private forwardCall(obj: Obj, call: CallExpr, pos: Val[][], ctx: Ctx, st: State, site: Site, how: 'call' | 'predict', kw: Map<string, Val[]> = new Map()): Val[] {
     if (obj.kind === 'loader' || obj.kind === 'optimizer' || obj.kind === 'trainer') return [];
     if (obj.q === 'parameters-of' || obj.q === 'modules-of' || obj.q?.startsWith('argparse')) return [];
-    if (how === 'call' && (this.isKeras(obj) || (obj.kind === 'sym' && hardConstOf(kw.get('training') ?? []) === true))) {
+    // A symbolic object with a training flag, or called inside a gradient computation (only
+    // TensorFlow code has those), is a Keras/TensorFlow.js model.
+    if (how === 'call' && (this.isKeras(obj) || (obj.kind === 'sym' && (hardConstOf(kw.get('training') ?? []) === true || ctx.tape > 0)))) {
       return this.kerasCall(obj, call, pos, kw, ctx, st, site);
     }
-    // `model.predict(x)` of a Keras model is inference by construction (no training flag).
+    // `model.predict(x)` of a Keras model is inference by construction (no training flag):
+    // inside a gradient computation, the model trains in inference mode (NL002).
+    if (how === 'predict' && ctx.purpose === 'flow' && ctx.tape > 0 && (this.isKeras(obj) || obj.kind === 'sym')) {
+      this.emitInferenceInTraining({ site, call, obj, receiver: exprName(call.fn.k === 'attr' ? call.fn.obj : call.fn) ?? 'model', fn: ctx.fn, via: [], predict: true }, ctx);
+    }
     if (this.isKeras(obj)) return this.applyKeras(obj, pos[0] ?? [], ctx, site);
     const input = (pos[0] ?? []).filter((v): v is TensorVal => v.t === 'tensor');
     if (ctx.purpose === 'flow' && isModuleLike(obj)) {
@@ -1959,6 +2061,36 @@ export class PyTorchModel {
     this.inference.set(k, prev ? { ...fact, mode: joinInfo(prev.mode, fact.mode)!, via: prev.via.length ? prev.via : fact.via, fresh: prev.fresh && fact.fresh } : fact);
   }
 
+  /**
+   * Whether a model's call comes after its own training in the body being analyzed, outside
+   * loops and gradient computations: a `fit`/`train_on_batch` of the same receiver before it
+   * and none after it (a function that trains and then predicts: `await model.fit(...)`, then
+   * `model(x, training=True)`); while a custom loop's calls stay training.
+   */
+  private afterLastTrainCall(call: CallExpr, ctx: Ctx): boolean {
+    if (ctx.tape > 0 || ctx.loops.length > 0) return false;
+    const receiver = exprName(call.fn);
+    if (!receiver) return false;
+    const body = ctx.fn ? ctx.fn.body : ctx.file.ir.body;
+    let before = false;
+    for (const c of callsIn(body)) {
+      if (c.fn.k !== 'attr' || !/^(fit|fitDataset|train_on_batch|trainOnBatch)$/.test(c.fn.attr) || exprName(c.fn.obj) !== receiver) continue;
+      if (c.span.end <= call.span.start) before = true;
+      else return false;
+    }
+    return before;
+  }
+
+  /** Records an NL002 Keras/TensorFlow.js fact; on a symbolic object, in the summary (resolved at call sites). */
+  private emitInferenceInTraining(fact: InferenceInTrainingFact, ctx: Ctx): void {
+    if (fact.obj.kind === 'sym') {
+      if (ctx.summary && !ctx.summary.inferTrain.some((f) => f.site.span.start === fact.site.span.start && f.site.file === fact.site.file && f.obj === fact.obj)) ctx.summary.inferTrain.push(fact);
+      return;
+    }
+    const k = `${fact.site.file.path}:${fact.site.span.start}:${fact.obj.id}`;
+    if (!this.inferenceInTraining.has(k)) this.inferenceInTraining.set(k, fact);
+  }
+
   private noteTrainingStep(ctx: Ctx, st: State, site: Site): void {
     const accumulation = ctx.accumulation;
     const loopTop = ctx.loops[ctx.loops.length - 1];
@@ -2071,12 +2203,13 @@ export class PyTorchModel {
       return empty;
     }
     const summary: Summary = {
-      infer: [], steps: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [],
+      infer: [], steps: [], inferTrain: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [],
     };
     const ctx = this.newCtx(file, 'flow', def, cls, 0, `flow:${file.path}:${def.span.start}`);
     ctx.summary = summary;
-    ctx.evalNamed = EVAL_FN_NAME.test(def.name);
-    ctx.kerasEvalNamed = ctx.evalNamed || KERAS_EVAL_FN_NAME.test(def.name);
+    const fnName = heuristicName(def, file);
+    ctx.evalNamed = EVAL_FN_NAME.test(fnName);
+    ctx.kerasEvalNamed = ctx.evalNamed || KERAS_EVAL_FN_NAME.test(fnName);
     ctx.kerasTrains = trainsByHand(def.body);
     ctx.lightningStep = !!cls && /^(training_step|training_epoch_end|on_train_\w+)$/.test(def.name) && this.isLightningClass(cls);
     const st = this.newState();
@@ -2206,6 +2339,12 @@ export class PyTorchModel {
         this.emitInference({ ...fact, obj: target, mode: subst(fact.mode, target), via: [...fact.via, site], fresh }, ctx);
       }
     }
+    for (const fact of s.inferTrain) {
+      for (const target of resolveSym(fact.obj)) {
+        if (target.kind !== 'sym' && !this.isKeras(target)) continue;
+        this.emitInferenceInTraining({ ...fact, obj: target, via: [...fact.via, site] }, ctx);
+      }
+    }
     for (const fact of s.steps) {
       for (const target of resolveSym(fact.obj)) {
         if (fact.keras && target.kind !== 'sym' && !this.isKeras(target)) continue;
@@ -2254,7 +2393,7 @@ export class PyTorchModel {
     if (memo === 'pending') return false;
     if (memo !== undefined) return memo;
     this.relevantMemo.set(key, 'pending');
-    let result = (!!def && (EVAL_FN_NAME.test(def.name) || def.decorators.some(isNoGradDecorator))) || assignsRequiresGrad(body) || hasForcedTrainingCall(body);
+    let result = (!!def && (EVAL_FN_NAME.test(heuristicName(def, file)) || def.decorators.some(isNoGradDecorator))) || assignsRequiresGrad(body) || hasForcedTrainingCall(body);
     const callees: CallExpr[] = [];
     if (!result) {
       for (const c of callsIn(body)) {
@@ -2515,7 +2654,7 @@ export class PyTorchModel {
         const owners = objsOf(this.evalExpr(t.obj, ctx, st));
         if (t.attr === 'trainable' && hardConstOf(v) === false) {
           // Keras freezing (`base_model.trainable = False`): NL008 wants `training=False` on its calls.
-          for (const o of owners) if (o.kind !== 'sym' && this.isKeras(o) && !this.kerasFrozen.has(o)) this.kerasFrozen.set(o, { file: ctx.file, span: t.span });
+          for (const o of owners) if (o.kind !== 'sym' && this.isKeras(o) && !this.kerasFrozen.has(o)) this.kerasFrozen.set(o, { site: { file: ctx.file, span: t.span }, fn: ctx.fn });
         }
         for (const o of owners) {
           if (o.kind === 'sym' && ctx.purpose === 'flow') continue;
@@ -2598,6 +2737,8 @@ const MODE_RELEVANT_CALLS = new Set([
   'eval', 'train', 'backward', 'step', 'no_grad', 'inference_mode', 'set_grad_enabled', 'DataLoader', 'DistributedDataParallel', 'DDP',
   'convert_sync_batchnorm', 'convert_syncbn_model', 'requires_grad_', 'load_state_dict', 'load', 'export', 'trace', 'script',
   'dynamo_export', 'Trainer', 'fit', 'deepcopy', 'predict', 'load_from_checkpoint',
+  // Keras and TensorFlow.js training steps (custom loops: NL002)
+  'GradientTape', 'minimize', 'fitDataset', 'variableGrads', 'grads', 'grad', 'valueAndGrads', 'valueAndGrad',
 ]);
 
 const LAYER_NAMES = new Set([...Object.keys(TORCH_LAYERS).map((q) => q.slice(q.lastIndexOf('.') + 1)), ...KERAS_LAYER_NAMES, 'Sequential', 'Model', 'Input']);
@@ -2634,7 +2775,7 @@ function assignsRequiresGrad(body: Stmt[]): boolean {
 }
 
 function emptySummary(): Summary {
-  return { infer: [], steps: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [] };
+  return { infer: [], steps: [], inferTrain: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [] };
 }
 
 
@@ -2902,9 +3043,17 @@ export function forEachExprInBody(body: Stmt[], f: (e: Expr) => void): void {
       case 'return': if (s.value) f(s.value); break;
       case 'simple': s.exprs.forEach(f); break;
       case 'block': s.exprs.forEach(f); s.bodies.forEach((b) => forEachExprInBody(b, f)); break;
+      // A TypeScript/JavaScript closure passed as an argument (hoisted by the lowering as
+      // `$fn<offset>`; `$` cannot start a Python name) runs as part of the body that passes it.
+      case 'func': if (s.def.name.startsWith('$fn')) forEachExprInBody(s.def.body, f); break;
       default: break;
     }
   }
+}
+
+/** A function's name as the name heuristics read it: TypeScript/JavaScript camelCase in snake_case (`predictTopK` → `predict_top_k`). */
+function heuristicName(def: FuncDef, file: ProjectFile): string {
+  return file.ir.lang === 'ts' ? def.name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase() : def.name;
 }
 
 /** The names a `for` target binds (`m`, `name, p`, `(i, (x, y))`). */

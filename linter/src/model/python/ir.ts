@@ -36,8 +36,14 @@ export type Expr =
 export interface NameExpr { k: 'name'; id: string; span: Span }
 /** `obj.attr`; `attrSpan` covers the attribute identifier only. */
 export interface AttrExpr { k: 'attr'; obj: Expr; attr: string; span: Span; attrSpan: Span }
-/** A keyword argument `name=value`; `span` covers the whole `name=value`. */
-export interface Keyword { name: string; value: Expr; span: Span }
+/**
+ * A keyword argument `name=value`; `span` covers the whole `name=value`.
+ * From TypeScript/JavaScript, a property `key: value` of a call's trailing config object
+ * (`tf.layers.dense({units: 8, useBias: false})`): `name` is the key in snake_case (`use_bias`,
+ * the Keras name of TensorFlow.js's camelCase option), `raw` the key as written (`useBias`);
+ * a shorthand property `{units}` has a `name` expr as value spanning the key.
+ */
+export interface Keyword { name: string; value: Expr; span: Span; raw?: string }
 /**
  * A call. `args` are positional arguments (a `*xs` argument appears as a `star` expr);
  * `kwargs` are keyword arguments; `doubleStar` holds `**kw` arguments.
@@ -51,6 +57,11 @@ export interface CallExpr {
   doubleStar: Expr[];
   span: Span;
   argsSpan: Span;
+  /**
+   * TypeScript/JavaScript only: the call's trailing object literal (`{...}`, braces included)
+   * whose properties became `kwargs`. Fixes insert new options inside it.
+   */
+  config?: Span;
 }
 /** An int or float literal; `raw` is the source text (e.g. `0.90`, `1e-3`, `1_000`). */
 export interface NumExpr { k: 'num'; value: number; raw: string; span: Span }
@@ -179,6 +190,12 @@ export interface ImportFact {
 
 /** The lowered file. */
 export interface PyFile {
+  /**
+   * The source language; absent for Python. TypeScript/JavaScript (TensorFlow.js code) is
+   * lowered to the same IR (`model/ts/lower.ts`): rules render fixes and messages in the
+   * file's own syntax (`useBias: false` rather than `use_bias=False`).
+   */
+  lang?: 'ts';
   /** Module-level statements, in order. */
   body: Stmt[];
   /**

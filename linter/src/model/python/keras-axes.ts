@@ -34,8 +34,9 @@ export function kerasLayout(model: PyTorchModel, layer: Obj): KerasLayout | unde
   const rank = spec.dims + 2;
   const df = model.argOf(layer, 'data_format');
   const v = constOf(df.value);
-  if (v === 'channels_first') return { rank, channelAxis: 1, channelsFirst: true };
-  if (v === 'channels_last' || (v === null && !model.kerasDataFormatConfigured)) return { rank, channelAxis: -1, channelsFirst: false };
+  // TensorFlow.js spells them `channelsFirst`/`channelsLast` (tfjs-layers `DataFormat`).
+  if (v === 'channels_first' || v === 'channelsFirst') return { rank, channelAxis: 1, channelsFirst: true };
+  if (v === 'channels_last' || v === 'channelsLast' || (v === null && !model.kerasDataFormatConfigured)) return { rank, channelAxis: -1, channelsFirst: false };
   return undefined;
 }
 

@@ -10,6 +10,8 @@
  * model does not follow anyway (dynamic imports, registries).
  */
 import type { ImportFact } from './ir';
+import { isScriptPath } from '../../core/source-kind';
+import { moduleOf } from '../ts/lower';
 
 /**
  * Everything a rule reacts to, as text: normalization and dropout layers, mode switches,
@@ -44,13 +46,49 @@ const FRAMEWORK = /\b(?:torch|torchvision|timm|lightning|pytorch_lightning)\b/;
 /** Keras 3, `tf.keras` (through `tensorflow`) and `tf_keras`. */
 const KERAS = /\b(?:keras|tensorflow|tf_keras)\b/;
 
+/** TensorFlow.js packages (`@tensorflow/tfjs`, `-node`, `-layers`, `-data`...). */
+const TFJS = /@tensorflow\/tfjs/;
+
+/**
+ * What the TensorFlow.js rules react to: normalization and dropout layers, training flags,
+ * frozen models, `fit`/`fitDataset` and dataset batches, custom training steps, inference.
+ */
+const TFJS_SEED = /batchNormalization|dropout|training\s*:\s*true|trainable\s*=\s*false|\.fit(?:Dataset)?\(|\.batch\(|batchSize|\.minimize\(|variableGrads|\.predict\(|\.apply\(/;
+
 /**
  * Does the file's text mention a framework and something a rule reacts to? (General Python
  * code, such as the standard library, has no seeds at all.)
+ * @param path decides the language (default Python): a TypeScript/JavaScript file is a seed
+ *   when it imports TensorFlow.js and mentions what the rules react to.
  */
-export function isSeedText(text: string): boolean {
+export function isSeedText(text: string, path = ''): boolean {
+  if (isScriptPath(path)) return TFJS.test(text) && TFJS_SEED.test(text);
   if (FRAMEWORK.test(text) && SEED.test(text)) return true;
   return KERAS.test(text) && (SEED.test(text) || KERAS_SEED.test(text));
+}
+
+const SCRIPT_IMPORT = /\b(?:import|export)\s+(?:type\s+)?([\w$*{}\s,]+?)\s+from\s*(['"])([^'"\n]+)\2|\brequire\s*\(\s*(['"])([^'"\n]+)\4\s*\)/g;
+
+/**
+ * The imports of a TypeScript/JavaScript text without parsing (`import ... from '...'`,
+ * `export ... from '...'`, `require('...')`), as IR imports: one per imported name, or a
+ * module import for namespace/default/`require` forms. Approximate, like {@link scanImportLines}.
+ */
+export function scanScriptImports(text: string): ImportFact[] {
+  const out: ImportFact[] = [];
+  SCRIPT_IMPORT.lastIndex = 0;
+  for (let m = SCRIPT_IMPORT.exec(text); m; m = SCRIPT_IMPORT.exec(text)) {
+    const span = { start: m.index, end: m.index };
+    const { module, level } = moduleOf(m[3] ?? m[5]);
+    const named = m[1] ? /\{([^}]*)\}/.exec(m[1]) : null;
+    if (named) {
+      for (const part of named[1].split(',')) {
+        const [name, asname] = part.trim().replace(/^type\s+/, '').split(/\s+as\s+/);
+        if (/^[\w$]+$/.test(name)) out.push({ module, name, asname: asname && /^[\w$]+$/.test(asname) ? asname : null, level, span });
+      }
+    } else out.push({ module, name: null, asname: null, level, span });
+  }
+  return out;
 }
 
 const IMPORT_LINE = /^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)|import[ \t]+([^\n#;]+))/gm;

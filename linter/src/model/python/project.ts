@@ -105,7 +105,13 @@ export function collectBindings(body: Stmt[], into = new Map<string, Binding[]>(
   return into;
 }
 
-const TEST_FILE = /(^|\/)(tests?|testing)\/|(^|\/)test_[^/]*\.py$|_test\.py$|(^|\/)conftest\.py$/;
+const TEST_FILE = /(^|\/)(tests?|testing|__tests__)\/|(^|\/)test_[^/]*\.py$|_test\.py$|(^|\/)conftest\.py$|\.(?:test|spec)\.[cm]?[jt]sx?$/;
+
+/** Extensions tried, in order, when a script imports a path without one (TypeScript's order, then JavaScript's). */
+const SCRIPT_EXTS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+
+/** TypeScript/JavaScript files (TensorFlow.js code), lowered to the same IR. */
+const SCRIPT_FILE = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
 
 /** Files of the project that are not analyzed but can be loaded to resolve names. */
 export interface LazyFiles {
@@ -143,6 +149,21 @@ export class ProjectIndex {
         if (ir) this.files.push(nb);
         this.all.push(nb);
         this.byPath.set(path, nb);
+        continue;
+      }
+      if (SCRIPT_FILE.test(path)) {
+        // TypeScript/JavaScript: modules are resolved by path only (relative imports, lowered
+        // to `level`/`module` like Python's). One name, rooted at the project root; an
+        // `index.ts` is its directory's module, like `__init__.py`.
+        const noExt = path.replace(SCRIPT_FILE, '');
+        const isIndex = /(^|\/)index$/.test(noExt);
+        const modPath = isIndex ? noExt.replace(/\/?index$/, '') : noExt;
+        const dotted = modPath.split('/').join('.');
+        const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')).split('/').join('.') : '';
+        const sf = new ProjectFile(path, [dotted], dir, isIndex, TEST_FILE.test(path), ir, ir ? null : (p) => lazy?.load(p) ?? null);
+        if (ir) this.files.push(sf);
+        this.all.push(sf);
+        this.byPath.set(path, sf);
         continue;
       }
       if (!/\.pyi?$/.test(path)) continue;
@@ -195,6 +216,15 @@ export class ProjectIndex {
       const base = dir ? `${dir}/${rel}` : rel;
       const sibling = this.byPath.get(`${base}.py`) ?? this.byPath.get(`${base}/__init__.py`);
       if (sibling) return sibling;
+      if (SCRIPT_FILE.test(from.path)) {
+        // A script's relative import (already made absolute from the project root): the file
+        // with any script extension, or the directory's index file.
+        const root = rel;
+        for (const ext of SCRIPT_EXTS) {
+          const f = this.byPath.get(`${root}${ext}`) ?? this.byPath.get(`${root}/index${ext}`);
+          if (f) return f;
+        }
+      }
     }
     return this.byModule.get(name);
   }

@@ -5,7 +5,7 @@
 import { defineRule, type RuleContext } from '../define';
 import { constOf, type Obj } from '../../model/python/values';
 import { kerasAxisMatch } from '../../model/python/keras-axes';
-import { layerName, setKeywordEdit } from '../util';
+import { kwText, layerName, setKeywordEdit } from '../util';
 
 const PRODUCERS = new Set(['conv', 'convtranspose', 'linear']);
 
@@ -49,7 +49,7 @@ export default defineRule({
     severity: 'info',
     fix: 'sometimes',
     enabledByDefault: true,
-    frameworks: ['pytorch', 'keras'],
+    frameworks: ['pytorch', 'keras', 'tfjs'],
   },
   check(ctx: RuleContext) {
     const done = new Set<Obj>();
@@ -70,18 +70,19 @@ export default defineRule({
       done.add(prod);
       const text = ctx.text(prod.site.file.path);
       const keras = prod.spec.framework === 'keras';
-      const shift = keras && constOf(ctx.model.argOf(p.consumer, 'center').value) === false ? 'and with `center=False` nothing replaces it' : 'and its own shift (β) replaces the bias';
+      const file = prod.site.file;
+      const shift = keras && constOf(ctx.model.argOf(p.consumer, 'center').value) === false ? `and with \`${kwText(file, 'center', 'False')}\` nothing replaces it` : 'and its own shift (β) replaces the bias';
       ctx.report({
         site: prod.site,
         span: bias.keyword?.span ?? prod.site.span,
-        message: `\`${layerName(prod)}\` has a bias that the following \`${layerName(p.consumer)}\` cancels: the normalization subtracts the per-channel mean, ${shift}; pass \`${param}=False\``,
+        message: `\`${layerName(prod)}\` has a bias that the following \`${layerName(p.consumer)}\` cancels: the normalization subtracts the per-channel mean, ${shift}; pass \`${kwText(file, param, 'False')}\``,
         related: p.consumer.site ? [{ site: p.consumer.site, message: `\`${layerName(p.consumer)}\` normalizes the output here` }] : [],
         fix: {
           title: keras
-            ? 'Set `use_bias=False` (weights saved with the bias will no longer load into this layer)'
+            ? `Set \`${kwText(file, 'use_bias', 'False')}\` (weights saved with the bias will no longer load into this layer)`
             : 'Set `bias=False` (checkpoints saved with the bias will no longer load with `strict=True`)',
           applicability: 'safe',
-          edits: [setKeywordEdit(text, prod.call, param, 'False')],
+          edits: [setKeywordEdit(text, prod.call, param, 'False', file)],
         },
       });
     }

@@ -8,7 +8,7 @@ import { defineRule, insertLinesAfter, insertLinesBefore, type RuleContext } fro
 import { modesOf } from '../../model/python/interp';
 import type { InferenceFact } from '../../model/python/facts';
 import type { Keyword } from '../../model/python/ir';
-import { describe, sourcesOf } from '../util';
+import { describe, kwText, lit, sourcesOf } from '../util';
 
 const WHY: Record<InferenceFact['kind'], (f: InferenceFact) => string> = {
   no_grad: () => 'inside `torch.no_grad()`',
@@ -27,7 +27,7 @@ export default defineRule({
     severity: 'error',
     fix: 'sometimes',
     enabledByDefault: true,
-    frameworks: ['pytorch', 'keras'],
+    frameworks: ['pytorch', 'keras', 'tfjs'],
   },
   check(ctx: RuleContext) {
     const { model } = ctx;
@@ -108,12 +108,12 @@ function reportKeras(ctx: RuleContext, f: InferenceFact, flag: Keyword): void {
   const where = f.kind === 'after-training' ? 'after training' : f.fn ? `in \`${f.fn.name}()\`` : 'in an evaluation function';
   ctx.report({
     site: f.site,
-    message: `\`${f.receiver}\` is called with \`training=True\` for inference (${where}): BatchNorm normalizes with the statistics of the current batch instead of its moving statistics, and predictions depend on the rest of the batch; pass \`training=False\` (or leave it out)`,
+    message: `\`${f.receiver}\` is called with \`${kwText(f.site.file, 'training', 'True')}\` for inference (${where}): BatchNorm normalizes with the statistics of the current batch instead of its moving statistics, and predictions depend on the rest of the batch; pass \`${kwText(f.site.file, 'training', 'False')}\` (or leave it out)`,
     related: f.via.map((site) => ({ site, message: 'reached through this call' })),
     fix: {
-      title: 'Set `training=False`',
+      title: `Set \`${kwText(f.site.file, 'training', 'False')}\``,
       applicability: 'unsafe',
-      edits: [{ start: flag.value.span.start, end: flag.value.span.end, content: 'False' }],
+      edits: [{ start: flag.value.span.start, end: flag.value.span.end, content: lit(f.site.file, 'False') }],
     },
   });
 }

@@ -6,7 +6,7 @@ import { defineRule, indentAt, lineStartOf, type RuleContext } from '../define';
 import { modesOf, type PyTorchModel } from '../../model/python/interp';
 import type { Obj } from '../../model/python/values';
 import type { FuncDef } from '../../model/python/ir';
-import { sourcesOf } from '../util';
+import { isScript, kwText, setKeywordEdit, sourcesOf } from '../util';
 
 function related(model: PyTorchModel, a: Obj, b: Obj): boolean {
   if (a === b) return true;
@@ -36,7 +36,7 @@ export default defineRule({
     severity: 'error',
     fix: 'sometimes',
     enabledByDefault: true,
-    frameworks: ['pytorch'],
+    frameworks: ['pytorch', 'keras', 'tfjs'],
   },
   check(ctx: RuleContext) {
     const { model } = ctx;
@@ -80,6 +80,26 @@ export default defineRule({
                 edits: [{ start: lineStartOf(text, offset), end: lineStartOf(text, offset), content: `${indentAt(text, offset)}${name}.train()\n` }],
               }
             : null,
+      });
+    }
+    // Keras and TensorFlow.js have no model mode: a layer runs in inference mode when called
+    // without `training` (or with `training=False`), also inside a gradient computation.
+    for (const f of model.inferenceInTraining.values()) {
+      // A frozen model (`trainable = False`) in inference mode is what fine-tuning wants.
+      if (!model.isKeras(f.obj) || !model.carriesModeDependentBatchNorm(f.obj) || model.isKerasFrozen(f.obj)) continue;
+      const file = f.site.file;
+      const on = kwText(file, 'training', 'True');
+      const how = f.predict ? 'through `predict()`' : `without \`${on}\``;
+      const advice = f.predict ? (isScript(file) ? `call it with \`apply(x, {${on}})\`` : `call it as \`${f.receiver}(x, ${on})\``) : `pass \`${on}\``;
+      const where = isScript(file)
+        ? 'inside this gradient computation (a function the optimizer minimizes or `tf.variableGrads` differentiates)'
+        : 'inside this gradient computation (a `tf.GradientTape` block or a loss `optimizer.minimize` calls)';
+      ctx.report({
+        site: f.site,
+        span: f.site.span,
+        message: `\`${f.receiver}\` is called ${how} ${where}: it runs in inference mode, so BatchNormalization normalizes with its moving statistics and never updates them while the weights train; ${advice}`,
+        related: f.via.map((site) => ({ site, message: 'reached through this call' })),
+        fix: f.predict ? null : { title: `Pass \`${on}\``, applicability: 'safe', edits: [setKeywordEdit(ctx.text(file.path), f.call, 'training', 'True', file)] },
       });
     }
   },

@@ -6,7 +6,7 @@
  */
 import { defineRule, type RuleContext } from '../define';
 import { constOf } from '../../model/python/values';
-import { layerName } from '../util';
+import { isScript, kwText, layerName } from '../util';
 
 /** `1 - m` printed with as many decimals as `raw` has (0.99 → 0.01, 0.9 → 0.1, 0.999 → 0.001). */
 export function complement(raw: string, m: number): string {
@@ -22,7 +22,7 @@ export default defineRule({
     severity: 'warning',
     fix: 'sometimes',
     enabledByDefault: true,
-    frameworks: ['pytorch', 'keras'],
+    frameworks: ['pytorch', 'keras', 'tfjs'],
   },
   check(ctx: RuleContext) {
     for (const layer of ctx.model.layers) {
@@ -37,15 +37,18 @@ export default defineRule({
       if (typeof m !== 'number' || m < 0 || m > 1 || (keras ? m >= 0.5 || m === 0 : m <= 0.5)) continue;
       const literal = arg.expr.k === 'num' ? arg.expr : null;
       const fixed = literal ? complement(literal.raw, m) : complement(String(m), m);
-      const written = `\`${layerName(layer)}(momentum=${literal?.raw ?? m})\``;
+      const file = layer.site.file;
+      const ts = isScript(file);
+      const written = ts ? `\`${layerName(layer)}({momentum: ${literal?.raw ?? m}})\`` : `\`${layerName(layer)}(momentum=${literal?.raw ?? m})\``;
+      const use = kwText(file, 'momentum', fixed);
       ctx.report({
         site: layer.site,
         span: arg.expr.span,
         message: keras
-          ? `${written} uses the PyTorch convention: Keras' momentum is the decay of the moving average (default 0.99), so the moving statistics keep ${Math.round(m * 100)}% of their old value and follow the last few batches; use \`momentum=${fixed}\``
-          : `${written} uses the Keras convention: PyTorch's momentum is the weight of the new batch (default 0.1), so running statistics follow the last batch almost exactly; use \`momentum=${fixed}\``,
+          ? `${written} uses the PyTorch convention: ${ts ? 'TensorFlow.js' : 'Keras'}' momentum is the decay of the moving average (default 0.99), so the moving statistics keep ${Math.round(m * 100)}% of their old value and follow the last few batches; use \`${use}\``
+          : `${written} uses the Keras convention: PyTorch's momentum is the weight of the new batch (default 0.1), so running statistics follow the last batch almost exactly; use \`${use}\``,
         fix: literal
-          ? { title: `Replace \`momentum=${literal.raw}\` with \`momentum=${fixed}\``, applicability: 'safe', edits: [{ start: literal.span.start, end: literal.span.end, content: fixed }] }
+          ? { title: `Replace \`${kwText(file, 'momentum', literal.raw)}\` with \`${use}\``, applicability: 'safe', edits: [{ start: literal.span.start, end: literal.span.end, content: fixed }] }
           : null,
       });
     }

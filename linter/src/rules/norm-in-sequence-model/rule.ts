@@ -6,7 +6,7 @@
 import { defineRule, type RuleContext } from '../define';
 import type { Fix } from '../../core/diagnostic';
 import type { Obj } from '../../model/python/values';
-import { layerName } from '../util';
+import { isScript, layerName } from '../util';
 
 export default defineRule({
   meta: {
@@ -16,7 +16,7 @@ export default defineRule({
     severity: 'warning',
     fix: 'sometimes',
     enabledByDefault: true,
-    frameworks: ['pytorch', 'keras'],
+    frameworks: ['pytorch', 'keras', 'tfjs'],
   },
   check(ctx: RuleContext) {
     const done = new Set<Obj>();
@@ -29,11 +29,12 @@ export default defineRule({
       const call = norm.call;
       const calleeText = text.slice(call.fn.span.start, call.fn.span.end);
       const keras = norm.spec?.framework === 'keras';
-      const shown = f.wrapper ? `TimeDistributed(${layerName(norm)})` : layerName(norm);
+      const ts = isScript(norm.site.file);
+      const shown = f.wrapper ? (ts ? `tf.layers.timeDistributed({layer: ${layerName(norm)}()})` : `TimeDistributed(${layerName(norm)})`) : layerName(norm);
       ctx.report({
         site: norm.site,
         message: keras
-          ? `\`${shown}\` is applied ${f.why === 'time-step-loop' ? where : `on the sequence path after \`${layerName(f.seq)}\``}: one mean and variance per feature over the batch and every time step (padding included when sequences are padded)${f.wrapper ? ', which the wrapper does not change: it folds time into the batch' : ''}, so a step's output depends on the other sequences of its batch; sequence models use \`LayerNormalization\``
+          ? `\`${shown}\` is applied ${f.why === 'time-step-loop' ? where : `on the sequence path after \`${layerName(f.seq)}\``}: one mean and variance per feature over the batch and every time step (padding included when sequences are padded)${f.wrapper ? ', which the wrapper does not change: it folds time into the batch' : ''}, so a step's output depends on the other sequences of its batch; sequence models use \`${ts ? 'tf.layers.layerNormalization' : 'LayerNormalization'}\``
           : `\`${layerName(norm)}\` is applied ${where}: batch statistics mix time steps and padded positions of sequences of different lengths; sequence models use LayerNorm (or RMSNorm)`,
         related: f.seq.site ? [{ site: f.seq.site, message: `\`${layerName(f.seq)}\` is created here` }] : [],
         fix: keras ? kerasFix(ctx, text, calleeText, norm) : torchFix(text, calleeText, norm),
@@ -61,6 +62,17 @@ const SHARED_KERAS_ARGS = new Set(['epsilon', 'center', 'scale', 'name', 'dtype'
 /** `layers.BatchNormalization(...)` → `layers.LayerNormalization(...)` when every argument carries over. */
 function kerasFix(ctx: RuleContext, text: string, calleeText: string, norm: Obj): Fix | null {
   const call = norm.call!;
+  if (isScript(norm.site?.file)) {
+    // `tf.layers.batchNormalization({...})` → `tf.layers.layerNormalization({...})`.
+    if (!/(^|\.)layers\.batchNormalization$/.test(calleeText) || call.args.length > 0 || call.doubleStar.length > 0) return null;
+    if (!call.kwargs.every((k) => SHARED_KERAS_ARGS.has(k.name))) return null;
+    const callee = calleeText.replace(/batchNormalization$/, 'layerNormalization');
+    return {
+      title: `Replace with \`${callee}\` (it normalizes each time step over its features, not each feature over the batch and time steps)`,
+      applicability: 'unsafe',
+      edits: [{ start: call.fn.span.start, end: call.fn.span.end, content: callee }],
+    };
+  }
   if (!/BatchNormalization$/.test(calleeText) || call.args.length > 0 || call.doubleStar.length > 0) return null;
   // A bare `BatchNormalization(...)` needs `LayerNormalization` imported the same way.
   if (!calleeText.includes('.') && !ctx.model.resolveGlobal(norm.site!.file, 'LayerNormalization').some((v) => v.t === 'ext' && v.q === 'keras.layers.LayerNormalization')) return null;

@@ -31,7 +31,7 @@ export default defineRule({
     severity: 'error',
     fix: 'sometimes',
     enabledByDefault: true,
-    frameworks: ['pytorch', 'keras'],
+    frameworks: ['pytorch', 'keras', 'tfjs'],
   },
   check(ctx: RuleContext) {
     const done = new Set<Obj>();
@@ -109,7 +109,7 @@ function checkKerasAxis(ctx: RuleContext, p: LayerPair): boolean {
       ? {
           title: `Set \`axis=${want}\` (the channels of the ${format} \`${layerName(prod)}\` output; saved moving statistics will no longer match)`,
           applicability: 'safe',
-          edits: [arg.expr ? { start: arg.expr.span.start, end: arg.expr.span.end, content: String(want) } : setKeywordEdit(text, norm.call, 'axis', String(want))],
+          edits: [arg.expr ? { start: arg.expr.span.start, end: arg.expr.span.end, content: String(want) } : setKeywordEdit(text, norm.call, 'axis', String(want), norm.site?.file)],
         }
       : null,
   });

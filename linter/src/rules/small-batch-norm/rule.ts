@@ -6,7 +6,7 @@
  */
 import { defineRule, type RuleContext } from '../define';
 import { constOf } from '../../model/python/values';
-import { setKeywordEdit, syncBatchNormFix } from '../util';
+import { isScript, setKeywordEdit, syncBatchNormFix } from '../util';
 
 export default defineRule({
   meta: {
@@ -16,7 +16,7 @@ export default defineRule({
     severity: 'warning',
     fix: 'sometimes',
     enabledByDefault: true,
-    frameworks: ['pytorch', 'keras'],
+    frameworks: ['pytorch', 'keras', 'tfjs'],
   },
   check(ctx: RuleContext) {
     const { model } = ctx;
@@ -52,7 +52,9 @@ export default defineRule({
           span,
           alternatives: sync ? [{ ...sync, title: `${sync.title} (normalize over the global batch)` }] : undefined,
           message: keras
-            ? `BatchNormalization is trained with batches of ${bs}: statistics from fewer than ${opts.minBatchSize} examples are noisy and accuracy drops; use a larger batch or GroupNormalization (under a tf.distribute strategy the per-replica batch is smaller still)`
+            ? isScript(l.site.file)
+              ? `BatchNormalization is trained with batches of ${bs}: statistics from fewer than ${opts.minBatchSize} examples are noisy and accuracy drops; use a larger batch, or normalize per example (tf.layers.layerNormalization)`
+              : `BatchNormalization is trained with batches of ${bs}: statistics from fewer than ${opts.minBatchSize} examples are noisy and accuracy drops; use a larger batch or GroupNormalization (under a tf.distribute strategy the per-replica batch is smaller still)`
             : `BatchNorm is trained with batches of ${bs}${per}: statistics from fewer than ${opts.minBatchSize} examples are noisy and accuracy drops; use a larger batch, GroupNorm, or SyncBatchNorm under DDP.${accum}`,
         });
       }
