@@ -47,6 +47,7 @@ import { applyEdits, selectFixes } from '../../linter/src/core/apply-fixes';
 import { RULES, ruleByCode } from '../../linter/src/rules/index';
 import { VERSION } from '../../linter/src/version';
 import { isNotebookPath, isSourcePath } from '../../linter/src/core/source-kind';
+import { tfjsDisplayName } from '../../linter/src/model/frameworks/tfjs';
 
 /** Editor languages whose documents normlint analyzes (Python, and TensorFlow.js code in TypeScript/JavaScript). */
 const TRACKED_LANGUAGES: ReadonlySet<string> = new Set(['python', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact']);
@@ -1173,7 +1174,9 @@ const MODE_WORDS: Record<string, string> = {
  *   → e.g. `model.py:12` (1-based line) or `nb.ipynb:cell 5:line 3`.
  */
 export function layerHover(layer: LayerReport, findings: readonly Diagnostic[], where: (file: string, offset: number) => string): string {
-  const short = layer.q.startsWith('torch.nn.') ? `nn.${layer.q.slice(9)}` : layer.q;
+  const ts = layer.lang === 'ts';
+  const display = (q: string): string => (ts ? tfjsDisplayName(q) : q.startsWith('torch.nn.') ? `nn.${q.slice(9)}` : q);
+  const short = display(layer.q);
   const out: string[] = [`**${short}** · normlint`, ''];
   const keras = layer.framework === 'keras';
   // Keras normalizes the `axis` argument's axis of a channels-last input; no fixed layout to show.
@@ -1185,14 +1188,14 @@ export function layerHover(layer: LayerReport, findings: readonly Diagnostic[], 
     if (a.name === 'momentum' && layer.momentum) {
       const m = layer.momentum;
       if (m.cumulative) v += ' · cumulative moving average (no momentum)';
-      else if (keras && m.keras !== null) v += ` · Keras: the moving average keeps ${m.keras} of itself per batch; PyTorch equivalent \`momentum=${m.torch}\``;
+      else if (keras && m.keras !== null) v += ` · ${ts ? 'TensorFlow.js' : 'Keras'}: the moving average keeps ${m.keras} of itself per batch; PyTorch equivalent \`momentum=${m.torch}\``;
       else if (m.torch !== null) v += ` · PyTorch: new batch weighs ${m.torch}; Keras/TF.js equivalent \`momentum=${m.keras}\``;
     }
     out.push(`| ${a.name} | ${v} |`);
   }
   if (layer.producer) {
     const p = layer.producer;
-    const pshort = p.q.startsWith('torch.nn.') ? `nn.${p.q.slice(9)}` : p.q;
+    const pshort = display(p.q);
     const bias = p.bias === true ? ' with a bias (that this normalization cancels)' : p.bias === false ? ' without bias' : '';
     out.push('', `Fed by \`${pshort}\` at \`${where(p.file, p.span.start)}\`${bias}.`);
   }

@@ -152,7 +152,7 @@ describe('language server over stdio', function () {
     assert.match(fixed, /BatchNorm2d\(16, momentum=0\.01\)/);
   });
 
-  it('TensorFlow.js in TypeScript: findings, the `useBias: false` fix and a `normlint-disable-next-line` directive', async () => {
+  it('TensorFlow.js in TypeScript: findings, hover, the `useBias: false` fix and a `normlint-disable-next-line` directive', async () => {
     const ts = [
       "import * as tf from '@tensorflow/tfjs';",
       '',
@@ -181,6 +181,13 @@ describe('language server over stdio', function () {
     const fixed = applyTextEdits(ts, editsOf(fix, u));
     assert.match(fixed, /tf\.layers\.dense\(\{units: 8, inputShape: \[4\], useBias: false\}\)/);
     const nl007 = diags.find((d) => d.code === 'NL007')!;
+    // The hover speaks TensorFlow.js: factory name, camelCase options, JavaScript literals.
+    const hover = (await c.conn.sendRequest('textDocument/hover', { textDocument: { uri: u }, position: { line: 5, character: 25 } })) as Hover;
+    const md = (hover.contents as { value: string }).value;
+    assert.match(md, /^\*\*tf\.layers\.batchNormalization\*\* · normlint/);
+    assert.match(md, /\| momentum \| `0\.1` · TensorFlow\.js: the moving average keeps 0\.1 of itself per batch; PyTorch equivalent `momentum=0\.9`/);
+    assert.match(md, /\| center \| `true` \(default\) \|/);
+    assert.match(md, /Fed by `tf\.layers\.dense` at `model\.ts:5` with a bias/);
     const more = (await c.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: u }, range: nl007.range, context: { diagnostics: [nl007] } })) as CodeAction[];
     const disable = more.find((a) => a.title === 'Disable NL007 for this line')!;
     const disabled = applyTextEdits(fixed, editsOf(disable, u));

@@ -10,7 +10,7 @@ import type { PyTorchModel } from '../model/python/interp';
 import type { ModeInfo, ModeSource } from '../model/python/facts';
 import type { Obj } from '../model/python/values';
 import type { ProjectFile } from '../model/python/project';
-import { tfjsDisplayName } from '../model/frameworks/tfjs';
+import { tfjsDisplayName, tfjsLiteral, tfjsOptionName } from '../model/frameworks/tfjs';
 
 /** Whether a project file is TypeScript/JavaScript (TensorFlow.js code lowered to the IR). */
 export function isScript(file: ProjectFile | undefined | null): boolean {
@@ -19,13 +19,12 @@ export function isScript(file: ProjectFile | undefined | null): boolean {
 
 /** A Keras keyword in TensorFlow.js's spelling: `use_bias` → `useBias`. */
 export function camelCase(name: string): string {
-  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return tfjsOptionName(name);
 }
 
 /** A Python literal (`True`, `False`, `None`, a number) as written in `file`'s language. */
 export function lit(file: ProjectFile | undefined | null, value: string): string {
-  if (!isScript(file)) return value;
-  return value === 'True' ? 'true' : value === 'False' ? 'false' : value === 'None' ? 'null' : value;
+  return isScript(file) ? tfjsLiteral(value) : value;
 }
 
 /**

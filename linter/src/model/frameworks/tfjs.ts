@@ -164,6 +164,16 @@ export function tfjsDisplayName(kerasQ: string): string {
   return f ? `tf.layers.${f}` : cls;
 }
 
+/** A Keras option in TensorFlow.js's spelling: `use_bias` → `useBias` (tfjs-layers configs are Keras's in camelCase). */
+export function tfjsOptionName(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** A Python literal as TensorFlow.js writes it: `True` → `true`, `False` → `false`, `None` → `null`; others unchanged. */
+export function tfjsLiteral(value: string): string {
+  return value === 'True' ? 'true' : value === 'False' ? 'false' : value === 'None' ? 'null' : value;
+}
+
 /** The tfjs factory name of a Keras layer class (`LayerNormalization` → `layerNormalization`), or undefined. */
 export function tfjsFactoryOf(kerasClass: string): string | undefined {
   return FACTORY_OF.get(kerasClass);

@@ -9,6 +9,7 @@ import type { PyTorchModel } from './interp';
 import { modesOf } from './interp';
 import type { Mode, ModeInfo } from './facts';
 import { constOf, objsOf, type Obj, type Val } from './values';
+import { tfjsLiteral, tfjsOptionName } from '../frameworks/tfjs';
 
 /** Layer kinds reported (the normalization layers). */
 const NORM_KINDS: ReadonlySet<LayerKind> = new Set<LayerKind>(['batchnorm', 'groupnorm', 'instancenorm', 'layernorm']);
@@ -76,8 +77,16 @@ export interface LayerReport {
   producer: { q: string; file: string; span: Span; bias: boolean | null } | null;
   /** Training batch sizes normlint resolved for modules containing this layer (DataLoaders, Keras `fit`/`tf.data` batches that train them), ascending. */
   batchSizes: number[];
-  /** The framework of the layer (TensorFlow.js joins with its frontend). */
+  /**
+   * The framework of the layer. TensorFlow.js layers are `keras` (tfjs-layers is Keras's port:
+   * same semantics) with `lang: 'ts'`.
+   */
   framework: 'pytorch' | 'keras';
+  /**
+   * The language of the file: `ts` for TypeScript/JavaScript (TensorFlow.js), where `args` use
+   * tfjs's camelCase option names and JavaScript literals (`true`, `null`).
+   */
+  lang: 'python' | 'ts';
 }
 
 function pySource(v: number | string | boolean | null): string {
@@ -86,6 +95,13 @@ function pySource(v: number | string | boolean | null): string {
   if (typeof v === 'string') return JSON.stringify(v);
   // Python's float repr switches to exponent notation below 1e-4 (`1e-05`, two-digit exponent).
   if (v !== 0 && Math.abs(v) < 1e-4) return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+  return String(v);
+}
+
+/** A constant as JavaScript writes it (TensorFlow.js files). */
+function jsSource(v: number | string | boolean | null): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   return String(v);
 }
 
@@ -133,27 +149,31 @@ export function layerReports(model: PyTorchModel, text: (path: string) => string
   for (const { layer, objs } of bySite.values()) {
     const spec = layer.spec!;
     const site = layer.site!;
+    const ts = site.file.ir.lang === 'ts';
+    const source = ts ? jsSource : pySource;
     const args: LayerArg[] = [];
     for (const p of spec.params) {
       if (p.name === '*' || p.name === 'device' || p.name === 'dtype') continue;
+      const shownName = ts ? tfjsOptionName(p.name) : p.name;
       const a = model.argOf(layer, p.name);
       const written = a.expr ? text(site.file.path).slice(a.expr.span.start, a.expr.span.end) : null;
       if (a.defaulted && p.def !== undefined) {
-        args.push({ name: p.name, value: p.def, ...(constOf(a.value) !== undefined ? { constant: constOf(a.value) } : {}), defaulted: true });
+        const def = ts ? tfjsLiteral(p.def).replace(/^"(.*)"$/, "'$1'") : p.def;
+        args.push({ name: shownName, value: def, ...(constOf(a.value) !== undefined ? { constant: constOf(a.value) } : {}), defaulted: true });
         continue;
       }
       // The constant of each construction at this site (a helper building `BatchNorm2d(planes)`
       // for planes = 64, 128, ...): one value when they agree, else the expression and the values.
       const consts = objs.map((o) => constOf((o === layer ? a : model.argOf(o, p.name)).value as Val[]));
-      const distinct = [...new Set(consts.filter((x) => x !== undefined).map((x) => pySource(x)))];
+      const distinct = [...new Set(consts.filter((x) => x !== undefined).map((x) => source(x)))];
       const c = consts.every((x) => x !== undefined && x === consts[0]) ? consts[0] : undefined;
       let value: string;
-      if (c !== undefined) value = pySource(c);
+      if (c !== undefined) value = source(c);
       else if (distinct.length > 0) {
         const shown = distinct.length > 6 ? [...distinct.slice(0, 6), '…'] : distinct;
         value = `${written ?? '?'} ∈ {${shown.join(', ')}}`;
       } else value = written ?? '?';
-      args.push({ name: p.name, value, ...(c !== undefined ? { constant: c } : {}), defaulted: false });
+      args.push({ name: shownName, value, ...(c !== undefined ? { constant: c } : {}), defaulted: false });
     }
     let momentum: LayerReport['momentum'] = null;
     if (spec.kind === 'batchnorm') {
@@ -204,6 +224,7 @@ export function layerReports(model: PyTorchModel, text: (path: string) => string
       producer,
       batchSizes: [...batchSizes].sort((a, b) => a - b),
       framework: spec.framework,
+      lang: ts ? 'ts' : 'python',
     });
   }
   return out.sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.span.start - b.span.start));

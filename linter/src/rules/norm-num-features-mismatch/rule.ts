@@ -9,7 +9,7 @@ import { defineRule, type RuleContext } from '../define';
 import type { LayerPair } from '../../model/python/facts';
 import type { Obj } from '../../model/python/values';
 import { kerasAxisMatch, kerasAxisNames, kerasLayout, kerasNormAxis } from '../../model/python/keras-axes';
-import { layerName, setKeywordEdit } from '../util';
+import { isScript, kwText, layerName, setKeywordEdit } from '../util';
 import { normChannels, outChannels } from '../bias-before-norm/rule';
 
 const PRODUCERS = new Set(['conv', 'convtranspose', 'linear']);
@@ -96,10 +96,15 @@ function checkKerasAxis(ctx: RuleContext, p: LayerPair): boolean {
   const positional = !!arg.expr && !arg.keyword && axis >= layout.rank;
   const text = ctx.text(norm.site.file.path);
   const format = layout.channelsFirst ? 'channels-first' : 'channels-last';
+  const file = norm.site.file;
+  const ts = isScript(file);
+  const written = ts ? `${layerName(norm)}({axis: ${axis}})` : `${layerName(norm)}(axis=${axis})`;
+  // The error each framework raises when the model is built (Keras 3.x; TensorFlow.js 4.22).
+  const fails = ts ? `TensorFlow.js: \`ValueError: Axis ${axis} of input tensor should have a defined dimension\`` : 'Keras 3: `IndexError: tuple index out of range`';
   const message =
     match === 'invalid'
-      ? `\`${layerName(norm)}(axis=${axis})\` follows \`${layerName(prod)}\`, whose output ${shape} has ${layout.rank} axes: building the model fails (Keras 3: \`IndexError: tuple index out of range\`); the channels are axis ${want}${positional ? ' (the first argument of `BatchNormalization` is `axis`, not the channel count of PyTorch\'s `BatchNorm2d`)' : ''}`
-      : `\`${layerName(norm)}\` normalizes axis ${axis} (\`${names[axis < 0 ? axis + layout.rank : axis]}\` of ${shape}) but \`${layerName(prod)}\` puts its channels on axis ${want} (${format}): it learns one mean and variance per ${layout.rank > 3 ? 'row or column' : 'position'} instead of per channel; use \`axis=${want}\``;
+      ? `\`${written}\` follows \`${layerName(prod)}\`, whose output ${shape} has ${layout.rank} axes: building the model fails (${fails}); the channels are axis ${want}${positional ? ' (the first argument of `BatchNormalization` is `axis`, not the channel count of PyTorch\'s `BatchNorm2d`)' : ''}`
+      : `\`${layerName(norm)}\` normalizes axis ${axis} (\`${names[axis < 0 ? axis + layout.rank : axis]}\` of ${shape}) but \`${layerName(prod)}\` puts its channels on axis ${want} (${format}): it learns one mean and variance per ${layout.rank > 3 ? 'row or column' : 'position'} instead of per channel; use \`${kwText(file, 'axis', String(want))}\``;
   ctx.report({
     site: norm.site,
     span: arg.expr?.span ?? norm.site.span,
@@ -107,7 +112,7 @@ function checkKerasAxis(ctx: RuleContext, p: LayerPair): boolean {
     related: prod.site ? [{ site: prod.site, message: `\`${layerName(prod)}\` produces ${shape} (${format})` }] : [],
     fix: arg.expr?.k === 'num' || (arg.expr?.k === 'unary' && arg.expr.operand.k === 'num') || arg.defaulted
       ? {
-          title: `Set \`axis=${want}\` (the channels of the ${format} \`${layerName(prod)}\` output; saved moving statistics will no longer match)`,
+          title: `Set \`${kwText(file, 'axis', String(want))}\` (the channels of the ${format} \`${layerName(prod)}\` output; saved moving statistics will no longer match)`,
           applicability: 'safe',
           edits: [arg.expr ? { start: arg.expr.span.start, end: arg.expr.span.end, content: String(want) } : setKeywordEdit(text, norm.call, 'axis', String(want), norm.site?.file)],
         }
