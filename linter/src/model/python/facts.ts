@@ -209,4 +209,6 @@ export interface InferenceInTrainingFact {
   via: Site[];
   /** A `model.predict(x)` call (inference by construction: no flag to add). */
   predict?: boolean;
+  /** An explicit `training: false` (TensorFlow.js, in a closure that trains every variable). */
+  flag?: Keyword;
 }

@@ -137,6 +137,12 @@ interface Ctx {
   skipConstruct: boolean;
   /** Keras: nesting depth of `with tf.GradientTape()` blocks around the current point. */
   tape: number;
+  /**
+   * TensorFlow.js: nesting depth of gradient closures that train every trainable variable
+   * (`optimizer.minimize(f)` / `tf.variableGrads(f)` without a `varList`): a model called there
+   * with `{training: false}` is itself trained in inference mode.
+   */
+  allVars: number;
   /** Keras: an inference hook or evaluation function by name (`test_step`, `evaluate`...). */
   kerasEvalNamed: boolean;
   /** Keras: the body trains by hand (`tape.gradient`, `apply_gradients`, `fit`), so `training=True` there is training. */
@@ -580,7 +586,7 @@ export class PyTorchModel {
     return {
       file, purpose, fn, cls, building: null, depth, key, returns: [], summary: null,
       evalNamed: false, lightningStep: false, loops: [], topStmt: null, loopIds: [], skipConstruct: false, stepOffsets: [], exitStates: [], accumulation: false,
-      tape: 0, kerasEvalNamed: false, kerasTrains: false,
+      tape: 0, allVars: 0, kerasEvalNamed: false, kerasTrains: false,
     };
   }
 
@@ -977,6 +983,10 @@ export class PyTorchModel {
       // `tf.tidy(() => ...)` runs its closure at once (no gradient).
       if (!tape && !fn.some((v) => v.t === 'ext' && v.q === 'tfjs.tidy')) return false;
     }
+    // `minimize(f, returnCost?, varList?)`, `tf.variableGrads(f, varList?)` (TensorFlow.js 4.22):
+    // without a `varList`, every trainable variable trains.
+    const varListAt = isMinimize ? 2 : 1;
+    const allVars = tape && ctx.file.ir.lang === 'ts' && call.args.length <= varListAt && call.kwargs.length === 0;
     const arg0 = call.args[0];
     if (arg0.k === 'lambda') {
       // An expression-bodied closure (`() => loss(model.apply(x))`): its body, here.
@@ -984,10 +994,12 @@ export class PyTorchModel {
       if (isMinimize) this.evalExpr(call.fn.k === 'attr' ? call.fn.obj : call.fn, ctx, st);
       for (const a of call.args.slice(1)) this.evalExpr(a, ctx, st);
       if (tape) ctx.tape++;
+      if (allVars) ctx.allVars++;
       try {
         this.evalExpr(arg0.body, ctx, st);
       } finally {
         if (tape) ctx.tape--;
+        if (allVars) ctx.allVars--;
       }
       return true;
     }
@@ -1001,12 +1013,14 @@ export class PyTorchModel {
     ctx.returns = [];
     ctx.exitStates = [];
     if (tape) ctx.tape++;
+    if (allVars) ctx.allVars++;
     try {
       const exited = this.execBlock(local[0].def.body, ctx, st);
       const exits = exited ? ctx.exitStates : [...ctx.exitStates, st];
       if (exits.length > 0) assignState(st, exits.reduce((a, b) => joinState(a, b)));
     } finally {
       if (tape) ctx.tape--;
+      if (allVars) ctx.allVars--;
       ctx.returns = saved.returns;
       ctx.exitStates = saved.exitStates;
     }
@@ -1467,9 +1481,12 @@ export class PyTorchModel {
     // A training step that runs the model in inference mode: Keras and TensorFlow.js layers
     // default to inference when `training` is not passed (BatchNormalization uses its moving
     // statistics and never updates them; a `train_step` override must pass it too, as Keras's
-    // guide does). An explicit `training=False` is deliberate (a frozen base, linear probing).
-    if (ctx.purpose === 'flow' && ctx.tape > 0 && !inModel && !flag) {
-      this.emitInferenceInTraining({ site, call, obj, receiver: exprName(call.fn) ?? 'model', fn: ctx.fn, via: [] }, ctx);
+    // guide does). An explicit `training=False` is deliberate (a frozen base, linear probing),
+    // except in a TensorFlow.js closure that trains every variable (no `varList`): there the
+    // model called in inference mode is the one being trained.
+    const explicitOff = !!flag && hardConstOf(kw.get('training') ?? []) === false;
+    if (ctx.purpose === 'flow' && ctx.tape > 0 && !inModel && (!flag || (explicitOff && ctx.allVars > 0))) {
+      this.emitInferenceInTraining({ site, call, obj, receiver: exprName(call.fn) ?? 'model', fn: ctx.fn, via: [], ...(flag ? { flag } : {}) }, ctx);
     }
     if (ctx.purpose === 'flow' && forced && flag && ctx.tape === 0) {
       const target = obj.kind === 'sym' ? this.selfSymTarget(obj, ctx) ?? obj : obj;

@@ -89,14 +89,14 @@ export default defineRule({
       if (!model.isKeras(f.obj) || !model.carriesModeDependentBatchNorm(f.obj) || model.isKerasFrozen(f.obj)) continue;
       const file = f.site.file;
       const on = kwText(file, 'training', 'True');
-      const how = f.predict ? 'through `predict()`' : `without \`${on}\``;
+      const how = f.predict ? 'through `predict()`' : f.flag ? `with \`${kwText(file, 'training', 'False')}\` while every variable trains (no \`varList\`)` : `without \`${on}\``;
       const advice = f.predict ? (isScript(file) ? `call it with \`apply(x, {${on}})\`` : `call it as \`${f.receiver}(x, ${on})\``) : `pass \`${on}\``;
       const where = isScript(file)
         ? 'inside this gradient computation (a function the optimizer minimizes or `tf.variableGrads` differentiates)'
         : 'inside this gradient computation (a `tf.GradientTape` block or a loss `optimizer.minimize` calls)';
       ctx.report({
         site: f.site,
-        span: f.site.span,
+        span: f.flag?.span ?? f.site.span,
         message: `\`${f.receiver}\` is called ${how} ${where}: it runs in inference mode, so BatchNormalization normalizes with its moving statistics and never updates them while the weights train; ${advice}`,
         related: f.via.map((site) => ({ site, message: 'reached through this call' })),
         fix: f.predict ? null : { title: `Pass \`${on}\``, applicability: 'safe', edits: [setKeywordEdit(ctx.text(file.path), f.call, 'training', 'True', file)] },
