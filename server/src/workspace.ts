@@ -15,7 +15,7 @@ import type { Engine, FileConfig, FileFacts, LayerReport, ParsedDocument, TextCh
 import type { SelectionFlags } from '../../linter/src/core/config';
 import type { PyFile } from '../../linter/src/model/python/ir';
 import { ProjectIndex } from '../../linter/src/model/python/project';
-import { projectScope, ScopeMemo } from '../../linter/src/project/scope';
+import { projectScope, sameScan, ScopeMemo, type ScanFacts } from '../../linter/src/project/scope';
 import { finalizeFile, type FileWarning } from '../../linter/src/project/finalize';
 import { RULES } from '../../linter/src/rules/index';
 import type { Notebook } from '../../linter/src/notebook/notebook';
@@ -119,6 +119,7 @@ export class WorkspaceFolder {
     this.rels = [...all].sort();
     this.index = new ProjectIndex(this.rels.map((p) => ({ path: p, ir: EMPTY_IR })));
     this.memo.clear();
+    this.graph = null;
   }
 
   /** New settings or changed config files: re-read the configs (the caller re-lints everything). */
@@ -258,23 +259,10 @@ export class WorkspaceFolder {
    */
   private plan(changed: ReadonlySet<string> | 'all'): { primary: string[]; covered: Set<string> } {
     const readable = this.rels.filter((r) => this.textOf(r) !== null);
-    const scope = projectScope(this.index, readable, (r) => this.textOf(r)!, this.memo);
+    const textOf = (r: string): string => this.textOf(r)!;
+    const scope = projectScope(this.index, readable, textOf, this.memo);
     if (changed === 'all') return { primary: scope, covered: new Set(this.rels) };
-    // Undirected import graph over every readable file.
-    const adj = new Map<string, string[]>();
-    const link = (a: string, b: string): void => {
-      let l = adj.get(a);
-      if (!l) adj.set(a, (l = []));
-      l.push(b);
-    };
-    for (const r of readable) {
-      for (const imp of this.memo.get(this.index, r, this.textOf(r)!).imports) {
-        for (const t of imp.targets) if (t !== r) {
-          link(r, t);
-          link(t, r);
-        }
-      }
-    }
+    const adj = this.importGraph(readable, this.memo.factsOf(this.index, readable, textOf));
     const covered = new Set<string>();
     const stack: string[] = [];
     for (const c of changed) {
@@ -288,6 +276,34 @@ export class WorkspaceFolder {
       for (const n of adj.get(r) ?? []) if (!covered.has(n)) stack.push(n);
     }
     return { primary: scope.filter((r) => covered.has(r)), covered };
+  }
+
+  /** The last import graph built, and the files and scan facts it was built from. */
+  private graph: { rels: readonly string[]; facts: readonly ScanFacts[]; adj: ReadonlyMap<string, readonly string[]> } | null = null;
+
+  /**
+   * The undirected import graph over `rels` (every readable file), from their scan facts;
+   * the previous one while the files and their facts are the same objects (a keystroke that
+   * changes no import line, see `ScopeMemo`).
+   */
+  private importGraph(rels: readonly string[], facts: readonly ScanFacts[]): ReadonlyMap<string, readonly string[]> {
+    if (this.graph && sameScan(this.graph, rels, facts)) return this.graph.adj;
+    const adj = new Map<string, string[]>();
+    const link = (a: string, b: string): void => {
+      let l = adj.get(a);
+      if (!l) adj.set(a, (l = []));
+      l.push(b);
+    };
+    rels.forEach((r, i) => {
+      for (const imp of facts[i].imports) {
+        for (const t of imp.targets) if (t !== r) {
+          link(r, t);
+          link(t, r);
+        }
+      }
+    });
+    this.graph = { rels: [...rels], facts: [...facts], adj };
+    return adj;
   }
 
   /**

@@ -38,10 +38,62 @@ export function importTargets(index: ProjectIndex, fromPath: string, imp: Import
   return out;
 }
 
-/** What the scope needs from one file's text, computed once per text. */
+/**
+ * What the scope needs from one file's text, computed once per text. Never mutated: a
+ * {@link ScopeMemo} hands out the same object for as long as a file's re-scans say the same
+ * (see {@link sameScanFacts}), so callers can cache what they derive from it by identity.
+ */
 export interface ScanFacts {
-  seed: boolean;
-  imports: Array<{ imp: ImportFact; targets: string[] }>;
+  readonly seed: boolean;
+  /**
+   * The file's import lines and the project files each reads. The imports' spans are those of
+   * the text the facts were first scanned from (nothing in the scope reads them).
+   */
+  readonly imports: ReadonlyArray<{ readonly imp: ImportFact; readonly targets: readonly string[] }>;
+}
+
+/**
+ * Whether two scans of a file say the same to the scope: the seed flag, and the same imports
+ * (level, module, name, alias) in the same order with the same targets. Spans are ignored.
+ */
+export function sameScanFacts(a: ScanFacts, b: ScanFacts): boolean {
+  if (a === b) return true;
+  if (a.seed !== b.seed || a.imports.length !== b.imports.length) return false;
+  for (let i = 0; i < a.imports.length; i++) {
+    const x = a.imports[i];
+    const y = b.imports[i];
+    if (x.imp.level !== y.imp.level || x.imp.module !== y.imp.module || x.imp.name !== y.imp.name || x.imp.asname !== y.imp.asname) return false;
+    if (x.targets.length !== y.targets.length || x.targets.some((t, j) => t !== y.targets[j])) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether `facts` (of the files `rels`, in order) are the very objects `prev` was computed from:
+ * then nothing derived from the files' scan facts alone (the seeds, the import graph) changed.
+ */
+export function sameScan(prev: { rels: readonly string[]; facts: readonly ScanFacts[] }, rels: readonly string[], facts: readonly ScanFacts[]): boolean {
+  if (prev.rels.length !== rels.length || prev.facts.length !== facts.length) return false;
+  for (let i = 0; i < rels.length; i++) if (prev.rels[i] !== rels[i] || prev.facts[i] !== facts[i]) return false;
+  return true;
+}
+
+interface MemoEntry {
+  text: string;
+  facts: ScanFacts;
+  /** {@link usesImportedNames} of this text, by the key of the import list. */
+  uses: Map<string, boolean>;
+}
+
+/**
+ * The part of the scope that depends only on the files' scan facts: the seeds, and for every
+ * other file importing (through re-exporting packages) from a seed, what it imports from seeds.
+ */
+interface Candidates {
+  rels: readonly string[];
+  facts: readonly ScanFacts[];
+  seeds: ReadonlySet<string>;
+  fromSeeds: ReadonlyMap<string, readonly ImportFact[]>;
 }
 
 /**
@@ -49,20 +101,87 @@ export interface ScanFacts {
  * the same (import targets depend on which files exist). A long-lived caller (the language
  * server) keeps one and calls {@link ScopeMemo.forget} when a file changes, {@link ScopeMemo.clear}
  * when files are added or removed.
+ *
+ * A file whose text changed is scanned again, but keeps its `ScanFacts` object when the new
+ * scan says the same ({@link sameScanFacts}): after a keystroke that adds or removes no import
+ * and does not change the seed flag, every file's facts are the objects of the previous
+ * keystroke, and what was derived from them is reused ({@link sameScan}).
  */
 export class ScopeMemo {
-  private readonly byPath = new Map<string, { text: string; facts: ScanFacts }>();
+  private readonly byPath = new Map<string, MemoEntry>();
+  /** The last seeds and importers of seeds computed (see {@link projectScope}). */
+  private lastCandidates: Candidates | null = null;
+  /** The memo key of an import list (lists are reused with the candidates). */
+  private readonly keys = new WeakMap<readonly ImportFact[], string>();
 
   /** Scan facts of `rel` for `text` (recomputed when the text differs from the memo). */
   get(index: ProjectIndex, rel: string, text: string): ScanFacts {
+    return this.entry(index, rel, text).facts;
+  }
+
+  /** Scan facts of each of `rels`, in order (see {@link get}). */
+  factsOf(index: ProjectIndex, rels: readonly string[], textOf: (rel: string) => string): ScanFacts[] {
+    return rels.map((r) => this.entry(index, r, textOf(r)).facts);
+  }
+
+  /**
+   * Whether `text` (the text of `rel`) uses names bound by `imports` ({@link usesImportedNames}),
+   * memoized with the scan facts: a keystroke in one file re-reads that file only. `imports`
+   * must not be mutated afterwards (its memo key is kept by identity).
+   */
+  uses(index: ProjectIndex, rel: string, text: string, imports: readonly ImportFact[]): boolean {
+    const e = this.entry(index, rel, text);
+    let key = this.keys.get(imports);
+    if (key === undefined) {
+      key = imports.map((i) => `${i.level}:${i.module}:${i.name ?? ''}:${i.asname ?? ''}`).join('|');
+      this.keys.set(imports, key);
+    }
+    let v = e.uses.get(key);
+    if (v === undefined) e.uses.set(key, (v = usesImportedNames(text, imports)));
+    return v;
+  }
+
+  /** @internal The seeds and importers of seeds among `rels` (see {@link projectScope}). */
+  candidates(rels: readonly string[], facts: readonly ScanFacts[]): Candidates {
+    const last = this.lastCandidates;
+    if (last && sameScan(last, rels, facts)) return last;
+    const byRel = new Map<string, ScanFacts>();
+    rels.forEach((r, i) => byRel.set(r, facts[i]));
+    const seeds = new Set(rels.filter((r) => byRel.get(r)!.seed));
+    // Packages whose `__init__.py` re-exports a seed count as seeds for importers.
+    const exporting = new Set(seeds);
+    const inits = rels.filter((r) => /(^|\/)(?:__init__\.py|index\.[cm]?[jt]sx?)$/.test(r));
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const r of inits) {
+        if (exporting.has(r)) continue;
+        if (byRel.get(r)!.imports.some((i) => i.targets.some((t) => exporting.has(t)))) {
+          exporting.add(r);
+          changed = true;
+        }
+      }
+    }
+    const fromSeeds = new Map<string, ImportFact[]>();
+    for (const r of rels) {
+      if (seeds.has(r)) continue;
+      const imps = byRel.get(r)!.imports.filter((i) => i.targets.some((t) => exporting.has(t))).map((i) => i.imp);
+      if (imps.length > 0) fromSeeds.set(r, imps);
+    }
+    return (this.lastCandidates = { rels: [...rels], facts: [...facts], seeds, fromSeeds });
+  }
+
+  private entry(index: ProjectIndex, rel: string, text: string): MemoEntry {
     const m = this.byPath.get(rel);
-    if (m && m.text === text) return m.facts;
-    const facts: ScanFacts = {
+    if (m && m.text === text) return m;
+    let facts: ScanFacts = {
       seed: isSeedText(text, rel),
       imports: (isScriptPath(rel) ? scanScriptImports(text) : scanImportLines(text)).map((imp) => ({ imp, targets: importTargets(index, rel, imp) })),
     };
-    this.byPath.set(rel, { text, facts });
-    return facts;
+    // Same facts as before the change: keep the object (what callers derived from it stays valid).
+    if (m && sameScanFacts(m.facts, facts)) facts = m.facts;
+    const e: MemoEntry = { text, facts, uses: new Map() };
+    this.byPath.set(rel, e);
+    return e;
   }
 
   forget(rel: string): void {
@@ -71,6 +190,7 @@ export class ScopeMemo {
 
   clear(): void {
     this.byPath.clear();
+    this.lastCandidates = null;
   }
 }
 
@@ -82,25 +202,11 @@ export class ScopeMemo {
  * @param textOf the current text of a file in `rels`.
  */
 export function projectScope(index: ProjectIndex, rels: readonly string[], textOf: (rel: string) => string, memo = new ScopeMemo()): string[] {
-  const scan = (r: string): ScanFacts => memo.get(index, r, textOf(r));
-  const seeds = new Set(rels.filter((r) => scan(r).seed));
-  // Packages whose `__init__.py` re-exports a seed count as seeds for importers.
-  const exporting = new Set(seeds);
-  const inits = rels.filter((r) => /(^|\/)(?:__init__\.py|index\.[cm]?[jt]sx?)$/.test(r));
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const r of inits) {
-      if (exporting.has(r)) continue;
-      if (scan(r).imports.some((i) => i.targets.some((t) => exporting.has(t)))) {
-        exporting.add(r);
-        changed = true;
-      }
-    }
-  }
+  const { seeds, fromSeeds } = memo.candidates(rels, memo.factsOf(index, rels, textOf));
   // An importer counts when it uses what it imports from a seed (calls it, reads from it).
   return rels.filter((r) => {
     if (seeds.has(r)) return true;
-    const fromSeeds = scan(r).imports.filter((i) => i.targets.some((t) => exporting.has(t))).map((i) => i.imp);
-    return fromSeeds.length > 0 && usesImportedNames(textOf(r), fromSeeds);
+    const imps = fromSeeds.get(r);
+    return imps !== undefined && memo.uses(index, r, textOf(r), imps);
   });
 }
