@@ -1,9 +1,10 @@
 /**
  * Lowers a tree-sitter-python 0.25 syntax tree to the Python IR (`./ir.ts`).
  *
- * How it walks: one `TreeCursor`, moved by recursive descent. Every cursor call crosses the
- * WASM boundary and costs far more than the JavaScript around it (see
- * `shared/notes/performance.md`), so the walk asks only for what it uses:
+ * How it walks: one `TreeCursor`, moved by recursive descent with the machinery it shares with
+ * the TypeScript lowering (`../lowering-base.ts`). Every cursor call crosses the WASM boundary
+ * and costs far more than the JavaScript around it (see `shared/notes/performance.md`), so the
+ * walk asks only for what it uses:
  * - node types are numeric ids mapped through a per-language table; field names are never read
  *   (children are told apart by kind and position);
  * - leaves (identifiers, numbers, plain strings) are not descended into;
@@ -21,9 +22,9 @@
  * Expression and statement nesting beyond `MAX_DEPTH` levels is lowered as an `other` node
  * with no parts (or an empty `simple` statement), so no input can exhaust the JS stack.
  */
-import { Query } from 'web-tree-sitter';
 import type { Language, Tree, TreeCursor } from 'web-tree-sitter';
 import type { Span } from '../../core/diagnostic';
+import { ANON, CursorLowering, END_AT_PAREN, FIRST_EXPR, grammarTables, isExpr, lowerTree, MAX_DEPTH, MEANINGFUL, missing, numberEnd, perLanguage, skipBlank, WRAPPER, type GrammarTables } from '../lowering-base';
 import type {
   ClassStmt,
   ExceptHandler,
@@ -33,7 +34,6 @@ import type {
   ImportFact,
   Keyword,
   NameExpr,
-  OtherExpr,
   Param,
   PyFile,
   SimpleStmt,
@@ -41,17 +41,12 @@ import type {
   WithItem,
 } from './ir';
 
-/** Nesting levels (statements and expressions together) lowered before giving up on a subtree. */
-const MAX_DEPTH = 400;
-
-// Node kinds: what the lowering does with a node type. Below MEANINGFUL: ignored as a child.
-const ANON = 0; // anonymous token (keyword, operator, punctuation)
+// Node kinds: what the lowering does with a node type, numbered around the landmarks of
+// `../lowering-base.ts` (ANON, ERROR, MEANINGFUL, WRAPPER: any other named node, whose
+// expressions are flattened into the parent's). Below MEANINGFUL: ignored as a child.
 const SKIP = 1; // named node without expressions: comment, string piece, type conversion, ...
-const ERROR = 2; // ERROR node: reported by the error query, never lowered
-const MEANINGFUL = 3;
-const WRAPPER = 3; // any other named node: its expressions are flattened into the parent's
 // Expressions: FIRST_EXPR..LAST_EXPR.
-const NAME = 10;
+const NAME = FIRST_EXPR;
 const ATTR = 11;
 const CALL = 12;
 const NUMBER = 13;
@@ -80,57 +75,55 @@ const AS_PATTERN = 35;
 const DICT_SPLAT = 36;
 const GENERIC_TYPE = 37; // `List[int]` in an annotation
 const OTHER_EXPR = 38;
-const FIRST_EXPR = NAME;
-const LAST_EXPR = OTHER_EXPR;
-// Statements and the structural nodes inside them.
-const BLOCK = 40;
-const EXPR_STMT = 41;
-const ASSIGN = 42;
-const AUG_ASSIGN = 43;
-const IF = 44;
-const ELIF = 45;
-const ELSE = 46;
-const FINALLY = 47;
-const FOR = 48;
-const WHILE = 49;
-const TRY = 50;
-const EXCEPT = 51;
-const WITH = 52;
-const WITH_CLAUSE = 53;
-const WITH_ITEM = 54;
-const AS_TARGET = 55;
-const RETURN = 56;
-const FUNC = 57;
-const CLASS = 58;
-const DECORATED = 59;
-const DECORATOR = 60;
-const PARAMS = 61; // parameters, lambda_parameters
-const PARAM = 62; // typed_parameter, default_parameter, typed_default_parameter
-const DICT_SPLAT_PATTERN = 63;
-const KEYWORD_SEP = 64;
-const IMPORT = 65;
-const IMPORT_FROM = 66;
-const FUTURE_IMPORT = 67;
-const DOTTED = 68;
-const ALIASED = 69;
-const RELATIVE = 70;
-const IMPORT_PREFIX = 71;
-const WILDCARD = 72;
-const PASS = 73;
-const BREAK = 74;
-const CONTINUE = 75;
-const RAISE = 76;
-const DEL = 77;
-const GLOBAL = 78;
-const NONLOCAL = 79;
-const ASSERT = 80;
-const MATCH = 81;
-const CASE = 82;
-const IF_CLAUSE = 83;
-const FOR_IN = 84;
-const ARGS = 85;
-const KWARG = 86;
-const PAIR = 87;
+// Statements and the structural nodes inside them (after LAST_EXPR).
+const BLOCK = 50;
+const EXPR_STMT = 51;
+const ASSIGN = 52;
+const AUG_ASSIGN = 53;
+const IF = 54;
+const ELIF = 55;
+const ELSE = 56;
+const FINALLY = 57;
+const FOR = 58;
+const WHILE = 59;
+const TRY = 60;
+const EXCEPT = 61;
+const WITH = 62;
+const WITH_CLAUSE = 63;
+const WITH_ITEM = 64;
+const AS_TARGET = 65;
+const RETURN = 66;
+const FUNC = 67;
+const CLASS = 68;
+const DECORATED = 69;
+const DECORATOR = 70;
+const PARAMS = 71; // parameters, lambda_parameters
+const PARAM = 72; // typed_parameter, default_parameter, typed_default_parameter
+const DICT_SPLAT_PATTERN = 73;
+const KEYWORD_SEP = 74;
+const IMPORT = 75;
+const IMPORT_FROM = 76;
+const FUTURE_IMPORT = 77;
+const DOTTED = 78;
+const ALIASED = 79;
+const RELATIVE = 80;
+const IMPORT_PREFIX = 81;
+const WILDCARD = 82;
+const PASS = 83;
+const BREAK = 84;
+const CONTINUE = 85;
+const RAISE = 86;
+const DEL = 87;
+const GLOBAL = 88;
+const NONLOCAL = 89;
+const ASSERT = 90;
+const MATCH = 91;
+const CASE = 92;
+const IF_CLAUSE = 93;
+const FOR_IN = 94;
+const ARGS = 95;
+const KWARG = 96;
+const PAIR = 97;
 
 const NAMED_KINDS: Readonly<Record<string, number>> = {
   string_start: SKIP, string_content: SKIP, string_end: SKIP, escape_sequence: SKIP,
@@ -166,46 +159,18 @@ const NAMED_KINDS: Readonly<Record<string, number>> = {
   keyword_argument: KWARG, pair: PAIR,
 };
 
-/** tree-sitter's type id for ERROR nodes. */
-const ERROR_TYPE_ID = 0xffff;
-
-/** Per-language lookup tables, built once per loaded grammar. */
-interface Grammar {
-  /** Node type id → kind (indexable by any 16-bit id, ERROR included). */
-  kinds: Uint8Array;
-  /** Node type id → type name (ERROR is handled by `typeName`). */
-  types: readonly string[];
+/** The shared tables of a grammar, plus the token ids the Python lowering looks for. */
+interface Grammar extends GrammarTables {
   /** Type id of the anonymous `:` token (ends a `def` header). */
   colon: number;
   /** Type ids of the anonymous closing brackets `)`, `]`, `}`: always a node's last child. */
   closers: readonly number[];
-  /** Captures every ERROR and MISSING node. */
-  errorQuery: Query;
 }
 
-const grammars = new WeakMap<Language, Grammar>();
-
-function grammarFor(language: Language): Grammar {
-  let g = grammars.get(language);
-  if (g === undefined) {
-    const kinds = new Uint8Array(0x10000);
-    for (let id = 0; id < language.nodeTypeCount; id++) {
-      const name = language.nodeTypeForId(id);
-      if (name !== null && language.nodeTypeIsNamed(id)) kinds[id] = NAMED_KINDS[name] ?? WRAPPER;
-    }
-    kinds[ERROR_TYPE_ID] = ERROR;
-    const anon = (token: string): number => language.idForNodeType(token, false) ?? -1;
-    g = {
-      kinds,
-      types: language.types,
-      colon: anon(':'),
-      closers: [anon(')'), anon(']'), anon('}')],
-      errorQuery: new Query(language, '(ERROR) @error (MISSING) @missing'),
-    };
-    grammars.set(language, g);
-  }
-  return g;
-}
+const grammarFor = perLanguage((language: Language): Grammar => {
+  const anon = (token: string): number => language.idForNodeType(token, false) ?? -1;
+  return { ...grammarTables(language, NAMED_KINDS, () => WRAPPER), colon: anon(':'), closers: [anon(')'), anon(']'), anon('}')] };
+});
 
 /**
  * Lowers a parsed Python file to the IR.
@@ -220,31 +185,15 @@ function grammarFor(language: Language): Grammar {
  */
 export function lowerPython(tree: Tree, text: string, reuse?: ReuseStatements): PyFile {
   const g = grammarFor(tree.language);
-  const root = tree.rootNode;
-  const errors: Span[] = [];
-  const hasError = root.hasError;
-  if (hasError) {
-    // Query only the module-level statements that hold an error: after a keystroke in a large
-    // file, one statement, instead of the whole tree.
-    const parts = root.type === 'ERROR' ? [root] : root.children.filter((n): n is NonNullable<typeof n> => n !== null && n.hasError);
-    for (const part of parts) {
-      for (const { node } of g.errorQuery.captures(part)) errors.push({ start: node.startIndex, end: node.endIndex });
-    }
-  }
-  const cursor = tree.walk();
-  try {
-    // A root ERROR node (nothing parsed as a module) holds no statement worth lowering.
+  return lowerTree(tree, g, (cursor, hasError, errors) => {
     // Statements holding a syntax error are always lowered again: error recovery may shape them
     // differently for the same text.
     let safeReuse = reuse;
     if (reuse && errors.length > 0) {
       safeReuse = Object.assign((start: number, end: number) => (errors.some((e) => e.start < end && start < e.end) ? null : reuse(start, end)), { lowered: reuse.lowered });
     }
-    const body = g.kinds[cursor.nodeTypeId] === ERROR ? [] : new Lowering(cursor, text, g, hasError).body(safeReuse);
-    return { body, errors };
-  } finally {
-    cursor.delete();
-  }
+    return new Lowering(cursor, text, g, hasError).body(safeReuse);
+  });
 }
 
 /**
@@ -258,49 +207,23 @@ export interface ReuseStatements {
   lowered?: (start: number, end: number, stmts: Stmt[]) => void;
 }
 
-/** Zero-width `other` placeholder for a child that the (erroneous) tree lacks. */
-function missing(at: number): OtherExpr {
-  return { k: 'other', kind: 'ERROR', parts: [], span: { start: at, end: at } };
-}
-
-function isExpr(kind: number): boolean {
-  return kind >= FIRST_EXPR && kind <= LAST_EXPR;
-}
-
 function isIdentChar(ch: number): boolean {
   return (ch >= 97 && ch <= 122) || (ch >= 65 && ch <= 90) || (ch >= 48 && ch <= 57) || ch === 95;
-}
-
-/** The first offset at or after `i` that is not a space, tab, form feed, CR or LF. */
-function skipBlank(text: string, i: number): number {
-  for (;;) {
-    const ch = text.charCodeAt(i);
-    if (ch === 32 || ch === 10 || ch === 9 || ch === 13 || ch === 12) i++;
-    else return i;
-  }
 }
 
 /**
  * The lowering of one tree. Every method that lowers a node expects the cursor on that node and
  * leaves it there.
  */
-class Lowering {
-  private depth = 0;
-  /** Start and end of the node that `expr` lowered last (wider than its IR span for `(x)`). */
-  private lastStart = 0;
-  private lastEnd = 0;
-  private readonly kinds: Uint8Array;
-  /** The text may be read instead of the tree (see the module comment): the tree has no errors. */
-  private readonly guided: boolean;
-
+class Lowering extends CursorLowering {
   constructor(
-    private readonly c: TreeCursor,
-    private readonly text: string,
+    c: TreeCursor,
+    text: string,
     private readonly g: Grammar,
     hasError: boolean,
   ) {
-    this.kinds = g.kinds;
-    this.guided = !hasError;
+    // Comments and line continuations are nodes of their own.
+    super(c, text, g, !hasError, '#\\');
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -365,7 +288,11 @@ class Lowering {
       case NONLOCAL: out.push(this.simpleStmt('nonlocal')); break;
       case ASSERT: out.push(this.simpleStmt('assert')); break;
       case MATCH: out.push(this.matchStmt()); break;
-      default: out.push(this.otherStmt(t, kind));
+      default: {
+        // Python 2 `print`/`exec`, `type X = ...`, future grammar additions (never null).
+        const s = this.otherStmt(t, kind, BLOCK, true);
+        if (s !== null) out.push(s);
+      }
     }
     this.depth--;
   }
@@ -416,7 +343,6 @@ class Lowering {
    */
   private assign(): Stmt {
     const c = this.c;
-    const text = this.text;
     const targets: Expr[] = [];
     let value: Expr | null = null;
     let annotation: Expr | null = null;
@@ -435,8 +361,7 @@ class Lowering {
           hasTarget = true;
           if (start < 0) start = this.lastStart;
           // `target = value`: step over the `=` token without asking for its type.
-          const i = skipBlank(text, this.lastEnd);
-          if (this.guided && text.charCodeAt(i) === 61 && text.charCodeAt(i + 1) !== 61) more = c.gotoNextSibling();
+          if (this.assignFollows(this.lastEnd)) more = c.gotoNextSibling();
         } else if (kind === TYPE) {
           annotation = this.expr(t);
         } else if (kind === ASSIGN) {
@@ -927,28 +852,8 @@ class Lowering {
     bodies.push(body);
   }
 
-  /**
-   * Any other statement (Python 2 `print`/`exec`, `type X = ...`, future grammar additions):
-   * a `block` statement if it has blocks, else a `simple` one; nested expressions are kept.
-   */
-  private otherStmt(t: number, kind: number): Stmt {
-    const span = this.span();
-    if (isExpr(kind)) return { k: 'expr', value: this.expr(t), span };
-    const c = this.c;
-    const exprs: Expr[] = [];
-    const bodies: Stmt[][] = [];
-    if (c.gotoFirstChild()) {
-      do {
-        const ct = c.nodeTypeId;
-        const k = this.kinds[ct];
-        if (k === BLOCK) bodies.push(this.body());
-        else if (isExpr(k)) exprs.push(this.expr(ct));
-        else if (k >= MEANINGFUL) this.parts(exprs);
-      } while (c.gotoNextSibling());
-      c.gotoParent();
-    }
-    if (bodies.length > 0) return { k: 'block', kind: typeName(this.g, t), exprs, bodies, span };
-    return { k: 'simple', kind: 'other', exprs, span };
+  protected override blockBody(): Stmt[] {
+    return this.body();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1032,7 +937,6 @@ class Lowering {
    */
   private args(args: Expr[], kwargs: Keyword[], doubleStar: Expr[]): number {
     const c = this.c;
-    const text = this.text;
     const rparen = this.g.closers[0];
     let end = -1;
     if (c.gotoFirstChild()) {
@@ -1047,21 +951,7 @@ class Lowering {
         if (kind === KWARG) kwargs.push(this.keyword());
         else if (kind === DICT_SPLAT) doubleStar.push(this.firstExpr() ?? missing(c.startIndex));
         else args.push(this.expr(t));
-        if (!this.guided) continue;
-        let i = skipBlank(text, this.lastEnd);
-        let ch = text.charCodeAt(i);
-        if (ch === 44 /* , */) {
-          i = skipBlank(text, i + 1);
-          ch = text.charCodeAt(i);
-          if (ch !== 41 /* ) */) {
-            if (ch !== 35 /* # */ && ch !== 92 /* \ */) c.gotoNextSibling(); // step over the comma
-            continue;
-          }
-        }
-        if (ch === 41 /* ) */) {
-          end = i + 1;
-          break;
-        }
+        if (this.guided && (end = this.afterItem(41 /* ) */)) >= 0) break;
       }
       c.gotoParent();
     }
@@ -1101,11 +991,11 @@ class Lowering {
    * Lowers the expression under the cursor (type id `t`) and records the node's start and end
    * in `lastStart`/`lastEnd` (only a parenthesized expression's node is wider than its IR).
    */
-  private expr(t: number): Expr {
+  protected override expr(t: number): Expr {
     const kind = this.kinds[t];
     let e: Expr;
     if (this.depth >= MAX_DEPTH) {
-      e = { k: 'other', kind: typeName(this.g, t), parts: [], span: this.span() };
+      e = this.tooDeep(t);
     } else {
       this.depth++;
       e = this.lowerExpr(t, kind);
@@ -1136,7 +1026,7 @@ class Lowering {
       case TUPLE:
       case EXPR_LIST: return this.seq('tuple');
       case SET: return this.seq('set');
-      case PAREN: return this.paren(t);
+      case PAREN: return this.wrapped(t, END_AT_PAREN); // `(x)` lowers to `x`
       case DICT: return this.dict();
       case SUBSCRIPT: return this.subscript();
       case GENERIC_TYPE: return this.genericType();
@@ -1162,78 +1052,6 @@ class Lowering {
       if (ch >= 0x80) end = c.endIndex; // a non-ASCII identifier: let tree-sitter say where it ends
     }
     return { k: 'name', id: text.slice(start, end), span: { start, end } };
-  }
-
-  /** The span of `True`, `False`, `None` (`length` characters). */
-  private keywordSpan(length: number): Span {
-    const start = this.c.startIndex;
-    return { start, end: this.guided ? start + length : this.c.endIndex };
-  }
-
-  private span(): Span {
-    return { start: this.c.startIndex, end: this.c.endIndex };
-  }
-
-  /** The first meaningful child, lowered (`null` if there is none). */
-  private firstExpr(): Expr | null {
-    const c = this.c;
-    let e: Expr | null = null;
-    if (c.gotoFirstChild()) {
-      do {
-        const t = c.nodeTypeId;
-        if (this.kinds[t] >= MEANINGFUL) {
-          e = this.expr(t);
-          break;
-        }
-      } while (c.gotoNextSibling());
-      c.gotoParent();
-    }
-    return e;
-  }
-
-  /** An `other` expression: its type and every nested expression. */
-  private other(t: number): OtherExpr {
-    const parts: Expr[] = [];
-    this.parts(parts);
-    return { k: 'other', kind: typeName(this.g, t), parts, span: this.span() };
-  }
-
-  /**
-   * Appends the expressions nested in the current node to `out`, in source order: expression
-   * children are lowered, other named children are looked through.
-   */
-  private parts(out: Expr[]): void {
-    const c = this.c;
-    if (!c.gotoFirstChild()) return;
-    do {
-      const t = c.nodeTypeId;
-      const kind = this.kinds[t];
-      if (kind < MEANINGFUL) continue;
-      if (isExpr(kind)) out.push(this.expr(t));
-      else if (this.depth < MAX_DEPTH) {
-        this.depth++;
-        this.parts(out);
-        this.depth--;
-      }
-    } while (c.gotoNextSibling());
-    c.gotoParent();
-  }
-
-  /** `(x)` lowers to `x`; `lastStart`/`lastEnd` cover the parentheses. */
-  private paren(t: number): Expr {
-    const c = this.c;
-    const start = c.startIndex;
-    const inner = this.firstExpr();
-    if (inner === null) {
-      const e = this.other(t);
-      this.lastStart = e.span.start;
-      this.lastEnd = e.span.end;
-      return e;
-    }
-    const i = skipBlank(this.text, this.lastEnd);
-    this.lastStart = start;
-    this.lastEnd = this.guided && this.text.charCodeAt(i) === 41 /* ) */ ? i + 1 : c.endIndex;
-    return inner;
   }
 
   /**
@@ -1322,12 +1140,12 @@ class Lowering {
     const c = this.c;
     const text = this.text;
     const start = c.startIndex;
-    let end = this.guided ? numberEnd(text, start) : -1;
+    let end = this.guided ? numberEnd(text, start, pySuffix) : -1;
     if (end < 0 || isIdentChar(text.charCodeAt(end)) || text.charCodeAt(end) === 46 /* . */) end = c.endIndex;
     const span = { start, end };
     const raw = text.slice(start, end);
     const value = (raw.charCodeAt(raw.length - 1) | 0x20) === 0x6a /* j: imaginary */ ? NaN : parseNumber(raw);
-    if (!Number.isFinite(value)) return { k: 'other', kind: typeName(this.g, t), parts: [], span };
+    if (!Number.isFinite(value)) return { k: 'other', kind: this.typeName(t), parts: [], span };
     return { k: 'num', value, raw, span };
   }
 
@@ -1623,7 +1441,7 @@ class Lowering {
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
-    return { k: 'other', kind: typeName(this.g, t), parts, span };
+    return { k: 'other', kind: this.typeName(t), parts, span };
   }
 
   /** The iterables of a `for_in_clause` (its first operand, the target, is skipped). */
@@ -1663,7 +1481,7 @@ class Lowering {
     const span = this.span();
     this.lastStart = span.start;
     this.lastEnd = span.end;
-    return { k: 'other', kind: typeName(this.g, t), parts, span };
+    return { k: 'other', kind: this.typeName(t), parts, span };
   }
 }
 
@@ -1703,10 +1521,6 @@ function subscriptIndex(indices: Expr[], span: Span): Expr {
   return { k: 'tuple', elts: indices, span: { start: indices[0].span.start, end: indices[indices.length - 1].span.end } };
 }
 
-function typeName(g: Grammar, t: number): string {
-  return t === ERROR_TYPE_ID ? 'ERROR' : (g.types[t] ?? 'ERROR');
-}
-
 /** The whitespace before the first body statement, or the def's indentation + 4 spaces for a one-line def. */
 function bodyIndent(text: string, defStart: number, bodyStart: number): string {
   const lineStart = text.lastIndexOf('\n', bodyStart - 1) + 1;
@@ -1722,38 +1536,13 @@ function countDots(text: string, start: number, end: number): number {
   return n;
 }
 
-function isDigitOrUnderscore(ch: number): boolean {
-  return (ch >= 48 && ch <= 57) || ch === 95;
-}
-
 /**
- * The end of the number token at `i`, following tree-sitter-python's `integer` and `float`
- * tokens (the caller double-checks that no identifier character follows).
+ * The suffix of tree-sitter-python's `integer` and `float` tokens (for `numberEnd`): a py2 `L`
+ * after any number, an imaginary `j` after a decimal one.
  */
-function numberEnd(text: string, i: number): number {
-  const base = text.charCodeAt(i + 1) | 0x20;
-  if (text.charCodeAt(i) === 48 && (base === 0x78 || base === 0x6f || base === 0x62)) {
-    // 0x / 0o / 0b: the digits of any of these bases, then an optional py2 `L`.
-    i += 2;
-    let ch = text.charCodeAt(i);
-    while (isDigitOrUnderscore(ch) || ((ch | 0x20) >= 0x61 && (ch | 0x20) <= 0x66)) ch = text.charCodeAt(++i);
-    return (ch | 0x20) === 0x6c ? i + 1 : i;
-  }
-  while (isDigitOrUnderscore(text.charCodeAt(i))) i++;
-  if (text.charCodeAt(i) === 46 /* . */) {
-    i++;
-    while (isDigitOrUnderscore(text.charCodeAt(i))) i++;
-  }
-  if ((text.charCodeAt(i) | 0x20) === 0x65 /* e */) {
-    let j = i + 1;
-    if (text.charCodeAt(j) === 43 || text.charCodeAt(j) === 45) j++;
-    if (isDigitOrUnderscore(text.charCodeAt(j))) {
-      i = j;
-      while (isDigitOrUnderscore(text.charCodeAt(i))) i++;
-    }
-  }
-  const suffix = text.charCodeAt(i) | 0x20;
-  return suffix === 0x6a /* j */ || suffix === 0x6c /* l */ ? i + 1 : i;
+function pySuffix(ch: number, prefixed: boolean): boolean {
+  const lower = ch | 0x20;
+  return lower === 0x6c /* l */ || (!prefixed && lower === 0x6a) /* j */;
 }
 
 /** The offset of the first unescaped `quote` (one or three characters) at or after `i`, or -1. */

@@ -3,17 +3,18 @@
  * Python IR (`../python/ir.ts`), so the interpreter's Keras semantics apply to TensorFlow.js
  * code unchanged (tfjs-layers is a port of Keras).
  *
- * How it walks: like the Python lowering, one `TreeCursor` moved by recursive descent. Every
- * cursor call crosses the WASM boundary, so the walk reads only what it uses: node types are
- * numeric ids mapped through a per-language table (type ids differ between the three grammars),
- * field names are never read (children are told apart by kind, position and the anonymous
- * tokens between them, whose text comes from the language's type table, not from WASM), and in
- * an error-free tree the text is read where it is unambiguous: identifier, keyword, string and
- * number ends, attribute chains (`tf.layers.dense`, `this.bn`) and `.name` after an object, the
- * commas and closing brackets of argument lists, arrays and objects, the `:` of a property, the
- * `=` and `;` of a declaration, a `;` ending an expression statement. Comments are nodes, so a
- * comment where a token is expected falls back to the tree. In a tree with errors every offset
- * comes from tree-sitter (`readText: false` forces that; the tests check both agree).
+ * How it walks: like the Python lowering, one `TreeCursor` moved by recursive descent, with the
+ * machinery the two share (`../lowering-base.ts`). Every cursor call crosses the WASM boundary,
+ * so the walk reads only what it uses: node types are numeric ids mapped through a
+ * per-language table (type ids differ between the three grammars), field names are never read
+ * (children are told apart by kind, position and the anonymous tokens between them, whose text
+ * comes from the language's type table, not from WASM), and in an error-free tree the text is
+ * read where it is unambiguous: identifier, keyword, string and number ends, attribute chains
+ * (`tf.layers.dense`, `this.bn`) and `.name` after an object, the commas and closing brackets
+ * of argument lists, arrays and objects, the `:` of a property, the `=` and `;` of a
+ * declaration, a `;` ending an expression statement. Comments are nodes, so a comment where a
+ * token is expected falls back to the tree. In a tree with errors every offset comes from
+ * tree-sitter (`readText: false` forces that; the tests check both agree).
  *
  * Hoisting: JavaScript passes functions around where Python would define them first. A
  * block-bodied function expression or arrow anywhere inside a statement (a callback of
@@ -25,9 +26,9 @@
  * have errors); ERROR subtrees are skipped wherever they occur. Nesting beyond `MAX_DEPTH`
  * levels is lowered as an `other` node with no parts (or an empty `simple` statement).
  */
-import { Query } from 'web-tree-sitter';
-import type { Language, Tree, TreeCursor } from 'web-tree-sitter';
+import type { Tree, TreeCursor } from 'web-tree-sitter';
 import type { Span } from '../../core/diagnostic';
+import { ANON, CursorLowering, END_AT_NODE, END_AT_OPERAND, END_AT_PAREN, FIRST_EXPR, grammarTables, isExpr, lowerTree, MAX_DEPTH, MEANINGFUL, missing, numberEnd, perLanguage, skipBlank, WRAPPER, type GrammarTables } from '../lowering-base';
 import type {
   AssignStmt,
   ClassStmt,
@@ -38,27 +39,21 @@ import type {
   ImportFact,
   Keyword,
   NameExpr,
-  OtherExpr,
   Param,
   PyFile,
   Stmt,
 } from '../python/ir';
 
-/** Nesting levels (statements and expressions together) lowered before giving up on a subtree. */
-const MAX_DEPTH = 400;
-
-// Node kinds: what the lowering does with a node type. Below MEANINGFUL: ignored as a child.
-const ANON = 0; // anonymous token (keyword, operator, punctuation)
+// Node kinds: what the lowering does with a node type, numbered around the landmarks of
+// `../lowering-base.ts` (ANON = 0, ERROR = 3, MEANINGFUL, WRAPPER: any other named node, whose
+// expressions are flattened into the parent's). Below MEANINGFUL: ignored as a child.
 const COMMENT = 1;
 const SKIP = 2; // named node without runtime meaning: types, modifiers, string pieces, TS-only declarations
-const ERROR = 3; // ERROR node: reported by the error query, never lowered
 const TYPE_IDENT = 4; // `type_identifier`: a TypeScript class name, otherwise a type
 const DECORATOR = 5;
 const EMPTY = 6; // `empty_statement` (`;`): a C-style `for` header part
-const MEANINGFUL = 8;
-const WRAPPER = 8; // any other named node: its expressions are flattened into the parent's
 // Expressions: FIRST_EXPR..LAST_EXPR.
-const NAME = 10;
+const NAME = FIRST_EXPR;
 const THIS = 11;
 const SUPER = 12;
 const NONE = 13;
@@ -88,9 +83,7 @@ const FUNC_EXPR = 36;
 const CLASS_EXPR = 37;
 const SPREAD = 38;
 const JSX = 39; // a JSX element: `other` with the expressions of its `{...}` children and attributes
-const OTHER_EXPR = 40;
-const FIRST_EXPR = NAME;
-const LAST_EXPR = OTHER_EXPR;
+const OTHER_EXPR = 40; // LAST_EXPR
 // Binding patterns.
 const ARRAY_PATTERN = 41;
 const OBJECT_PATTERN = 42;
@@ -206,36 +199,8 @@ function isTypeNode(name: string): boolean {
   return name.endsWith('_type') || name.startsWith('type_') || name.endsWith('_signature') || name.endsWith('type_annotation') || name.startsWith('type');
 }
 
-/** tree-sitter's type id for ERROR nodes. */
-const ERROR_TYPE_ID = 0xffff;
-
-/** Per-language lookup tables, built once per loaded grammar. */
-interface Grammar {
-  /** Node type id → kind (indexable by any 16-bit id, ERROR included). */
-  kinds: Uint8Array;
-  /** Node type id → type name (the text of an anonymous token). */
-  types: readonly string[];
-  /** Captures every ERROR and MISSING node. */
-  errorQuery: Query;
-}
-
-const grammars = new WeakMap<Language, Grammar>();
-
-function grammarFor(language: Language): Grammar {
-  let g = grammars.get(language);
-  if (g === undefined) {
-    const kinds = new Uint8Array(0x10000);
-    for (let id = 0; id < language.nodeTypeCount; id++) {
-      const name = language.nodeTypeForId(id);
-      if (name === null || !language.nodeTypeIsNamed(id)) continue;
-      kinds[id] = NAMED_KINDS[name] ?? (isTypeNode(name) ? SKIP : WRAPPER);
-    }
-    kinds[ERROR_TYPE_ID] = ERROR;
-    g = { kinds, types: language.types, errorQuery: new Query(language, '(ERROR) @error (MISSING) @missing') };
-    grammars.set(language, g);
-  }
-  return g;
-}
+/** The tables of each grammar (type ids differ between the three). */
+const grammarFor = perLanguage((language): GrammarTables => grammarTables(language, NAMED_KINDS, (name) => (isTypeNode(name) ? SKIP : WRAPPER)));
 
 /**
  * Lowers a TypeScript, TSX or JavaScript file (TensorFlow.js code) to the IR the Python frontend
@@ -300,33 +265,12 @@ function grammarFor(language: Language): Grammar {
  */
 export function lowerTypeScript(tree: Tree, text: string, options?: { readText?: boolean }): PyFile {
   const g = grammarFor(tree.language);
-  const root = tree.rootNode;
-  const errors: Span[] = [];
-  const hasError = root.hasError;
-  if (hasError) {
-    const parts = root.type === 'ERROR' ? [root] : root.children.filter((n): n is NonNullable<typeof n> => n !== null && n.hasError);
-    for (const part of parts) {
-      for (const { node } of g.errorQuery.captures(part)) errors.push({ start: node.startIndex, end: node.endIndex });
-    }
-  }
-  const cursor = tree.walk();
-  try {
-    const lowering = new Lowering(cursor, text, g, hasError || options?.readText === false);
+  const lowered = lowerTree(tree, g, (cursor, hasError) => {
     const body: Stmt[] = [];
-    if (g.kinds[cursor.nodeTypeId] !== ERROR) lowering.statements(body, false);
-    return { lang: 'ts', body, errors };
-  } finally {
-    cursor.delete();
-  }
-}
-
-/** Zero-width `other` placeholder for a child that the (erroneous) tree lacks. */
-function missing(at: number): OtherExpr {
-  return { k: 'other', kind: 'ERROR', parts: [], span: { start: at, end: at } };
-}
-
-function isExpr(kind: number): boolean {
-  return kind >= FIRST_EXPR && kind <= LAST_EXPR;
+    new Lowering(cursor, text, g, hasError || options?.readText === false).statements(body, false);
+    return body;
+  });
+  return { lang: 'ts', body: lowered.body, errors: lowered.errors };
 }
 
 /** `[A-Za-z0-9_$]`: an ASCII identifier character of JavaScript. */
@@ -379,11 +323,7 @@ interface FuncOptions {
  * The lowering of one tree. Every method that lowers a node expects the cursor on that node and
  * leaves it there.
  */
-class Lowering {
-  private depth = 0;
-  /** Start and end of the node that `expr` lowered last (wider than its IR span for `(x)`). */
-  private lastStart = 0;
-  private lastEnd = 0;
+class Lowering extends CursorLowering {
   /**
    * The `member_expression` lowered last was the rest of a type name misparsed as a member
    * access: `v as tf.data.Dataset` is parsed as `(v as tf.data).Dataset` (see `member`).
@@ -391,24 +331,9 @@ class Lowering {
   private typeContinuation = false;
   /** Where hoisted functions of the statement being lowered go (before the statement). */
   private hoisted: Stmt[] = [];
-  private readonly kinds: Uint8Array;
-  private readonly types: readonly string[];
-  /** The text may be read instead of the tree (identifier and keyword ends): no errors. */
-  private readonly guided: boolean;
 
-  constructor(
-    private readonly c: TreeCursor,
-    private readonly text: string,
-    g: Grammar,
-    hasError: boolean,
-  ) {
-    this.kinds = g.kinds;
-    this.types = g.types;
-    this.guided = !hasError;
-  }
-
-  private span(): Span {
-    return { start: this.c.startIndex, end: this.c.endIndex };
+  constructor(c: TreeCursor, text: string, g: GrammarTables, hasError: boolean) {
+    super(c, text, g, !hasError, '/'); // comments are nodes of their own
   }
 
   /** The text of the anonymous token with type id `t`. */
@@ -489,7 +414,11 @@ class Lowering {
       case LABELED: this.childStatements(out); break;
       case BLOCK: this.statements(out); break;
       case NAMESPACE: out.push(this.namespace(t)); break;
-      default: this.otherStmt(t, kind, out);
+      default: {
+        // `with`, future grammar additions.
+        const s = this.otherStmt(t, kind, BLOCK, false);
+        if (s !== null) out.push(s);
+      }
     }
   }
 
@@ -503,6 +432,12 @@ class Lowering {
       if (kind >= MEANINGFUL && !isExpr(kind)) this.stmt(t, kind, out);
     } while (c.gotoNextSibling());
     c.gotoParent();
+  }
+
+  protected override blockBody(): Stmt[] {
+    const out: Stmt[] = [];
+    this.statements(out);
+    return out;
   }
 
   /** The statements of a body: a block's statements, or the single statement. */
@@ -731,8 +666,7 @@ class Lowering {
         if (kind === NAME) {
           name = this.name();
           // `name = value`: step over the `=` without asking for its type.
-          const i = skipBlank(this.text, name.span.end);
-          if (this.guided && this.text.charCodeAt(i) === 61 /* = */ && this.text.charCodeAt(i + 1) !== 61) {
+          if (this.assignFollows(name.span.end)) {
             c.gotoNextSibling();
             sawEq = true;
           }
@@ -1178,7 +1112,7 @@ class Lowering {
     if (c.gotoFirstChild()) {
       do {
         const kind = this.kinds[c.nodeTypeId];
-        if (kind === BLOCK) body = this.body(0, BLOCK);
+        if (kind === BLOCK) body = this.blockBody();
         else if (kind === CATCH) handlers.push(this.handler());
         else if (kind === FINALLY) finalbody = this.elseBody();
       } while (c.gotoNextSibling());
@@ -1197,7 +1131,7 @@ class Lowering {
       do {
         const kind = this.kinds[c.nodeTypeId];
         if (kind === NAME) name = this.name().id;
-        else if (kind === BLOCK) body = this.body(0, BLOCK);
+        else if (kind === BLOCK) body = this.blockBody();
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
@@ -1254,35 +1188,11 @@ class Lowering {
     const span = this.span();
     const bodies: Stmt[][] = [];
     if (c.gotoFirstChild()) {
-      do if (this.kinds[c.nodeTypeId] === BLOCK) bodies.push(this.body(0, BLOCK));
+      do if (this.kinds[c.nodeTypeId] === BLOCK) bodies.push(this.blockBody());
       while (c.gotoNextSibling());
       c.gotoParent();
     }
     return { k: 'block', kind: this.tok(t), exprs: [], bodies, span };
-  }
-
-  /** Any other statement (`with`, future grammar additions): its blocks and nested expressions. */
-  private otherStmt(t: number, kind: number, out: Stmt[]): void {
-    const span = this.span();
-    if (isExpr(kind)) {
-      out.push({ k: 'expr', value: this.expr(t), span });
-      return;
-    }
-    const c = this.c;
-    const exprs: Expr[] = [];
-    const bodies: Stmt[][] = [];
-    if (c.gotoFirstChild()) {
-      do {
-        const ct = c.nodeTypeId;
-        const k = this.kinds[ct];
-        if (k === BLOCK) bodies.push(this.body(0, BLOCK));
-        else if (isExpr(k)) exprs.push(this.expr(ct));
-        else if (k >= MEANINGFUL) this.parts(exprs);
-      } while (c.gotoNextSibling());
-      c.gotoParent();
-    }
-    if (bodies.length > 0) out.push({ k: 'block', kind: this.tok(t), exprs, bodies, span });
-    else if (exprs.length > 0) out.push({ k: 'simple', kind: 'other', exprs, span });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1940,24 +1850,6 @@ class Lowering {
   }
 
   /**
-   * In an error-free tree, after a list item whose node ends at `lastEnd`: the end of the list
-   * if its closing bracket `closer` follows (a trailing comma allowed), else -1, having stepped
-   * the cursor over the comma that follows (unless a comment sits there).
-   */
-  private afterItem(closer: number): number {
-    const text = this.text;
-    const i = skipBlank(text, this.lastEnd);
-    const ch = text.charCodeAt(i);
-    if (ch === 44 /* , */) {
-      const j = skipBlank(text, i + 1);
-      const next = text.charCodeAt(j);
-      if (next === closer) return j + 1;
-      if (next !== 47 /* / */) this.c.gotoNextSibling(); // step over the comma
-    } else if (ch === closer) return i + 1;
-    return -1;
-  }
-
-  /**
    * Sorts the children of an `arguments` node into the call's lists. A trailing object literal
    * is the config object: its properties become keywords (`config` is its span). In an
    * error-free tree the commas and the closing parenthesis are read from the text instead of
@@ -2114,18 +2006,21 @@ class Lowering {
   // ---------------------------------------------------------------------------------------------
   // Expressions
 
-  /** Lowers the expression under the cursor (type id `t`). */
   /**
    * Lowers the expression under the cursor (type id `t`) and records the node's start and end
    * in `lastStart`/`lastEnd` (only `(x)`, `await x` and TS assertions are wider than their IR).
    */
-  private expr(t: number): Expr {
+  protected override expr(t: number): Expr {
     let e: Expr;
     const kind = this.kinds[t];
     if (this.depth >= MAX_DEPTH) {
-      e = { k: 'other', kind: this.tok(t) || 'ERROR', parts: [], span: this.span() };
+      e = this.tooDeep(t);
     } else if (kind === PAREN || kind === TS_WRAP || kind === AWAIT) {
-      return this.wrapped(t, kind);
+      // `(x)`, `await x`, `x as T`, `x!`, `<T>x`: `x`, with the node's range in `lastStart`/`lastEnd`.
+      this.depth++;
+      e = this.wrapped(t, kind === AWAIT ? END_AT_OPERAND : kind === PAREN ? END_AT_PAREN : END_AT_NODE);
+      this.depth--;
+      return e;
     } else {
       this.depth++;
       e = this.lowerExpr(t, kind);
@@ -2139,32 +2034,6 @@ class Lowering {
     this.lastStart = e.span.start;
     this.lastEnd = e.span.end;
     return e;
-  }
-
-  /** `(x)`, `await x`, `x as T`, `x!`, `<T>x`: `x`, with the node's range in `lastStart`/`lastEnd`. */
-  private wrapped(t: number, kind: number): Expr {
-    const c = this.c;
-    const start = c.startIndex;
-    this.depth++;
-    const inner = this.firstExpr();
-    this.depth--;
-    if (inner === null) {
-      const e = this.other(t);
-      this.lastStart = e.span.start;
-      this.lastEnd = e.span.end;
-      return e;
-    }
-    let end = -1;
-    if (this.guided) {
-      if (kind === AWAIT) end = this.lastEnd; // the operand is the last child
-      else if (kind === PAREN) {
-        const i = skipBlank(this.text, this.lastEnd);
-        if (this.text.charCodeAt(i) === 41 /* ) */) end = i + 1;
-      }
-    }
-    this.lastStart = start;
-    this.lastEnd = end >= 0 ? end : c.endIndex;
-    return inner;
   }
 
   private lowerExpr(t: number, kind: number): Expr {
@@ -2248,12 +2117,6 @@ class Lowering {
     return { k: 'name', id: text.slice(start, end), span: { start, end } };
   }
 
-  /** The span of a keyword leaf (`this`, `true`, ...) of `length` characters. */
-  private keywordSpan(length: number): Span {
-    const start = this.c.startIndex;
-    return { start, end: this.guided ? start + length : this.c.endIndex };
-  }
-
   /** The span of the string literal under the cursor (its closing quote found in the text). */
   private stringSpan(): Span {
     const c = this.c;
@@ -2272,52 +2135,6 @@ class Lowering {
   private stringValue(): string {
     const span = this.stringSpan();
     return unescapeJs(this.text.slice(span.start + 1, Math.max(span.start + 1, span.end - 1)));
-  }
-
-  /** The first meaningful child, lowered (`null` if there is none). */
-  private firstExpr(): Expr | null {
-    const c = this.c;
-    let e: Expr | null = null;
-    if (c.gotoFirstChild()) {
-      do {
-        const t = c.nodeTypeId;
-        if (this.kinds[t] >= MEANINGFUL) {
-          e = this.expr(t);
-          break;
-        }
-      } while (c.gotoNextSibling());
-      c.gotoParent();
-    }
-    return e;
-  }
-
-  /** An `other` expression: its type and every nested expression. */
-  private other(t: number): OtherExpr {
-    const span = this.span();
-    const parts: Expr[] = [];
-    this.parts(parts);
-    return { k: 'other', kind: t === ERROR_TYPE_ID ? 'ERROR' : this.tok(t), parts, span };
-  }
-
-  /**
-   * Appends the expressions nested in the current node to `out`, in source order: expression
-   * children are lowered, other named children are looked through.
-   */
-  private parts(out: Expr[]): void {
-    const c = this.c;
-    if (!c.gotoFirstChild()) return;
-    do {
-      const t = c.nodeTypeId;
-      const kind = this.kinds[t];
-      if (kind < MEANINGFUL) continue;
-      if (isExpr(kind)) out.push(this.expr(t));
-      else if (this.depth < MAX_DEPTH) {
-        this.depth++;
-        this.parts(out);
-        this.depth--;
-      }
-    } while (c.gotoNextSibling());
-    c.gotoParent();
   }
 
   /** The expressions inside the `{...}` of the current JSX node and its nested elements. */
@@ -2418,7 +2235,7 @@ class Lowering {
   private num(t: number): Expr {
     const c = this.c;
     const start = c.startIndex;
-    let end = this.guided ? numberEnd(this.text, start) : -1;
+    let end = this.guided ? numberEnd(this.text, start, jsSuffix) : -1;
     if (end <= start || isIdentChar(this.text.charCodeAt(end)) || this.text.charCodeAt(end) >= 0x80) end = c.endIndex;
     const span = { start, end };
     const raw = this.text.slice(span.start, span.end);
@@ -2760,15 +2577,6 @@ function lineIndent(text: string, offset: number): string {
   return text.slice(lineStart, i);
 }
 
-/** The first offset at or after `i` that is not a space, tab, form feed, CR or LF. */
-function skipBlank(text: string, i: number): number {
-  for (;;) {
-    const ch = text.charCodeAt(i);
-    if (ch === 32 || ch === 10 || ch === 9 || ch === 13 || ch === 12) i++;
-    else return i;
-  }
-}
-
 /** Words that cannot start an attribute chain read from the text (literals, operators, `super`, `import.meta`). */
 const NOT_CHAIN_START: ReadonlySet<string> = new Set([
   'null', 'undefined', 'true', 'false', 'super', 'new', 'typeof', 'void', 'delete', 'await', 'yield',
@@ -2837,34 +2645,7 @@ function closingQuote(text: string, i: number, q: number): number {
   }
 }
 
-function isDigitOrUnderscore(ch: number): boolean {
-  return (ch >= 48 && ch <= 57) || ch === 95;
-}
-
-/**
- * The end of the JavaScript number token at `i` (`1_000`, `0x1F`, `.5`, `1e-3`, `10n`); the
- * caller double-checks that no identifier character follows.
- */
-function numberEnd(text: string, i: number): number {
-  const base = text.charCodeAt(i + 1) | 0x20;
-  if (text.charCodeAt(i) === 48 && (base === 0x78 || base === 0x6f || base === 0x62)) {
-    i += 2;
-    let ch = text.charCodeAt(i);
-    while (isDigitOrUnderscore(ch) || ((ch | 0x20) >= 0x61 && (ch | 0x20) <= 0x66)) ch = text.charCodeAt(++i);
-    return ch === 0x6e /* n */ ? i + 1 : i;
-  }
-  while (isDigitOrUnderscore(text.charCodeAt(i))) i++;
-  if (text.charCodeAt(i) === 46 /* . */) {
-    i++;
-    while (isDigitOrUnderscore(text.charCodeAt(i))) i++;
-  }
-  if ((text.charCodeAt(i) | 0x20) === 0x65 /* e */) {
-    let j = i + 1;
-    if (text.charCodeAt(j) === 43 || text.charCodeAt(j) === 45) j++;
-    if (isDigitOrUnderscore(text.charCodeAt(j))) {
-      i = j;
-      while (isDigitOrUnderscore(text.charCodeAt(i))) i++;
-    }
-  }
-  return text.charCodeAt(i) === 0x6e /* n */ ? i + 1 : i;
+/** The suffix of a JavaScript number token (for `numberEnd`): the `n` of a BigInt. */
+function jsSuffix(ch: number): boolean {
+  return ch === 0x6e /* n */;
 }
