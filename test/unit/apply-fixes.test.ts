@@ -73,7 +73,7 @@ describe('apply-fixes', () => {
 
   it('the re-parse guard with the real parser: a crafted edit that breaks the syntax is refused', async () => {
     const engine = await Engine.create(loadGrammars());
-    const count = (t: string): number => engine.countParseErrors(t);
+    const count = (t: string): number => engine.countParseErrors(t, 'model.py');
     const original = 'import torch.nn as nn\n\nbn = nn.BatchNorm2d(16, momentum=0.9)\n';
     const at = original.indexOf('0.9');
     const good = applyEdits(original, [{ start: at, end: at + 3, content: '0.1' }]);

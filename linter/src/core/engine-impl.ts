@@ -77,9 +77,9 @@ export class Engine {
 
   /**
    * The number of ERROR/MISSING spans tree-sitter finds in `text` (the `--fix` re-parse guard).
-   * @param path decides the grammar (default: Python); see `sourceLangOf`.
+   * @param path the file's path: decides the grammar (see `sourceLangOf`; Python when unknown).
    */
-  countParseErrors(text: string, path = 'x.py'): number {
+  countParseErrors(text: string, path: string): number {
     const lang = sourceLangOf(path) ?? 'python';
     const tree = this.parser.parse(text, null, lang);
     try {

@@ -21,8 +21,9 @@
  * value set) and the rules stay silent on it.
  */
 import { kerasMethodName, TFJS_GRADIENT_FUNCTIONS } from '../frameworks/tfjs';
+import { snakeCase } from '../ts/lower';
 import type { Span } from '../../core/diagnostic';
-import type { CallExpr, ClassDef, Expr, FuncDef, Keyword, Stmt } from './ir';
+import type { CallExpr, ClassDef, Expr, FuncDef, Keyword, Param, Stmt } from './ir';
 import { ProjectIndex, type ProjectFile, type Binding } from './project';
 import {
   type Carry, type ClassRef, type Env, type Obj, type ObjKind, type SeqVal, type Site, type TensorVal, type Val,
@@ -988,41 +989,40 @@ export class PyTorchModel {
     const varListAt = isMinimize ? 2 : 1;
     const allVars = tape && ctx.file.ir.lang === 'ts' && call.args.length <= varListAt && call.kwargs.length === 0;
     const arg0 = call.args[0];
+    const required = (ps: readonly Param[]): boolean => ps.some((p) => p.default === null && p.kind === 'plain');
+    let body: () => void;
     if (arg0.k === 'lambda') {
       // An expression-bodied closure (`() => loss(model.apply(x))`): its body, here.
-      if (arg0.params.some((p) => p.default === null && p.kind === 'plain')) return false;
-      if (isMinimize) this.evalExpr(call.fn.k === 'attr' ? call.fn.obj : call.fn, ctx, st);
-      for (const a of call.args.slice(1)) this.evalExpr(a, ctx, st);
-      if (tape) ctx.tape++;
-      if (allVars) ctx.allVars++;
-      try {
-        this.evalExpr(arg0.body, ctx, st);
-      } finally {
-        if (tape) ctx.tape--;
-        if (allVars) ctx.allVars--;
-      }
-      return true;
+      if (required(arg0.params)) return false;
+      body = () => void this.evalExpr(arg0.body, ctx, st);
+    } else {
+      const fns = this.evalExpr(arg0, ctx, st).filter((v): v is Extract<Val, { t: 'fn' }> => v.t === 'fn');
+      // Only a closure defined in this body (a hoisted arrow function or a local `def`).
+      const local = fns.filter((f) => f.file === ctx.file && (!ctx.fn || (f.def.span.start >= ctx.fn.span.start && f.def.span.end <= ctx.fn.span.end)));
+      if (local.length !== 1 || required(local[0].def.params)) return false;
+      body = () => {
+        const saved = { returns: ctx.returns, exitStates: ctx.exitStates };
+        ctx.returns = [];
+        ctx.exitStates = [];
+        try {
+          const exited = this.execBlock(local[0].def.body, ctx, st);
+          const exits = exited ? ctx.exitStates : [...ctx.exitStates, st];
+          if (exits.length > 0) assignState(st, exits.reduce((a, b) => joinState(a, b)));
+        } finally {
+          ctx.returns = saved.returns;
+          ctx.exitStates = saved.exitStates;
+        }
+      };
     }
-    const fns = this.evalExpr(arg0, ctx, st).filter((v): v is Extract<Val, { t: 'fn' }> => v.t === 'fn');
-    // Only a closure defined in this body (a hoisted arrow function or a local `def`).
-    const local = fns.filter((f) => f.file === ctx.file && (!ctx.fn || (f.def.span.start >= ctx.fn.span.start && f.def.span.end <= ctx.fn.span.end)));
-    if (local.length !== 1 || local[0].def.params.some((p) => p.default === null && p.kind === 'plain')) return false;
     if (isMinimize) this.evalExpr(call.fn.k === 'attr' ? call.fn.obj : call.fn, ctx, st);
     for (const a of call.args.slice(1)) this.evalExpr(a, ctx, st);
-    const saved = { returns: ctx.returns, exitStates: ctx.exitStates };
-    ctx.returns = [];
-    ctx.exitStates = [];
     if (tape) ctx.tape++;
     if (allVars) ctx.allVars++;
     try {
-      const exited = this.execBlock(local[0].def.body, ctx, st);
-      const exits = exited ? ctx.exitStates : [...ctx.exitStates, st];
-      if (exits.length > 0) assignState(st, exits.reduce((a, b) => joinState(a, b)));
+      body();
     } finally {
       if (tape) ctx.tape--;
       if (allVars) ctx.allVars--;
-      ctx.returns = saved.returns;
-      ctx.exitStates = saved.exitStates;
     }
     return true;
   }
@@ -3070,7 +3070,7 @@ export function forEachExprInBody(body: Stmt[], f: (e: Expr) => void): void {
 
 /** A function's name as the name heuristics read it: TypeScript/JavaScript camelCase in snake_case (`predictTopK` → `predict_top_k`). */
 function heuristicName(def: FuncDef, file: ProjectFile): string {
-  return file.ir.lang === 'ts' ? def.name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase() : def.name;
+  return file.ir.lang === 'ts' ? snakeCase(def.name) : def.name;
 }
 
 /** The names a `for` target binds (`m`, `name, p`, `(i, (x, y))`). */
