@@ -17,7 +17,7 @@ export class PositionMap {
   private readonly lines: LineIndex;
 
   constructor(readonly text: string) {
-    this.lines = new LineIndex(text);
+    this.lines = LineIndex.of(text);
   }
 
   /** The LSP position of a UTF-16 offset (clamped to the text). */

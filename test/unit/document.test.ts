@@ -104,6 +104,71 @@ describe('ParsedDocument (incremental re-parse)', () => {
     });
   }
 
+  it('moves suppression directives along edits that cannot change them, and re-scans otherwise', async () => {
+    const engine = await testEngine();
+    const text = [
+      '# normlint: disable=NL003',
+      'import torch.nn as nn  # noqa',
+      'URL = "http://x/#not-a-comment"  # noqa: NL001, missing-eval',
+      "ESC = 'it\\'s # still a string'",
+      'DOC = """',
+      '# noqa inside a docstring',
+      '"""',
+      'bn = nn.BatchNorm2d(8, momentum=0.9)  # noqa:NL007',
+      '    # normlint: disable=NL004',
+      'x = 1  # NOQA: nl003 trailing words',
+      'D2 = """a\\"""',
+      '# noqa: NL002 inside a string that an escaped quote keeps open',
+      '"""',
+      '',
+    ].join('\n');
+    const next = rng(99);
+    const snippets = ['x', 'ab', ' ', 'noqa', ': NL00', ',', '#', '"', "'", '\\', '\n', '', 'é', '😀'];
+    const doc = engine.openDocument('supp.py', text);
+    try {
+      doc.facts();
+      let edits = 0;
+      for (let i = 0; i < 400; i++) {
+        const t = doc.text;
+        // Half of the edits land next to a comment or a quote, where the scan must be redone.
+        const marks = [...t.matchAll(/[#"'\\]/g)].map((m) => m.index);
+        const near = next() < 0.5 && marks.length > 0 ? marks[Math.floor(next() * marks.length)] + Math.floor(next() * 5) - 2 : Math.floor(next() * (t.length + 1));
+        const start = Math.max(0, Math.min(t.length, near));
+        const end = Math.min(t.length, start + (next() < 0.7 ? 0 : Math.floor(next() * 4)));
+        const s = start > 0 && /[\uDC00-\uDFFF]/.test(t[start] ?? '') ? start - 1 : start;
+        const e = end > 0 && /[\uDC00-\uDFFF]/.test(t[end] ?? '') ? end + 1 : end;
+        doc.update([{ start: s, end: Math.max(s, e), text: snippets[Math.floor(next() * snippets.length)] }]);
+        edits++;
+        if (next() < 0.6) assert.deepEqual(doc.facts().suppressions, engine.analyze({ path: 'supp.py', text: doc.text }).suppressions, `edit ${i}: ${JSON.stringify(doc.text)}`);
+      }
+      assert.ok(doc.directiveScans < edits * 0.8, `some edits moved the directives instead of re-scanning (${doc.directiveScans} scans for ${edits} edits)`);
+      assert.ok(doc.directiveScans > 20, `edits next to comments and quotes re-scanned (${doc.directiveScans})`);
+    } finally {
+      doc.dispose();
+    }
+    // Edits that change what is a comment without touching one: each must be seen.
+    const cases: Array<[string, (t: string) => { start: number; end: number; text: string }]> = [
+      ['delete the quote that opens a string holding a `#`', (t) => ({ start: t.indexOf('"http'), end: t.indexOf('"http') + 1, text: '' })],
+      ['escape the quote that closes a string', (t) => ({ start: t.indexOf('comment"'), end: t.indexOf('comment"'), text: '\\' })],
+      ['code before an indented file-level directive', (t) => ({ start: t.indexOf('    # normlint'), end: t.indexOf('    # normlint'), text: 'y =' })],
+      ['a letter in a noqa comment', (t) => ({ start: t.indexOf('NL007'), end: t.indexOf('NL007'), text: 'x' })],
+      ['close a docstring early', (t) => ({ start: t.indexOf('# noqa inside'), end: t.indexOf('# noqa inside'), text: '"""\n' })],
+      ['delete a quote that opens a docstring', (t) => ({ start: t.indexOf('"""'), end: t.indexOf('"""') + 1, text: '' })],
+      ['a letter after a backslash', (t) => ({ start: t.indexOf('a\\"""') + 2, end: t.indexOf('a\\"""') + 2, text: 'x' })],
+    ];
+    for (const [what, edit] of cases) {
+      const d = engine.openDocument('supp.py', text);
+      try {
+        d.facts();
+        d.update([edit(text)]);
+        assert.deepEqual(d.facts().suppressions, engine.analyze({ path: 'supp.py', text: d.text }).suppressions, what);
+        assert.notDeepEqual(d.facts().suppressions, engine.analyze({ path: 'supp.py', text }).suppressions, `${what}: the edit changes the directives`);
+      } finally {
+        d.dispose();
+      }
+    }
+  });
+
   it('diagnostics keep their offsets when the document later moves its IR (in-place shifts)', async () => {
     const engine = await testEngine();
     const text = 'import torch.nn as nn\n\nbn = nn.BatchNorm2d(8, momentum=0.9)\n';

@@ -11,9 +11,10 @@ import type { FileFacts } from './engine';
 import type { PythonParser } from '../parse/parser';
 import { lowerPython, type ReuseStatements } from '../model/python/lower';
 import type { Stmt } from '../model/python/ir';
-import { emptySuppressions } from './suppression';
+import { editKeepsSuppressions, emptySuppressions, scanSuppressionsLexed, shiftSuppressions, type Suppressions } from './suppression';
+import type { Span } from './diagnostic';
 import { scanSuppressionsFor } from './suppression-script';
-import { sourceLangOf, type SourceLang } from './source-kind';
+import { isScriptPath, sourceLangOf, type SourceLang } from './source-kind';
 import { lowerTypeScript } from '../model/ts/lower';
 
 /** Replace `[start, end)` of the current text with `text` (UTF-16 code-unit offsets). */
@@ -48,28 +49,45 @@ interface LoweredChild {
   start: number;
   end: number;
   stmts: Stmt[];
+  /** Every object of `stmts` that holds offsets (see {@link offsetHolders}). */
+  holders: OffsetHolders;
+}
+
+/** The objects of some IR that hold offsets: spans (`start`/`end`) and function defs (`bodyStart`). */
+interface OffsetHolders {
+  spans: Array<{ start: number; end: number }>;
+  bodies: Array<{ bodyStart: number }>;
 }
 
 /**
- * Moves every offset of IR statements by `delta`, in place (spans and `bodyStart`). Requires
- * statements without shared objects ({@link unshareSpans}): each object is reached once.
+ * Collects the offset-holding objects of IR statements, once per lowered statement, so that
+ * moving them after an edit is a loop over two arrays rather than a walk of the whole IR (every
+ * statement after the edit moves on each keystroke). Requires statements without shared objects
+ * ({@link unshareSpans}): each object is collected once.
  */
-function shiftInPlace(value: unknown, delta: number): void {
-  if (value === null || typeof value !== 'object') return;
+function offsetHolders(value: unknown, into: OffsetHolders = { spans: [], bodies: [] }): OffsetHolders {
+  if (value === null || typeof value !== 'object') return into;
   if (Array.isArray(value)) {
-    for (const v of value) if (v !== null && typeof v === 'object') shiftInPlace(v, delta);
-    return;
+    for (const v of value) if (v !== null && typeof v === 'object') offsetHolders(v, into);
+    return into;
   }
   const o = value as Record<string, unknown>;
-  if (typeof o.start === 'number' && typeof o.end === 'number') {
-    o.start += delta;
-    o.end += delta;
-  }
-  if (typeof o.bodyStart === 'number') o.bodyStart += delta;
+  if (typeof o.start === 'number' && typeof o.end === 'number') into.spans.push(o as { start: number; end: number });
+  if (typeof o.bodyStart === 'number') into.bodies.push(o as { bodyStart: number });
   for (const k in o) {
     const v = o[k];
-    if (v !== null && typeof v === 'object') shiftInPlace(v, delta);
+    if (v !== null && typeof v === 'object') offsetHolders(v, into);
   }
+  return into;
+}
+
+/** Moves every offset of a lowered statement's IR by `delta`, in place. */
+function shiftInPlace(h: OffsetHolders, delta: number): void {
+  for (const s of h.spans) {
+    s.start += delta;
+    s.end += delta;
+  }
+  for (const b of h.bodies) b.bodyStart += delta;
 }
 
 /**
@@ -102,10 +120,18 @@ export class ParsedDocument {
   private children: LoweredChild[] | null = null;
   /** Edits since that lowering, in order: `[start, oldEnd)` became `[start, newEnd)`. */
   private editsSince: Array<{ start: number; oldEnd: number; newEnd: number }> = [];
+  /** Full scans for suppression directives so far (the others moved the last ones along; for tests). */
+  directiveScans = 0;
   /** Module-level statement nodes the last lowering reused and lowered (for tests and benchmarks). */
   lastLowering = { reused: 0, lowered: 0 };
   /** The tree of that lowering, edited along (for `getChangedRanges`). */
   private loweredTree: Tree | null = null;
+  /**
+   * Python: the directives of the current text and the comments they were found in, kept
+   * across edits that cannot change them (moved along), so a keystroke does not re-lex the
+   * whole file. Null: scan again.
+   */
+  private directives: { suppressions: Suppressions; comments: Span[] | null } | null = null;
 
   /** @internal (use `Engine.openDocument`). */
   constructor(
@@ -137,6 +163,7 @@ export class ParsedDocument {
    */
   update(changes: readonly TextChange[]): void {
     let text = this.text_;
+    let dirs = this.directives;
     for (const c of changes) {
       if (!(c.start >= 0 && c.start <= c.end && c.end <= text.length)) {
         throw new RangeError(`change [${c.start}, ${c.end}) outside the document (length ${text.length})`);
@@ -154,9 +181,11 @@ export class ParsedDocument {
         this.tree.edit(edit);
         this.loweredTree?.edit(edit);
       }
+      if (dirs) dirs = dirs.comments && editKeepsSuppressions(text, c.start, c.end, c.text, dirs.comments) ? shiftSuppressions(dirs, c.end, c.text.length - (c.end - c.start)) : null;
       text = text.slice(0, c.start) + c.text + text.slice(c.end);
       this.editsSince.push({ start: c.start, oldEnd: c.end, newEnd: c.start + c.text.length });
     }
+    this.directives = dirs;
     this.replace(text, true);
   }
 
@@ -166,7 +195,10 @@ export class ParsedDocument {
   }
 
   private replace(text: string, incremental: boolean): void {
-    if (!incremental) this.forgetLowering();
+    if (!incremental) {
+      this.forgetLowering();
+      this.directives = null;
+    }
     const old = this.tree;
     this.text_ = text;
     this.factsMemo = null;
@@ -186,12 +218,22 @@ export class ParsedDocument {
     else if (!this.tree) facts = { path, ir: null, suppressions: emptySuppressions(), skipped: 'too-large' };
     else {
       try {
-        facts = { path, ir: this.lower(this.tree), suppressions: scanSuppressionsFor(path, this.text_), skipped: null };
+        facts = { path, ir: this.lower(this.tree), suppressions: this.suppressions(), skipped: null };
       } catch {
         facts = { path, ir: null, suppressions: emptySuppressions(), skipped: 'parse-failed' };
       }
     }
     return (this.factsMemo = facts);
+  }
+
+  /** The suppression directives of the current text (Python: moved along while edits keep them). */
+  private suppressions(): Suppressions {
+    if (this.lang !== 'python' || isScriptPath(this.path)) return scanSuppressionsFor(this.path, this.text_);
+    if (!this.directives) {
+      this.directives = scanSuppressionsLexed(this.text_);
+      this.directiveScans++;
+    }
+    return this.directives.suppressions;
   }
 
   /**
@@ -226,16 +268,15 @@ export class ParsedDocument {
       const was = before(s, e);
       const old = was && byRange.get(`${was[0]}:${was[1]}`);
       if (!old) return null;
-      if (s !== old.start) shiftInPlace(old.stmts, s - old.start);
-      const stmts = old.stmts;
-      next.push({ start: s, end: e, stmts });
-      return stmts;
+      if (s !== old.start) shiftInPlace(old.holders, s - old.start);
+      next.push({ start: s, end: e, stmts: old.stmts, holders: old.holders });
+      return old.stmts;
     };
     let lowered = 0;
     reuse.lowered = (s, e, stmts) => {
       lowered++;
       unshareSpans(stmts, new Set());
-      next.push({ start: s, end: e, stmts });
+      next.push({ start: s, end: e, stmts, holders: offsetHolders(stmts) });
     };
     const ir = lowerPython(tree, this.text_, reuse);
     this.lastLowering = { reused: next.length - lowered, lowered };

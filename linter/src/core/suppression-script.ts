@@ -305,7 +305,7 @@ export function scanScriptSuppressions(text: string): Suppressions {
     const lead = /^\s*/.exec(body)![0].length;
     DIRECTIVE_LIKE_RE.lastIndex = lead;
     if (!DIRECTIVE_LIKE_RE.test(body)) continue; // prose that mentions normlint
-    index ??= new LineIndex(text);
+    index ??= LineIndex.of(text);
     const line = index.lineOf(comment.start);
     const whole = { start: comment.start, end: comment.end };
     const invalid = (message: string): void => {
@@ -408,7 +408,7 @@ export function scanSuppressionsFor(path: string, text: string): Suppressions {
  */
 export function noqaTextFactsFor(path: string, text: string): NoqaTextFacts {
   if (!usesScriptDirectives(path)) return noqaTextFacts(text);
-  return { supp: scanScriptSuppressions(text), lex: lexScript(text), index: new LineIndex(text) };
+  return { supp: scanScriptSuppressions(text), lex: lexScript(text), index: LineIndex.of(text) };
 }
 
 /**

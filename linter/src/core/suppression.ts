@@ -227,15 +227,25 @@ function parseCodes(body: string, pos: number, base: number): { codes: Directive
  * syntax and the scanner's limits). Never throws.
  */
 export function scanSuppressions(text: string): Suppressions {
+  return scanSuppressionsLexed(text).suppressions;
+}
+
+/**
+ * {@link scanSuppressions}, with the comments it scanned: null when the text mentions neither
+ * `noqa` nor `normlint` (then it has no directive and its comments were not looked for). For
+ * incremental re-scanning (see {@link shiftSuppressions}).
+ */
+export function scanSuppressionsLexed(text: string): { suppressions: Suppressions; comments: Span[] | null } {
   const result = emptySuppressions();
-  if (!/noqa|normlint/i.test(text)) return result;
+  if (!/noqa|normlint/i.test(text)) return { suppressions: result, comments: null };
+  const comments = findComments(text);
   let index: LineIndex | null = null;
-  for (const comment of findComments(text)) {
+  for (const comment of comments) {
     // Everything below works on the comment's own text; `base` maps its offsets to the file's.
     const base = comment.start;
     const body = text.slice(comment.start, comment.end);
     if (!/noqa|normlint/i.test(body)) continue;
-    index ??= new LineIndex(text);
+    index ??= LineIndex.of(text);
     const line = index.lineOf(base);
     const wholeComment = { start: base, end: comment.end };
 
@@ -283,7 +293,65 @@ export function scanSuppressions(text: string): Suppressions {
       result.noqa.push({ line, codes: 'all', span: { start, end: base + afterNoqa }, commentStart: base });
     }
   }
-  return result;
+  return { suppressions: result, comments };
+}
+
+/**
+ * Whether replacing `[start, end)` of a Python `text` by `inserted` leaves its comments and
+ * string literals where they were (moved by the length change) and the comments' text as it
+ * was: neither the removed nor the inserted text holds a character the lexer decides on (`#`,
+ * quotes, backslash, line terminators), the edit does not follow a backslash (which escapes the
+ * next character), and it neither touches a comment nor precedes one on the same line
+ * (`comments`: the text's comments as {@link scanSuppressionsLexed} found them; a comment's end
+ * counts, typing there extends it; and a file-level directive must be alone on its line).
+ * Then the directives are those of `text`, moved (see {@link shiftSuppressions}), on the same lines.
+ */
+export function editKeepsSuppressions(text: string, start: number, end: number, inserted: string, comments: readonly Span[]): boolean {
+  const lexical = /[#'"\\\r\n]/;
+  if (lexical.test(inserted) || lexical.test(text.slice(start, end))) return false;
+  if (start > 0 && text.charCodeAt(start - 1) === 92 /* \ */) return false;
+  // Comments are sorted: binary search the first one ending at or after `start`.
+  let lo = 0;
+  let hi = comments.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (comments[mid].end < start) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo >= comments.length) return true;
+  // Untouched, and not later on the edit's line (a file-level directive must be alone on its line).
+  const next = comments[lo];
+  return next.start > end && /[\r\n]/.test(text.slice(end, next.start));
+}
+
+/**
+ * Directives (and comment spans) moved for an edit at `[at, oldEnd)` that changed the length by
+ * `delta` and kept them (see {@link editKeepsSuppressions}): offsets at or after `oldEnd` move,
+ * lines stay. Returns new objects (the old ones may still be in use).
+ */
+export function shiftSuppressions(
+  s: { suppressions: Suppressions; comments: Span[] | null },
+  oldEnd: number,
+  delta: number,
+): { suppressions: Suppressions; comments: Span[] | null } {
+  const off = (o: number): number => (o >= oldEnd ? o + delta : o);
+  const span = (x: Span): Span => ({ start: off(x.start), end: off(x.end) });
+  const codes = (c: DirectiveCode[] | 'all'): DirectiveCode[] | 'all' => (c === 'all' ? c : c.map((d) => ({ text: d.text, span: span(d.span) })));
+  const sup = s.suppressions;
+  return {
+    suppressions: {
+      noqa: sup.noqa.map((d) => ({
+        ...d,
+        codes: codes(d.codes),
+        span: span(d.span),
+        commentStart: off(d.commentStart),
+        ...(d.commentEnd !== undefined ? { commentEnd: off(d.commentEnd) } : {}),
+      })),
+      file: sup.file.map((d) => ({ ...d, codes: codes(d.codes), span: span(d.span), ...(d.except ? { except: d.except.map((e) => ({ text: e.text, span: span(e.span) })) } : {}) })),
+      invalid: sup.invalid.map((d) => ({ ...d, span: span(d.span) })),
+    },
+    comments: s.comments && s.comments.map(span),
+  };
 }
 
 /** Options of {@link applySuppressions}. */
@@ -355,7 +423,7 @@ export function applySuppressions(
   options: ApplySuppressionsOptions,
 ): Diagnostic[] {
   if (supp.noqa.length === 0 && supp.file.length === 0) return [...diags];
-  const index = new LineIndex(text);
+  const index = LineIndex.of(text);
   const fileDisabled = (d: Diagnostic, line: number): boolean =>
     supp.file.some((f) => fileDirectiveCovers(f, line) && matchesAny(f.codes, d) && !f.except?.some((c) => tokenMatches(c.text, d)));
   const byLine = new Map<number, NoqaDirective[]>();
@@ -544,7 +612,7 @@ export interface NoqaTextFacts {
 
 /** The {@link NoqaTextFacts} of `text`. */
 export function noqaTextFacts(text: string): NoqaTextFacts {
-  return { supp: scanSuppressions(text), lex: lexComments(text), index: new LineIndex(text) };
+  return { supp: scanSuppressions(text), lex: lexComments(text), index: LineIndex.of(text) };
 }
 
 /**
@@ -552,7 +620,7 @@ export function noqaTextFacts(text: string): NoqaTextFacts {
  * this line"); see {@link noqaAddCodesEdit}.
  */
 export function noqaAddEdit(text: string, line: number, code: string, supp: Suppressions = scanSuppressions(text)): Edit | null {
-  return noqaAddCodesEdit(text, line, [code], { supp, lex: lexComments(text), index: new LineIndex(text) });
+  return noqaAddCodesEdit(text, line, [code], { supp, lex: lexComments(text), index: LineIndex.of(text) });
 }
 
 /**

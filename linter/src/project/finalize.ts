@@ -48,7 +48,7 @@ export function finalizeFile(
     const n = facts.ir.errors.length;
     warnings.push({
       file: facts.path,
-      line: new LineIndex(text).lineOf(first) + 1,
+      line: LineIndex.of(text).lineOf(first) + 1,
       message: `syntax error (${n} error node${n === 1 ? '' : 's'}); normlint checked the code that parses`,
       kind: 'syntax',
     });

@@ -190,6 +190,10 @@ export const TORCH_LAYERS: Readonly<Record<string, LayerSpec>> = specs;
  * canonicalized by {@link canonicalKerasName} (`keras.layers.Dense`).
  */
 export function canonicalTorchName(q: string): string {
+  // Most names start with neither `k` nor `t` (`builtins.`, `self`-less project names...): one
+  // character test before any prefix comparison (this runs for every external call).
+  const c = q.charCodeAt(0);
+  if (c !== 107 && c !== 116) return q;
   if (q.startsWith('keras') || q.startsWith('tensorflow') || q.startsWith('tf_keras') || q.startsWith('tfjs')) return canonicalKerasName(q);
   if (q.startsWith('torch.nn.modules.')) return T + q.slice(q.lastIndexOf('.') + 1);
   if (q.startsWith('torch.nn.parallel.distributed.') || q.startsWith('torch.nn.parallel.data_parallel.')) {

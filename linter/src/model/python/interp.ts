@@ -223,7 +223,7 @@ export class PyTorchModel {
 
   private nextId = 1;
   private steps_ = 0;
-  private readonly objMemo = new Map<string, Obj>();
+  private readonly objMemo = new Map<ProjectFile | null, Map<number, Map<ObjKind, Map<string, Obj>>>>();
   private readonly summaries = new Map<FuncDef, Summary | 'pending'>();
   private readonly constructMemo = new Map<string, Val[] | 'pending'>();
   private readonly globalMemo = new Map<string, Val[] | 'pending'>();
@@ -441,10 +441,12 @@ export class PyTorchModel {
   }
 
   /** A method of a project class or its project bases (MRO approximated depth-first). */
-  findMethod(ref: ClassRef, name: string, seen = new Set<ClassDef>()): { def: FuncDef; cls: ClassRef } | null {
-    if (seen.has(ref.def)) return null;
-    seen.add(ref.def);
+  findMethod(ref: ClassRef, name: string, seen?: Set<ClassDef>): { def: FuncDef; cls: ClassRef } | null {
+    if (seen?.has(ref.def)) return null;
     for (const s of ref.def.body) if (s.k === 'func' && s.def.name === name) return { def: s.def, cls: ref };
+    if (ref.def.bases.length === 0) return null;
+    seen ??= new Set();
+    seen.add(ref.def);
     for (const vals of this.basesOf(ref)) {
       for (const v of vals) if (v.t === 'cls') {
         const m = this.findMethod(v.cls, name, seen);
@@ -554,12 +556,24 @@ export class PyTorchModel {
   // ---------------------------------------------------------------------------------------
   // Objects
 
+  /**
+   * The object allocated at a site (file and start offset) for a kind and evaluation key: the
+   * same one every time (objects are per site and key, so loops and repeated calls converge).
+   */
   private alloc(kind: ObjKind, site: Site | undefined, key: string, init: Partial<Obj> = {}): Obj {
-    const memoKey = `${kind}|${site ? `${site.file.path}:${site.span.start}` : ''}|${key}`;
-    const hit = this.objMemo.get(memoKey);
+    // Nested maps (file → offset → kind → key) rather than one concatenated string key: this
+    // runs for every object and is on the keystroke path of the language server.
+    let byStart = this.objMemo.get(site?.file ?? null);
+    if (!byStart) this.objMemo.set(site?.file ?? null, (byStart = new Map()));
+    const start = site ? site.span.start : -1;
+    let byKind = byStart.get(start);
+    if (!byKind) byStart.set(start, (byKind = new Map()));
+    let byKey = byKind.get(kind);
+    if (!byKey) byKind.set(kind, (byKey = new Map()));
+    const hit = byKey.get(key);
     if (hit) return hit;
     const obj: Obj = { id: this.nextId++, kind, site, attrs: new Map(), children: [], created: [], ...init };
-    this.objMemo.set(memoKey, obj);
+    byKey.set(key, obj);
     return obj;
   }
 
@@ -579,9 +593,21 @@ export class PyTorchModel {
 
   /** Evaluates an expression in a module's top-level context (construct purpose). */
   evalIn(e: Expr, file: ProjectFile): Val[] {
+    if (isNameChain(e)) {
+      // A name or attribute chain (`nn.Module`, a base class, a field's default) reads the state
+      // but never writes it: one shared context per file and one empty state serve every such
+      // evaluation (this runs for every base class of every class lookup).
+      let ctx = this.moduleCtxs.get(file);
+      if (!ctx) this.moduleCtxs.set(file, (ctx = this.newCtx(file, 'construct', null, null, 0, 'module')));
+      return this.evalExpr(e, ctx, this.readOnlyState);
+    }
     const ctx = this.newCtx(file, 'construct', null, null, 0, 'module');
     return this.evalExpr(e, ctx, this.newState());
   }
+
+  private readonly moduleCtxs = new Map<ProjectFile, Ctx>();
+  /** Empty, and never written: see {@link evalIn}. */
+  private readonly readOnlyState: State = this.newState();
 
   private newCtx(file: ProjectFile, purpose: Ctx['purpose'], fn: FuncDef | null, cls: ClassRef | null, depth: number, key: string): Ctx {
     return {
@@ -1110,7 +1136,7 @@ export class PyTorchModel {
     if (spec) {
       const obj = this.alloc('layer', site, ctx.key, { q, spec, call });
       // The creation environment, captured once (a memoized object keeps its first one).
-      obj.env ??= new Map(st.env);
+      obj.env ??= argEnv(call, st.env);
       obj.site = site;
       if (spec.kind === 'container') {
         const kids: Obj[] = [];
@@ -1348,7 +1374,7 @@ export class PyTorchModel {
     const spec = kerasLayer(q);
     if (!spec) return null;
     const obj = this.alloc('layer', site, ctx.key, { q, spec, call });
-    obj.env ??= new Map(st.env);
+    obj.env ??= argEnv(call, st.env);
     obj.site = site;
     if (spec.kind === 'container' && spec.wrapper) {
       obj.children = objsOf(pos[0] ?? kw.get('layer') ?? []).slice(0, 1);
@@ -2572,7 +2598,7 @@ export class PyTorchModel {
           const body = cloneState(head);
           this.execBlock(s.body, ctx, body);
           const next = joinState(head, body);
-          if (stateKey(next) === stateKey(head)) {
+          if (sameState(next, head)) {
             head = next;
             break;
           }
@@ -2718,6 +2744,43 @@ function buildsTracked(q: string): boolean {
   return !!torchLayer(q) || /^(torchvision\.models|timm|torch\.optim|torch\.utils\.data|argparse|keras|tensorflow\.data)\b/.test(q) || q === 'copy.deepcopy' || q === 'torch.load';
 }
 
+/** Names read by a call's arguments, per call node. */
+const ARG_NAMES = new WeakMap<CallExpr, string[]>();
+
+/**
+ * The part of an environment a layer's constructor arguments can read: `argOf` evaluates those
+ * argument expressions later (for the rules) in the environment of the creation, and an
+ * expression only looks up the names it contains (calls into project functions run in their own
+ * environments). Copying only those entries keeps layer creation cheap in large `__init__`s.
+ */
+function argEnv(call: CallExpr, env: Env): Env {
+  let names = ARG_NAMES.get(call);
+  if (!names) {
+    const found = new Set<string>();
+    const visit = (v: unknown): void => {
+      if (v === null || typeof v !== 'object') return;
+      if (Array.isArray(v)) {
+        for (const x of v) visit(x);
+        return;
+      }
+      const o = v as { k?: unknown; id?: unknown };
+      if (o.k === 'name' && typeof o.id === 'string') found.add(o.id);
+      for (const key in o) if (key !== 'span') visit((o as Record<string, unknown>)[key]);
+    };
+    visit(call.args);
+    for (const k of call.kwargs) visit(k.value);
+    visit(call.doubleStar);
+    names = [...found];
+    ARG_NAMES.set(call, names);
+  }
+  const out: Env = new Map();
+  for (const n of names) {
+    const v = env.get(n);
+    if (v !== undefined) out.set(n, v);
+  }
+  return out;
+}
+
 const LOCAL_IMPORTS = new WeakMap<FuncDef, Map<string, Val>>();
 
 /**
@@ -2824,9 +2887,21 @@ function tensorsIn(vals: Val[]): TensorVal[] {
 
 /** Does a file call `set_image_data_format`/`image_data_format`/`image_dim_ordering` anywhere (functions included)? */
 function mentionsDataFormat(body: Stmt[]): boolean {
-  const test = (b: Stmt[]): boolean => callsIn(b).some((c) => /(^|\.)(set_)?image_(data_format|dim_ordering)$/.test(exprName(c.fn) ?? ''));
-  const visit = (b: Stmt[]): boolean => test(b) || b.some((s) => (s.k === 'func' && visit(s.def.body)) || (s.k === 'class' && visit(s.def.body)));
-  return visit(body);
+  return body.some(stmtMentionsDataFormat);
+}
+
+/** Per module-level statement (the language server reuses unchanged ones between keystrokes). */
+const DATA_FORMAT_MEMO = new WeakMap<Stmt, boolean>();
+
+function stmtMentionsDataFormat(s: Stmt): boolean {
+  let hit = DATA_FORMAT_MEMO.get(s);
+  if (hit === undefined) {
+    const test = (b: Stmt[]): boolean => callsIn(b).some((c) => /(^|\.)(set_)?image_(data_format|dim_ordering)$/.test(exprName(c.fn) ?? ''));
+    const visit = (b: Stmt[]): boolean => test(b) || b.some((x) => (x.k === 'func' && visit(x.def.body)) || (x.k === 'class' && visit(x.def.body)));
+    hit = visit([s]);
+    DATA_FORMAT_MEMO.set(s, hit);
+  }
+  return hit;
 }
 
 /** Does a body call something with a literal `training=True` (a Keras layer or model)? */
@@ -2915,6 +2990,12 @@ function compare(op: string, a: unknown, b: unknown): boolean | undefined {
 function argsKey(pos: Val[][], kw: Map<string, Val[]>): string {
   const one = (vs: Val[]): string => vs.map(valKey).sort().join('|');
   return [...pos.map(one), ...[...kw].map(([k, v]) => `${k}=${one(v)}`)].join(';');
+}
+
+/** A name or a chain of attributes on a name (`nn.Module`, `models.resnet.ResNet`). */
+function isNameChain(e: Expr): boolean {
+  while (e.k === 'attr') e = e.obj;
+  return e.k === 'name';
 }
 
 /** Dotted source name of a name/attribute chain (`self.model.module`), or undefined. */
@@ -3177,12 +3258,39 @@ function assignState(dst: State, src: State): void {
   Object.assign(dst, src);
 }
 
-function stateKey(st: State): string {
-  const parts: string[] = [];
-  for (const [k, v] of st.env) parts.push(`${k}=${v.map(valKey).sort().join('|')}`);
-  for (const [o, i] of st.modes) parts.push(`#${o.id}=${infoKey(i)}`);
-  parts.push(`f${[...st.forwarded].map((o) => o.id).join(',')}`, `z${st.frozen.size}/${st.frozenAll.size}`, `l${st.weighted.size}`, `r${st.trained.size}`, `c${st.converted.size}`);
-  return parts.sort().join(';');
+/**
+ * Do two states agree on everything the loop fixed point compares: the same bindings (value
+ * sets equal by `valKey`), the same modes, the same forwarded objects in the same order, and the
+ * same number of frozen, weighted, trained and converted objects. (This used to compare two
+ * string keys built from whole states; it is on the language server's keystroke path.)
+ */
+function sameState(a: State, b: State): boolean {
+  if (a.env.size !== b.env.size || a.modes.size !== b.modes.size || a.forwarded.size !== b.forwarded.size) return false;
+  if (a.frozen.size !== b.frozen.size || a.frozenAll.size !== b.frozenAll.size || a.weighted.size !== b.weighted.size) return false;
+  if (a.trained.size !== b.trained.size || a.converted.size !== b.converted.size) return false;
+  for (const [k, va] of a.env) {
+    const vb = b.env.get(k);
+    if (vb === undefined || !sameVals(va, vb)) return false;
+  }
+  for (const [o, ia] of a.modes) {
+    const ib = b.modes.get(o);
+    if (ib === undefined || (ia !== ib && infoKey(ia) !== infoKey(ib))) return false;
+  }
+  const fb = b.forwarded.values();
+  for (const o of a.forwarded) if (fb.next().value !== o) return false;
+  return true;
+}
+
+/** Equal as multisets of `valKey`s (identical arrays and element-wise identical ones first). */
+function sameVals(a: Val[], b: Val[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  let same = true;
+  for (let i = 0; i < a.length && same; i++) same = a[i] === b[i];
+  if (same) return true;
+  const ka = a.map(valKey).sort();
+  const kb = b.map(valKey).sort();
+  return ka.every((k, i) => k === kb[i]);
 }
 
 export type { ParamSpec };

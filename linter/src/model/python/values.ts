@@ -162,19 +162,22 @@ export const MAX_VALUES = 32;
 
 /** Union of value sets, deduplicated by `valKey`; unknown (empty) past {@link MAX_VALUES}. */
 export function union(a: Val[], b: Val[]): Val[] {
-  if (a.length === 0) return b;
+  if (a.length === 0 || a === b) return b;
   if (b.length === 0) return a;
-  const seen = new Set(a.map(valKey));
-  const out = a.slice();
+  // Identical values are found without building keys (most unions add nothing new).
+  let seen: Set<string> | null = null;
+  let out: Val[] | null = null;
   for (const v of b) {
+    if ((out ?? a).includes(v)) continue;
+    seen ??= new Set(a.map(valKey));
     const k = valKey(v);
-    if (!seen.has(k)) {
-      seen.add(k);
-      out.push(v);
-      if (out.length > MAX_VALUES) return [];
-    }
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out ??= a.slice();
+    out.push(v);
+    if (out.length > MAX_VALUES) return [];
   }
-  return out;
+  return out ?? a;
 }
 
 /** The longest string constant tracked (longer ones are unknown). */
