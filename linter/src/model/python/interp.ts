@@ -103,7 +103,33 @@ interface State {
   /** Objects trained (forwarded into a training step) on this path. */
   trained: Set<Obj>;
   converted: Set<Obj>;
+  /**
+   * Which of the collections above (bits of {@link OWN}) this state may change in place. The
+   * others may be shared with other states (copies and joins share unchanged collections):
+   * change them through {@link own}, which copies on the first write. `env` is always owned.
+   */
+  own: number;
 }
+
+/** The copy-on-write collections of a {@link State}. */
+type SharedKey = 'modes' | 'forwarded' | 'frozen' | 'frozenAll' | 'weighted' | 'trained' | 'converted';
+const OWN: Record<SharedKey, number> = { modes: 1, forwarded: 2, frozen: 4, frozenAll: 8, weighted: 16, trained: 32, converted: 64 };
+const SHARED_KEYS = Object.keys(OWN) as SharedKey[];
+
+/** One of a state's collections, made its own first (copied if it may be shared). */
+function own<K extends SharedKey>(st: State, k: K): State[K] {
+  if (!(st.own & OWN[k])) {
+    const c = st[k] as Map<unknown, unknown> | Set<unknown>;
+    (st as unknown as Record<string, unknown>)[k] = c instanceof Map ? new Map(c) : new Set(c);
+    st.own |= OWN[k];
+  }
+  return st[k];
+}
+
+/** Never changed: new states start with these (see {@link own}). */
+const NO_MODES: ReadonlyMap<Obj, ModeInfo> = new Map();
+const NO_FROZEN: ReadonlyMap<Obj, Site> = new Map();
+const NO_OBJS: ReadonlySet<Obj> = new Set();
 
 /** Per-body analysis context. */
 interface Ctx {
@@ -618,9 +644,10 @@ export class PyTorchModel {
   }
 
   private newState(): State {
+    const objs = NO_OBJS as Set<Obj>;
     return {
-      env: new Map(), modes: new Map(), noGrad: false, forwarded: new Set(),
-      frozen: new Map(), frozenAll: new Set(), weighted: new Set(), trained: new Set(), converted: new Set(),
+      env: new Map(), modes: NO_MODES as Map<Obj, ModeInfo>, noGrad: false, forwarded: objs,
+      frozen: NO_FROZEN as Map<Obj, Site>, frozenAll: objs, weighted: objs, trained: objs, converted: objs, own: 0,
     };
   }
 
@@ -1212,7 +1239,7 @@ export class PyTorchModel {
     if (SYNC_BN_CONVERTERS.has(q)) {
       const inner = pos[0] ?? kw.get('module') ?? [];
       for (const o of objsOf(inner)) {
-        st.converted.add(o);
+        own(st, 'converted').add(o);
         for (const fact of this.ddp.values()) if (fact.obj === o && !fact.converted && !fact.convertedAfter) fact.convertedAfter = site;
       }
       return inner.filter((v) => v.t === 'obj');
@@ -1220,7 +1247,7 @@ export class PyTorchModel {
     if (WHOLE_MODULE_LOADERS.has(q)) {
       const obj = this.alloc('opaque', site, ctx.key, { q });
       if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'load'));
-      st.weighted.add(obj);
+      own(st, 'weighted').add(obj);
       return [{ t: 'obj', obj }];
     }
     if (q === 'copy.deepcopy') {
@@ -1246,7 +1273,7 @@ export class PyTorchModel {
       this.recordCreated(obj, ctx);
       if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'construct'));
       if (pretrainedWeights(kw)) {
-        st.weighted.add(obj);
+        own(st, 'weighted').add(obj);
         obj.weightsLoaded = true;
       }
       return [{ t: 'obj', obj }];
@@ -1258,7 +1285,7 @@ export class PyTorchModel {
         this.recordCreated(obj, ctx);
         if (ctx.purpose === 'flow') this.setMode(st, obj, modeInfo('train', site, 'construct'));
         if (pretrainedWeights(kw)) {
-          st.weighted.add(obj);
+          own(st, 'weighted').add(obj);
           obj.weightsLoaded = true;
         }
         return [{ t: 'obj', obj }];
@@ -1366,7 +1393,7 @@ export class PyTorchModel {
       const w = constOf(kw.get('weights') ?? []);
       if (w !== null && (kw.has('weights') ? w !== undefined : true)) {
         // `weights="imagenet"` is the default.
-        st.weighted.add(obj);
+        own(st, 'weighted').add(obj);
         obj.weightsLoaded = true;
       }
       return [{ t: 'obj', obj }];
@@ -1594,8 +1621,8 @@ export class PyTorchModel {
     }
     const receiver = call.fn.k === 'attr' ? exprName(call.fn.obj) ?? 'model' : 'model';
     for (const model of models) {
-      st.weighted.add(model);
-      st.trained.add(model);
+      own(st, 'weighted').add(model);
+      own(st, 'trained').add(model);
       this.emitStep({
         site, obj: model, mode: this.modeOf(st, model), via: [], fn: ctx.fn, insertAt: null, receiver,
         lightning: false, accumulation: false, loaders, frozen: false, keras: true,
@@ -1887,7 +1914,7 @@ export class PyTorchModel {
     }
     if (m === 'load_state_dict') {
       for (const o of moduleObjs) {
-        st.weighted.add(o);
+        own(st, 'weighted').add(o);
         if (ctx.purpose === 'construct') o.weightsLoaded = true;
       }
       return [];
@@ -1979,7 +2006,7 @@ export class PyTorchModel {
       else if (st.trained.has(obj) && call.span.start > lastStep(ctx) && ctx.loops.length === 0) kind = 'after-training';
       else if (ctx.stepOffsets.length === 0 && st.weighted.has(obj) && !ctx.file.isTestFile && !(ctx.summary && ctx.fn)) kind = 'load-and-predict';
       if (kind) this.noteInference(obj, call.fn.k === 'attr' && how === 'predict' ? call.fn.obj : call.fn, kind, ctx, st, site);
-      else if (!st.noGrad) st.forwarded.add(obj);
+      else if (!st.noGrad) own(st, 'forwarded').add(obj);
     }
     // Data flow through layers.
     if (obj.kind === 'layer' && obj.spec) {
@@ -2062,10 +2089,10 @@ export class PyTorchModel {
   }
 
   private setMode(st: State, obj: Obj, info: ModeInfo): void {
-    st.modes.set(obj, { sources: info.sources, stepSinceSet: false });
+    own(st, 'modes').set(obj, { sources: info.sources, stepSinceSet: false });
     // Children follow the parent.
     for (const [o] of st.modes) {
-      if (o !== obj && this.isDescendant(o, obj)) st.modes.set(o, { sources: info.sources, stepSinceSet: false });
+      if (o !== obj && this.isDescendant(o, obj)) own(st, 'modes').set(o, { sources: info.sources, stepSinceSet: false });
     }
   }
 
@@ -2140,8 +2167,8 @@ export class PyTorchModel {
     const insertAt = loopTop ? { offset: loopTop.bodyStart, indent: loopTop.indent } : ctx.fn ? { offset: ctx.fn.bodyStart, indent: ctx.fn.bodyIndent } : null;
     const loaders = ctx.loops.flatMap((l) => l.loaders);
     for (const obj of st.forwarded) {
-      st.weighted.add(obj);
-      st.trained.add(obj);
+      own(st, 'weighted').add(obj);
+      own(st, 'trained').add(obj);
       const info = this.modeOf(st, obj);
       const fact: TrainStepFact = {
         site, obj, mode: info, via: [], fn: ctx.fn, insertAt, frozen: [...st.frozen.keys()].some((f) => f === obj || this.isDescendant(obj, f)), receiver: this.nameOf(obj, st) ?? 'model',
@@ -2149,8 +2176,9 @@ export class PyTorchModel {
       };
       this.emitStep(fact, ctx);
     }
-    for (const [o, info] of st.modes) st.modes.set(o, { sources: info.sources, stepSinceSet: true });
-    st.forwarded = new Set();
+    for (const [o, info] of st.modes) own(st, 'modes').set(o, { sources: info.sources, stepSinceSet: true });
+    st.forwarded = NO_OBJS as Set<Obj>;
+    st.own &= ~OWN.forwarded;
   }
 
   /** The source name of an object in this body (`model`, `self.model`), if it has one. */
@@ -2188,8 +2216,8 @@ export class PyTorchModel {
 
   /** Records that `obj`'s parameters are frozen (requires_grad=False) from here on. */
   private freeze(st: State, obj: Obj, site: Site): void {
-    st.frozen.set(obj, site);
-    st.frozenAll.add(obj);
+    own(st, 'frozen').set(obj, site);
+    own(st, 'frozenAll').add(obj);
   }
 
   private noteTrainCall(obj: Obj, call: CallExpr, ctx: Ctx, st: State, site: Site): void {
@@ -2337,7 +2365,7 @@ export class PyTorchModel {
     const s = this.summaryOf(file, f.def, f.cls ?? null);
     if (!s) return ret;
     if (s.hasStep) {
-      for (const [o, info] of st.modes) st.modes.set(o, { sources: info.sources, stepSinceSet: true });
+      for (const [o, info] of st.modes) own(st, 'modes').set(o, { sources: info.sources, stepSinceSet: true });
     }
     // Map each symbolic root of the callee to the caller's values.
     const bound = new Map<string, Val[]>();
@@ -2375,7 +2403,7 @@ export class PyTorchModel {
       const rest = { sources: info.sources.filter((x) => x.mode !== 'entry'), stepSinceSet: info.stepSinceSet };
       return joinInfo(rest.sources.length ? rest : undefined, { ...callerInfo, stepSinceSet: callerInfo.stepSinceSet || info.stepSinceSet })!;
     };
-    for (const o of s.weighted) for (const target of resolveSym(o)) st.weighted.add(target);
+    for (const o of s.weighted) for (const target of resolveSym(o)) own(st, 'weighted').add(target);
     for (const fact of s.infer) {
       for (const target of resolveSym(fact.obj)) {
         const fresh = fact.fresh && !st.weighted.has(target) && !target.weightsLoaded;
@@ -2394,12 +2422,12 @@ export class PyTorchModel {
         const loaders = fact.loaders.flatMap((l) => resolveSym(l));
         const frozen = fact.frozen || [...st.frozen.keys()].some((f) => f === target || this.isDescendant(target, f));
         this.emitStep({ ...fact, obj: target, mode: subst(fact.mode, target), via: [...fact.via, site], loaders, frozen }, ctx);
-        st.trained.add(target);
-        st.weighted.add(target);
+        own(st, 'trained').add(target);
+        own(st, 'weighted').add(target);
       }
     }
     for (const fz of s.freezes) for (const target of resolveSym(fz.obj)) this.freeze(st, target, fz.site);
-    for (const o of s.converted) for (const target of resolveSym(o)) st.converted.add(target);
+    for (const o of s.converted) for (const target of resolveSym(o)) own(st, 'converted').add(target);
     for (const ft of s.frozenTrains) {
       for (const target of resolveSym(ft.obj)) {
         if (target.kind === 'sym') ctx.summary?.frozenTrains.push({ ...ft, obj: target });
@@ -2407,7 +2435,7 @@ export class PyTorchModel {
       }
     }
     for (const [o, info] of s.exit) {
-      for (const target of resolveSym(o)) st.modes.set(target, subst(info, target));
+      for (const target of resolveSym(o)) own(st, 'modes').set(target, subst(info, target));
     }
     // Returned objects carry the mode the callee left them in.
     for (const r of s.returns) {
@@ -3235,27 +3263,71 @@ function setsParamEval(def: FuncDef): boolean {
 }
 
 function cloneState(st: State): State {
+  // The copy shares every collection but `env` with `st`: from now on neither may change them
+  // in place (see `own`).
+  st.own = 0;
   return {
-    env: new Map(st.env), modes: new Map(st.modes), noGrad: st.noGrad,
-    forwarded: new Set(st.forwarded), frozen: new Map(st.frozen), frozenAll: new Set(st.frozenAll), weighted: new Set(st.weighted), trained: new Set(st.trained), converted: new Set(st.converted),
+    env: new Map(st.env), modes: st.modes, noGrad: st.noGrad,
+    forwarded: st.forwarded, frozen: st.frozen, frozenAll: st.frozenAll, weighted: st.weighted, trained: st.trained, converted: st.converted, own: 0,
   };
 }
 
+/**
+ * The join of two flow states (either path may have been taken). Unchanged collections are
+ * shared, not copied: a collection equal to one side's (the same object, or the other side's is
+ * empty) is that side's, which then gives up changing it in place.
+ */
 function joinState(a: State, b: State): State {
   const env = new Map(a.env);
   for (const [k, v] of b.env) env.set(k, union(env.get(k) ?? [], v));
-  const modes = new Map(a.modes);
-  for (const [k, v] of b.modes) modes.set(k, joinInfo(modes.get(k), v)!);
-  return {
-    env, modes, noGrad: a.noGrad,
-    forwarded: new Set([...a.forwarded, ...b.forwarded]), frozen: new Map([...a.frozen, ...b.frozen]),
-    frozenAll: new Set([...a.frozenAll].filter((o) => b.frozenAll.has(o))),
-    weighted: new Set([...a.weighted, ...b.weighted]), trained: new Set([...a.trained, ...b.trained]), converted: new Set([...a.converted, ...b.converted]),
+  const out: State = {
+    env, modes: a.modes, noGrad: a.noGrad,
+    forwarded: a.forwarded, frozen: a.frozen, frozenAll: a.frozenAll, weighted: a.weighted, trained: a.trained, converted: a.converted, own: 0,
   };
+  const set = <K extends SharedKey>(k: K, v: State[K], owned: boolean): void => {
+    (out as unknown as Record<string, unknown>)[k] = v;
+    if (owned) out.own |= OWN[k];
+  };
+  /** `a`'s or `b`'s collection, shared, when the join equals it; undefined otherwise. */
+  const shared = <K extends SharedKey>(k: K, intersect = false): State[K] | undefined => {
+    const x = a[k] as Map<unknown, unknown> | Set<unknown>;
+    const y = b[k] as Map<unknown, unknown> | Set<unknown>;
+    const pick = x === y || (intersect ? x.size === 0 : y.size === 0) ? a : (intersect ? y.size === 0 : x.size === 0) ? b : null;
+    if (!pick) return undefined;
+    pick.own &= ~OWN[k];
+    if (x === y) b.own &= ~OWN[k];
+    return pick[k];
+  };
+  for (const k of SHARED_KEYS) {
+    const reuse = shared(k, k === 'frozenAll');
+    if (reuse !== undefined) {
+      set(k, reuse, false);
+      continue;
+    }
+    switch (k) {
+      case 'modes': {
+        const modes = new Map(a.modes);
+        for (const [o, v] of b.modes) modes.set(o, joinInfo(modes.get(o), v)!);
+        set(k, modes, true);
+        break;
+      }
+      case 'frozen':
+        set(k, new Map([...a.frozen, ...b.frozen]), true);
+        break;
+      case 'frozenAll':
+        set(k, new Set([...a.frozenAll].filter((o) => b.frozenAll.has(o))), true);
+        break;
+      default:
+        set(k, new Set([...(a[k] as Set<Obj>), ...(b[k] as Set<Obj>)]), true);
+    }
+  }
+  return out;
 }
 
 function assignState(dst: State, src: State): void {
   Object.assign(dst, src);
+  // `dst` now holds `src`'s collections: only one of them may keep changing them in place.
+  src.own = 0;
 }
 
 /**
