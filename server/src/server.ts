@@ -262,7 +262,7 @@ export function startServer(connection: Connection, host: Host): void {
         connection.console.error(`normlint: analysis failed: ${(e as Error).stack ?? String(e)}`);
         return;
       }
-      for (const err of st.folder.internalErrors) {
+      for (const err of [...st.folder.internalErrors, ...st.folder.takeLateErrors()]) {
         if (loggedErrors.has(err)) continue;
         loggedErrors.add(err);
         connection.console.error(`normlint internal error (please report): ${err}`);

@@ -34,8 +34,12 @@ export interface FileResult {
   text: string;
   diagnostics: Diagnostic[];
   warnings: FileWarning[];
-  /** Normalization layers constructed in this file (hover, code lens). */
-  layers: LayerReport[];
+  /**
+   * Normalization layers constructed in this file (hover, code lens). After an edit they are
+   * computed on first read; read them only while the result is current (its `version` is the
+   * document's): the document's next analysis moves the IR they are computed from.
+   */
+  readonly layers: LayerReport[];
 }
 
 /** A file as read from disk: its text (a notebook's program), facts once analyzed, and the notebook. */
@@ -370,11 +374,15 @@ export class WorkspaceFolder {
           return f;
         },
       },
-      collectLayers: true,
+      // A whole-folder run computes the layer reports at once (its model is large: not kept);
+      // an edit's run leaves them until a hover or code lens asks (see `FileResult.layers`).
+      collectLayers: changed === 'all' ? true : 'lazy',
     });
     this.internalErrors = this.engine.lastErrors;
     const byFile = groupByFile(raw);
-    const layersByFile = groupByFile(this.engine.lastLayers);
+    const later = this.engine.lastLayersLater;
+    let layersByFile: ReadonlyMap<string, LayerReport[]> | null = later ? null : groupByFile(this.engine.lastLayers);
+    const layersOf = (rel: string): LayerReport[] => (layersByFile ??= groupByFile(later!())).get(rel) ?? [];
     const out: FileResult[] = [];
     const done = new Set<string>();
     for (const f of [...facts, ...onDemand]) {
@@ -382,7 +390,13 @@ export class WorkspaceFolder {
       done.add(f.path);
       const s = snap(f.path);
       const fin = finalizeFile(f, byFile.get(f.path) ?? [], this.configFor(f.path), s.text, REGISTRY);
-      out.push({ rel: f.path, uri: this.uriOf(f.path), version: s.version, text: s.text, diagnostics: fin.diagnostics, warnings: fin.warnings, layers: layersByFile.get(f.path) ?? [] });
+      const rel = f.path;
+      out.push({
+        rel, uri: this.uriOf(rel), version: s.version, text: s.text, diagnostics: fin.diagnostics, warnings: fin.warnings,
+        get layers() {
+          return layersOf(rel);
+        },
+      });
     }
     for (const rel of covered) {
       if (done.has(rel)) continue;
@@ -407,6 +421,11 @@ export class WorkspaceFolder {
       }
     }
     return out;
+  }
+
+  /** Internal errors of deferred work (layer reports computed on a hover) since the last call. */
+  takeLateErrors(): string[] {
+    return this.engine.lateErrors.splice(0);
   }
 
   /** Frees every open document's tree. */

@@ -234,6 +234,45 @@ describe('language server over stdio', function () {
     assert.equal(await c.conn.sendRequest('normlint/layerAt', { textDocument: { uri: u }, position: { line: 0, character: 0 } }), null);
   });
 
+  it('hovers and code lenses follow incremental edits (layer reports computed from the analysis of that version)', async () => {
+    const root = makeProject({ 'model.py': MODEL, 'train.py': TRAIN });
+    const c = await start(root);
+    const u = uri(path.join(root, 'model.py'));
+    await c.open(u, MODEL, 1);
+    await c.waitDiags(u, (d) => d.length > 0, 1);
+    const bnLine = (text: string): number => text.split('\n').findIndex((l) => l.includes('BatchNorm2d'));
+    const hoverAt = async (text: string): Promise<string> => {
+      const line = bnLine(text);
+      const hover = (await c.conn.sendRequest('textDocument/hover', { textDocument: { uri: u }, position: { line, character: text.split('\n')[line].indexOf('BatchNorm2d') + 3 } })) as Hover;
+      return (hover.contents as { value: string }).value;
+    };
+    assert.match(await hoverAt(MODEL), /\| momentum \| `0\.99`/);
+    // Two lines inserted above the class (every statement after them moves), then the momentum
+    // retyped in place: incremental changes, as an editor sends them.
+    let text = MODEL;
+    const edit = async (version: number, at: number, del: number, ins: string): Promise<void> => {
+      const before = text.slice(0, at).split('\n');
+      const start = { line: before.length - 1, character: before.at(-1)!.length };
+      const endText = text.slice(0, at + del).split('\n');
+      const end = { line: endText.length - 1, character: endText.at(-1)!.length };
+      text = text.slice(0, at) + ins + text.slice(at + del);
+      await c.change(u, version, [{ range: { start, end }, text: ins }]);
+    };
+    await edit(2, MODEL.indexOf('class '), 0, '# a comment\nSCALE = 2\n');
+    const m = text.indexOf('momentum=0.99') + 'momentum='.length;
+    await edit(3, m, 4, '0.5');
+    await c.waitDiags(u, (d) => !d.some((x) => x.code === 'NL007'), 3);
+    assert.match(await hoverAt(text), /\| momentum \| `0\.5` · PyTorch: new batch weighs 0\.5/);
+    const lenses = (await c.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: u } })) as CodeLens[];
+    assert.deepEqual(lenses.map((l) => l.range.start.line), [bnLine(text)]);
+    const layer = (lenses[0].command?.arguments?.[0] as { layer: { momentum: unknown } }).layer;
+    assert.ok(JSON.stringify(layer).includes('0.5'), JSON.stringify(layer));
+    // One more keystroke: the next version's hover, at the same place.
+    await edit(4, text.indexOf('0.5') + 3, 0, '5');
+    await c.waitDiags(u, () => true, 4);
+    assert.match(await hoverAt(text), /\| momentum \| `0\.55`/);
+  });
+
   it('hovers a Keras BatchNormalization with momentum in the Keras convention and no PyTorch layout', async () => {
     const text = 'from tensorflow import keras\n\nbn = keras.layers.BatchNormalization(momentum=0.1)\n';
     const root = makeProject({ 'model.py': text });

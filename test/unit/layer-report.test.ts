@@ -85,3 +85,29 @@ describe('layer reports', () => {
     assert.deepEqual(ls[0].uses.map((u) => [u.kind, u.modes]), [['train-step', ['train']], ['inference', ['train']]]);
   });
 });
+
+describe('layer reports computed later', () => {
+  it("collectLayers: 'lazy' gives the same reports as computing them at once, and keeps them", async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const root = path.join(__dirname, '../../examples');
+    const files = (fs.readdirSync(root, { recursive: true }) as string[]).filter((f) => /\.(py|ts|js)$/.test(f)).sort();
+    const texts = new Map(files.map((f) => [f, fs.readFileSync(path.join(root, f), 'utf8')]));
+    const engine = await testEngine();
+    const cfg = allRulesConfig();
+    const facts = files.map((f) => engine.analyze({ path: f, text: texts.get(f)! }));
+    const opts = { configFor: () => cfg, textOf: (p: string) => texts.get(p) ?? '' };
+    const eagerDiags = engine.lint(facts, { ...opts, collectLayers: true });
+    const eager = engine.lastLayers;
+    assert.equal(engine.lastLayersLater, null);
+    const lazyDiags = engine.lint(facts, { ...opts, collectLayers: 'lazy' });
+    assert.deepEqual(engine.lastLayers, []);
+    const later = engine.lastLayersLater!;
+    assert.ok(eager.length > 20, `examples have layers (${eager.length})`);
+    assert.deepEqual(lazyDiags, eagerDiags);
+    assert.deepEqual(later(), eager);
+    assert.equal(later(), later(), 'memoized');
+    engine.lint(facts, { ...opts });
+    assert.equal(engine.lastLayersLater, null, 'a later run without layers forgets them');
+  });
+});

@@ -37,6 +37,17 @@ export class Engine {
    */
   lastLayers: LayerReport[] = [];
 
+  /**
+   * After an {@link Engine.lint} called with `collectLayers: 'lazy'`: computes that run's layer
+   * reports on the first call (memoized), else null. Call it only while the analyzed files'
+   * IR is unchanged (an open document moves its IR in place when it is analyzed again).
+   * Errors (normlint bugs) give an empty list and are added to {@link lateErrors}.
+   */
+  lastLayersLater: (() => LayerReport[]) | null = null;
+
+  /** Internal errors of deferred work ({@link lastLayersLater}) since the caller last emptied it. */
+  readonly lateErrors: string[] = [];
+
   private constructor(private readonly parser: PythonParser) {}
 
   /**
@@ -103,7 +114,22 @@ export class Engine {
     const model = new PyTorchModel(index, { assumeUnknownModulesNormalize: anyUnknown }).run();
     this.lastErrors = [...model.internalErrors];
     this.lastLayers = [];
-    if (opts.collectLayers) {
+    this.lastLayersLater = null;
+    if (opts.collectLayers === 'lazy') {
+      let memo: LayerReport[] | null = null;
+      const textOf = opts.textOf;
+      this.lastLayersLater = () => {
+        if (memo === null) {
+          try {
+            memo = layerReports(model, textOf);
+          } catch (e) {
+            memo = [];
+            this.lateErrors.push(`layer reports: ${(e as Error).stack ?? String(e)}`);
+          }
+        }
+        return memo;
+      };
+    } else if (opts.collectLayers) {
       try {
         this.lastLayers = layerReports(model, opts.textOf);
       } catch (e) {

@@ -66,8 +66,13 @@ export interface LintOptions {
    * reported in these files too (e.g. a conv layer built in a helper module).
    */
   lazy?: { paths: readonly string[]; load(path: string): FileFacts | null };
-  /** Also compute `Engine.lastLayers` (the language server's hovers and code lenses). */
-  collectLayers?: boolean;
+  /**
+   * Also compute the normalization layers' reports (the language server's hovers and code
+   * lenses): `true` fills `Engine.lastLayers`; `'lazy'` sets `Engine.lastLayersLater`, which
+   * computes them on its first call (keeping this run's model until then), so a keystroke's
+   * diagnostics do not wait for hover data nobody may ask for.
+   */
+  collectLayers?: boolean | 'lazy';
 }
 
 export { Engine } from './engine-impl';
