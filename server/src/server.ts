@@ -1022,7 +1022,10 @@ export function startServer(connection: Connection, host: Host): void {
     const version = target ? target.version : null;
     const editOf = (edits: TextEdit[]): WorkspaceEdit =>
       version !== null ? { documentChanges: [{ textDocument: { uri, version }, edits }] } : { changes: { [uri]: edits } };
-    const seenCodes = new Set<string>();
+    // One "Disable" per code and line (findings of one rule on two lines each get theirs), one
+    // "Show documentation" per code.
+    const seenDisables = new Set<string>();
+    const seenDocs = new Set<string>();
     for (const diag of params.context.diagnostics) {
       if (diag.source !== 'normlint' || typeof diag.code !== 'string') continue;
       const data = diag.data as DiagnosticData | undefined;
@@ -1038,17 +1041,21 @@ export function startServer(connection: Connection, host: Host): void {
           });
         });
       }
-      if (seenCodes.has(code)) continue;
-      seenCodes.add(code);
-      const edit = target ? noqaAddEditFor(uri, target.text, diag.range.start.line, code) : null;
-      if (target && edit && target.parsesAsWell(edit)) {
-        actions.push({
-          title: `Disable ${code} for this line`,
-          kind: CodeActionKind.QuickFix,
-          diagnostics: [diag],
-          edit: editOf([{ range: positionMapOf(target.text).range(edit), newText: edit.content }]),
-        });
+      const line = diag.range.start.line;
+      if (!seenDisables.has(`${code}:${line}`)) {
+        seenDisables.add(`${code}:${line}`);
+        const edit = target ? noqaAddEditFor(uri, target.text, line, code) : null;
+        if (target && edit && target.parsesAsWell(edit)) {
+          actions.push({
+            title: `Disable ${code} for this line`,
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [diag],
+            edit: editOf([{ range: positionMapOf(target.text).range(edit), newText: edit.content }]),
+          });
+        }
       }
+      if (seenDocs.has(code)) continue;
+      seenDocs.add(code);
       actions.push({
         title: `Show documentation for ${code}`,
         kind: CodeActionKind.QuickFix,

@@ -133,6 +133,20 @@ describe('language server over stdio', function () {
     await c.waitDiags(u, (x) => x.length === 0, 2);
   });
 
+  it('offers "Disable" for each line of a rule\'s findings in the range, and its documentation once', async () => {
+    const text = 'import torch.nn as nn\n\na = nn.BatchNorm2d(8, momentum=0.9)\nb = nn.BatchNorm2d(8, momentum=0.99)\n';
+    const root = makeProject({ 'model.py': text });
+    const c = await start(root);
+    const u = uri(path.join(root, 'model.py'));
+    await c.open(u, text, 1);
+    const ds = (await c.waitDiags(u, (x) => x.filter((y) => y.code === 'NL007').length === 2, 1)).filter((x) => x.code === 'NL007');
+    const range = { start: ds[0].range.start, end: ds[1].range.end };
+    const actions = (await c.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: u }, range, context: { diagnostics: ds } })) as CodeAction[];
+    const disables = actions.filter((a) => a.title === 'Disable NL007 for this line');
+    assert.deepEqual(disables.map((a) => editsOf(a, u)[0].range.start.line).sort(), [2, 3]);
+    assert.equal(actions.filter((a) => a.title === 'Show documentation for NL007').length, 1);
+  });
+
   it('source.fixAll.normlint applies every safe fix in one edit', async () => {
     const two = MODEL.replace('self.conv = nn.Conv2d(3, 16, 3, bias=False)', 'self.conv = nn.Conv2d(3, 16, 3, bias=False)\n        self.bn0 = nn.BatchNorm2d(3, momentum=0.9)');
     const root = makeProject({ 'model.py': two });
