@@ -15,8 +15,12 @@ import {
   labConfigFromLayer,
   momentumTracking,
   normalizeLabConfig,
+  retargetResult,
   runAll,
+  runView,
   trainEval,
+  VIEW_IDS,
+  viewKey,
   type LabConfig,
 } from '../../extension/src/lab/experiments';
 import { labHtml } from '../../extension/src/lab/panel/html';
@@ -193,6 +197,47 @@ describe('BN Lab experiments (CPU backend)', function () {
     assert.deepEqual(a, b);
     const c = trainEval(cfg({ seed: 2 }));
     assert.notDeepEqual(c.gap, a.trainEval.gap);
+  });
+
+  // The panel recomputes only the views whose viewKey changed; a wrong key would leave stale charts.
+  it('a view whose key does not change gives the same numbers (every config field)', () => {
+    const base = cfg();
+    const patches: Partial<LabConfig>[] = [
+      { batchSize: 16 },
+      { batchSize: 1 },
+      { resolvedBatchSize: 4 },
+      { steps: 20 },
+      { distribution: { ...base.distribution, shift: 1 } },
+      { distribution: { ...base.distribution, mean: 0 } },
+      { distribution: { ...base.distribution, std: 1 } },
+      { distribution: { ...base.distribution, channelSpread: 0 } },
+      { numFeatures: 32 },
+      { numFeatures: 3 },
+      { producer: { kind: 'conv', bias: false } },
+      { layerClass: 'torch.nn.BatchNorm2d' },
+      { seed: 2 },
+      { spatial: 3 },
+      { eps: 1e-3 },
+      { momentum: 0.3 },
+      { affine: false },
+      { trackRunningStats: false },
+      { dims: 1, spatial: 1 },
+      { framework: 'keras3', momentum: 0.99, eps: 1e-3 },
+    ];
+    const fresh = runAll(base);
+    let reused = 0;
+    for (const patch of patches) {
+      const other = cfg(patch);
+      for (const id of VIEW_IDS) {
+        if (viewKey(id, other) !== viewKey(id, base)) continue;
+        reused++;
+        assert.deepEqual(retargetResult(id, fresh[id], other), runView(id, other), `${id} with ${JSON.stringify(patch)}`);
+      }
+    }
+    // The batch size leaves the batch-size sweep's and the forgotten eval()'s numbers alone.
+    assert.equal(viewKey('batchSweep', cfg({ batchSize: 16 })), viewKey('batchSweep', base));
+    assert.equal(viewKey('forgotEval', cfg({ batchSize: 16 })), viewKey('forgotEval', base));
+    assert.ok(reused > 20, `only ${reused} (view, patch) pairs kept their key`);
   });
 });
 

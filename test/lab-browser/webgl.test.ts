@@ -2,7 +2,9 @@
  * BN Lab panel in headless Chromium (Debian `chromium`, SwiftShader WebGL): builds dist/lab/,
  * serves it on 127.0.0.1, checks that the panel runs on WebGL, that every experiment gives the
  * same numbers on WebGL and CPU (within 1e-4), that every view renders (chart canvas, takeaway,
- * text alternative), and how long an update takes after a control changes. Screenshots go to
+ * text alternative), and reports how long an update takes after a control changes (start-up
+ * separately; per-view costs on WebGL and CPU). A second page checks the core's own WebGL
+ * reduction shaders, stacked batches and gradients against the CPU backend. Screenshots go to
  * test-output/lab/. Skipped when /usr/bin/chromium is absent.
  */
 import assert from 'node:assert/strict';
@@ -10,6 +12,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 // The page.evaluate callbacks below run in the browser. The root tsconfig has no DOM lib (the
@@ -67,9 +70,11 @@ function maxDiff(a: unknown, b: unknown, where = '$', worst = { value: 0, at: ''
 describe('BN Lab panel in headless Chromium (WebGL vs CPU)', function () {
   this.timeout(60000);
   let server: http.Server | undefined;
+  let kernelsServer: http.Server | undefined;
   let browser: Browser | undefined;
   let page: Page;
   let url = '';
+  let kernelsUrl = '';
   const consoleErrors: string[] = [];
 
   before(async function () {
@@ -78,6 +83,23 @@ describe('BN Lab panel in headless Chromium (WebGL vs CPU)', function () {
     const { outdir } = await buildLab({ production: true });
     server = await serve(outdir);
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/index.html`;
+    // The kernel checks' page: the core and TensorFlow.js as the panel bundles them.
+    const kernelsDir = path.join(OUT, 'kernels');
+    fs.mkdirSync(kernelsDir, { recursive: true });
+    await build({
+      absWorkingDir: ROOT,
+      entryPoints: [path.join(ROOT, 'test/lab-browser/kernels-page.ts')],
+      outfile: path.join(kernelsDir, 'kernels.js'),
+      bundle: true,
+      platform: 'browser',
+      format: 'iife',
+      logLevel: 'warning',
+      alias: { '@tensorflow/tfjs': path.join(ROOT, 'extension/src/lab/panel/tfjs-lite.ts') },
+      define: { 'process.env.NODE_ENV': '"production"' },
+    });
+    fs.writeFileSync(path.join(kernelsDir, 'index.html'), '<!DOCTYPE html><meta charset="utf-8"><title>kernels</title><script src="kernels.js"></script>');
+    kernelsServer = await serve(kernelsDir);
+    kernelsUrl = `http://127.0.0.1:${(kernelsServer.address() as AddressInfo).port}/index.html`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -97,6 +119,7 @@ describe('BN Lab panel in headless Chromium (WebGL vs CPU)', function () {
   after(async () => {
     await browser?.close();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (kernelsServer ? kernelsServer.close(() => resolve()) : resolve()));
   });
 
   it('runs on the WebGL backend and says so', async () => {
@@ -144,37 +167,71 @@ describe('BN Lab panel in headless Chromium (WebGL vs CPU)', function () {
     await page.screenshot({ path: path.join(OUT, 'panel.png'), fullPage: true });
   });
 
-  // Times are reported, not asserted (a loaded CI machine is no benchmark): `npm run bench` measures them.
+  // Times are reported, not asserted (a loaded CI machine is no benchmark).
   it('updates the charts after each control change', async () => {
-    const timings: { totalMs: number; computeMs: number; renderMs: number; perView: Record<string, number> }[] = [];
-    const wallTimes: number[] = [];
-    for (const batch of ['16', '64', '8', '32']) {
-      const t0 = Date.now();
-      const timing = await page.evaluate(async (b) => {
-        const input = document.getElementById('field-batchSize') as unknown as { value: string; dispatchEvent(e: unknown): boolean };
-        input.value = b;
-        const lab = (window as unknown as { __bnlab: { setConfig(p: unknown): Promise<unknown> } }).__bnlab;
-        input.dispatchEvent(new Event('input'));
-        return lab.setConfig({}); // resolves after the queued update is drawn
-      }, batch);
-      wallTimes.push(Date.now() - t0);
-      timings.push(timing as (typeof timings)[number]);
-    }
-    const totals = timings.map((t) => Math.round(t.totalMs));
-    const median = [...totals].sort((a, b) => a - b)[Math.floor(totals.length / 2)]!;
-    console.log(`      WebGL update after a control change: ${totals.join(', ')} ms (median ${median}; wall ${wallTimes.join(', ')} ms)`);
-    console.log(`      per view (last): ${Object.entries(timings.at(-1)!.perView).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}; charts ${Math.round(timings.at(-1)!.renderMs)} ms`);
-    const cpu = await page.evaluate(async () => {
-      const lab = (window as unknown as { __bnlab: { runAll(b: string): Promise<unknown> } }).__bnlab;
-      await lab.runAll('cpu');
-      const t = performance.now();
-      await lab.runAll('cpu');
-      return performance.now() - t;
-    });
-    console.log(`      CPU backend, all six experiments: ${Math.round(cpu)} ms`);
+    type Timing = { totalMs: number; computeMs: number; renderMs: number; perView: Record<string, number>; recomputed: string[] };
+    type Lab = {
+      settled(): Promise<Timing>;
+      startup(): { backendMs: number; firstUpdate: Timing } | null;
+      profile(b: string): Promise<Record<string, number>>;
+    };
+    const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+    const startup = await page.evaluate(() => (window as unknown as { __bnlab: Lab }).__bnlab.startup());
+    assert.ok(startup, 'startup timing');
+    console.log(`      start-up: WebGL backend ${Math.round(startup.backendMs)} ms, first update (compiles every shader) ${Math.round(startup.firstUpdate.totalMs)} ms`);
+    /** Changes a control as a user would and returns the update's timing. */
+    const change = async (field: string, value: string): Promise<Timing> =>
+      (await page.evaluate(
+        async ([f, v]) => {
+          const input = document.getElementById(f) as unknown as { value: string; dispatchEvent(e: unknown): boolean };
+          input.value = v;
+          const lab = (window as unknown as { __bnlab: Lab }).__bnlab;
+          input.dispatchEvent(new Event('input'));
+          return lab.settled(); // resolves after the queued update is drawn
+        },
+        [field, value] as const,
+      )) as Timing;
+    const report = (what: string, timings: Timing[]): void => {
+      const totals = timings.map((t) => Math.round(t.totalMs));
+      const last = timings.at(-1)!;
+      console.log(`      ${what}: ${totals.join(', ')} ms (median ${median(totals)}); ${last.recomputed.length} of 6 views recomputed`);
+      console.log(`        last: simulation ${Math.round(last.computeMs)} ms (${Object.entries(last.perView).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}), charts ${Math.round(last.renderMs)} ms`);
+    };
+    // The batch size changes four views' numbers (the sweep and forgotten-eval views use their own sizes).
+    const batch: Timing[] = [];
+    for (const b of ['16', '64', '8', '32']) batch.push(await change('field-batchSize', b));
+    report('WebGL, batch size 16/64/8/32', batch);
     assert.equal(await page.inputValue('#field-batchSize'), '32');
-    assert.equal(timings.length, 4, 'one drawn update per change');
-    for (const t of timings) assert.ok(t.totalMs > 0 && Object.keys(t.perView).length > 0, 'each update computed and drew the views');
+    assert.equal(batch.length, 4, 'one drawn update per change');
+    for (const t of batch) assert.deepEqual([...t.recomputed].sort(), ['alternatives', 'folding', 'momentum', 'trainEval']);
+    // The seed changes every view.
+    const seed: Timing[] = [];
+    for (const s of ['2', '3', '4', '1']) seed.push(await change('field-seed', s));
+    report('WebGL, seed 2/3/4/1 (all six views)', seed);
+    for (const t of seed) assert.equal(t.recomputed.length, 6);
+    // Per-view costs: the six experiments one after the other, median of five runs per backend.
+    for (const backend of ['webgl', 'cpu']) {
+      const runs: Record<string, number>[] = [];
+      for (let i = 0; i < 5; i++) runs.push(await page.evaluate((b) => (window as unknown as { __bnlab: Lab }).__bnlab.profile(b), backend));
+      const views = Object.keys(runs[0]!);
+      const total = median(runs.map((r) => views.reduce((a, v) => a + r[v]!, 0)));
+      console.log(`      ${backend === 'webgl' ? 'WebGL' : 'CPU'}, six views one after the other (median of 5): ${Math.round(total)} ms = ${views.map((v) => `${v} ${Math.round(median(runs.map((r) => r[v]!)))}`).join(', ')}`);
+    }
+  });
+
+  it('runs the reductions, stacks and gradients on WebGL as on the CPU (within 1e-4)', async () => {
+    const kernelsPage = await browser!.newPage();
+    try {
+      await kernelsPage.goto(kernelsUrl);
+      await kernelsPage.waitForFunction(() => (window as unknown as { __kernels?: unknown }).__kernels !== undefined);
+      const worst = await kernelsPage.evaluate(() => (window as unknown as { __kernels: { compare(): Promise<{ worstRel: number; results: number; shaders: boolean; leaked: number }> } }).__kernels.compare());
+      assert.ok(worst.shaders, 'the WebGL reduction shaders are not active');
+      console.log(`      ${worst.results} results: max |WebGL − CPU| / max(1, |CPU|) = ${worst.worstRel.toExponential(2)}`);
+      assert.ok(worst.worstRel <= 1e-4, `difference ${worst.worstRel}`);
+      assert.equal(worst.leaked, 0, 'tensors leaked');
+    } finally {
+      await kernelsPage.close();
+    }
   });
 
   it('shows a layer sent by the host', async () => {

@@ -12,7 +12,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { FrameworkError, formatPythonTuple, formatTorchSize } from './errors';
 import { effectiveMomentum, FRAMEWORK_FACTS, hasBias, hasWeight, torchClassName, tracksRunningStats, validateBatchNormConfig } from './frameworks';
-import { assertFloat32, channelAxis, ChannelView, disposeAll, keptVector, product, reductionAxes } from './shapes';
+import { reductionShadersActive } from './kernels';
+import { assertFloat32, channelAxis, ChannelView, disposeAll, keptVector, product, reductionAxes, StackedChannelView } from './shapes';
 import type { BatchNormConfig, BatchNormInit, BatchNormSnapshot, BatchStatistics, KerasBatchNormConfig, Layout, Mode, TorchBatchNormConfig } from './types';
 
 /**
@@ -40,23 +41,30 @@ export function batchNormalize(
 ): tf.Tensor {
   return tf.tidy(() => {
     const view = new ChannelView(x.shape, layout);
-    const centered = tf.sub(view.flatten(x), view.operand(mean));
-    return view.unflatten(scaleAndShift(view, centered, variance, eps, weight, bias));
+    return view.unflatten(view.normalize(view.flatten(x), mean, scaleOf(variance, eps, weight), bias));
   });
 }
 
-/** `centered·rsqrt(variance + eps)·weight + bias` on a {@link ChannelView} 2-D view. */
-function scaleAndShift(
-  view: ChannelView,
-  centered: tf.Tensor,
-  variance: tf.Tensor1D,
-  eps: number,
-  weight: tf.Tensor1D | null,
-  bias: tf.Tensor1D | null,
-): tf.Tensor {
+/** The per-channel factor of the normalization: `rsqrt(variance + eps)·weight` (any shape ending in `[C]`). */
+function scaleOf(variance: tf.Tensor, eps: number, weight: tf.Tensor1D | null): tf.Tensor {
   const invStd = tf.rsqrt(tf.add(variance, eps));
-  const scaled = tf.mul(centered, view.operand(weight ? tf.mul(invStd, weight) : invStd));
-  return bias ? tf.add(scaled, view.operand(bias)) : scaled;
+  return weight ? tf.mul(invStd, weight) : invStd;
+}
+
+/**
+ * Per-channel mean and BIASED variance of `x` over every axis but the channel axis (what
+ * `tf.moments(x, axes)` gives, computed as BatchNorm's train mode does: the mean, then the mean of
+ * squared deviations).
+ *
+ * @param x input of rank ≥ 2 in `layout` (`[N, C, …]` or `[N, …, C]`).
+ * @returns mean and variance `[C]`, owned by the caller.
+ */
+export function channelMoments(x: tf.Tensor, layout: Layout): { mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const { mean, variance } = stackMoments(new StackedChannelView(1, x.shape, layout), x, false);
+    const C = mean.shape[1];
+    return { mean: tf.reshape(mean, [C]), variance: tf.reshape(variance, [C]) };
+  });
 }
 
 /** How the running statistics move toward the batch statistics `s` in one train step. */
@@ -373,13 +381,92 @@ export class BatchNormSim {
     return tf.tidy(() => {
       // Batch mean and BIASED variance over every axis but the channel axis (what tf.moments
       // computes, arranged for the fast CPU path), then the same normalization as batchNormalize.
+      // The deviations x − mean are stored only on the CPU backend, where variance and output reuse
+      // them; the WebGL shaders compute them on the fly.
       const view = new ChannelView(plan.shape, plan.layout);
       const v = view.flatten(x);
       const mean = view.mean(v);
-      const centered = tf.sub(v, view.operand(mean));
-      const variance = view.mean(tf.square(centered));
-      const output = view.unflatten(scaleAndShift(view, centered, variance, eps, weight, bias));
+      const centered = reductionShadersActive() ? undefined : tf.sub(v, view.operand(mean));
+      const variance = view.variance(v, mean, centered);
+      const output = view.unflatten(view.normalize(v, mean, scaleOf(variance, eps, weight), bias, centered));
       return { output, mean, variance };
+    });
+  }
+
+  /**
+   * Phase 2 for G independent batches of the planned shape at once: batch `g` of the result is what
+   * {@link BatchNormSim.compute} gives for `xs[g]`, up to float32 rounding (each batch normalized with
+   * its OWN statistics when the plan uses batch statistics, with the running statistics otherwise).
+   * On WebGL it runs a few large tensor ops instead of G times as many small ones (each op is one
+   * shader dispatch). On the CPU backend, whose binary ops are slow when an operand broadcasts along
+   * a middle axis (a per-batch `[G, 1, …]` operand), it computes batch by batch.
+   *
+   * Does not change the state: to train on the batches in order, call {@link BatchNormSim.plan} and
+   * {@link BatchNormSim.commit} once per batch with its statistics.
+   *
+   * @param plan the plan of ONE batch (shape `[N, …]` in the layer's layout).
+   * @param xs `[G, ...plan.shape]`, float32.
+   * @param weight γ `[C]` to use (defaults to the layer's own).
+   * @param bias β `[C]` to use (defaults to the layer's own).
+   * @returns the output `[G, ...plan.shape]` and, when the plan uses batch statistics, the batch
+   *   means and biased variances `[G, C]`. The caller owns the tensors.
+   * @throws RangeError when `xs` is not `[G, ...plan.shape]`.
+   */
+  computeStack(
+    plan: BatchNormPlan,
+    xs: tf.Tensor,
+    weight: tf.Tensor1D | null = this.weightT,
+    bias: tf.Tensor1D | null = this.biasT,
+  ): { output: tf.Tensor; mean?: tf.Tensor2D; variance?: tf.Tensor2D } {
+    this.assertAlive();
+    const groups = this.checkStack(plan, xs);
+    const eps = this.config.eps;
+    if (!plan.useBatchStatistics) {
+      const mean = this.runningMeanT;
+      const variance = this.runningVarT;
+      if (mean === null || variance === null) throw new Error('unreachable: a plan without batch statistics needs running statistics');
+      // Running statistics are the same for every batch: the stack is one big batch.
+      return tf.tidy(() => {
+        const joined = tf.reshape(xs, [groups * plan.shape[0]!, ...plan.shape.slice(1)]);
+        return { output: tf.reshape(batchNormalize(joined, mean, variance, eps, weight, bias, plan.layout), xs.shape) };
+      });
+    }
+    if (groups > 1 && !reductionShadersActive()) {
+      // Batch by batch on the CPU backend (see computeStack): the same numbers.
+      return tf.tidy(() => {
+        const parts = tf.unstack(xs).map((x) => this.compute(plan, x, weight, bias));
+        return { output: tf.stack(parts.map((p) => p.output)), mean: tf.stack(parts.map((p) => p.mean!)) as tf.Tensor2D, variance: tf.stack(parts.map((p) => p.variance!)) as tf.Tensor2D };
+      });
+    }
+    return tf.tidy(() => {
+      const view = new StackedChannelView(groups, plan.shape, plan.layout);
+      const { centered, mean, variance } = stackMoments(view, xs, !reductionShadersActive());
+      const output = view.normalize(view.flatten(xs), mean, scaleOf(variance, eps, weight), bias, centered ?? undefined);
+      return { output: view.unflatten(output), mean, variance };
+    });
+  }
+
+  /**
+   * The batch statistics of G independent batches of the planned shape, without the outputs:
+   * row `g` is the mean and biased variance {@link BatchNormSim.compute} would use for `xs[g]`.
+   *
+   * @param plan the plan of ONE batch; it must use batch statistics.
+   * @param xs `[G, ...plan.shape]`, float32.
+   * @returns means and biased variances `[G, C]`, owned by the caller.
+   * @throws RangeError when `xs` is not `[G, ...plan.shape]` or the plan does not use batch statistics.
+   */
+  batchStatisticsStack(plan: BatchNormPlan, xs: tf.Tensor): { mean: tf.Tensor2D; variance: tf.Tensor2D } {
+    this.assertAlive();
+    const groups = this.checkStack(plan, xs);
+    if (!plan.useBatchStatistics) throw new RangeError('this plan normalizes with the running statistics, not batch statistics');
+    return tf.tidy(() => {
+      if (groups > 1 && !reductionShadersActive()) {
+        // Batch by batch on the CPU backend (see computeStack): the same numbers.
+        const parts = tf.unstack(xs).map((x) => stackMoments(new StackedChannelView(1, plan.shape, plan.layout), x, false));
+        return { mean: tf.concat(parts.map((p) => p.mean)), variance: tf.concat(parts.map((p) => p.variance)) };
+      }
+      const { mean, variance } = stackMoments(new StackedChannelView(groups, plan.shape, plan.layout), xs, false);
+      return { mean, variance };
     });
   }
 
@@ -599,6 +686,15 @@ export class BatchNormSim {
     };
   }
 
+  /** Validates a stack for {@link BatchNormSim.computeStack}; returns G. */
+  private checkStack(plan: BatchNormPlan, xs: tf.Tensor): number {
+    assertFloat32(xs, 'input');
+    if (xs.rank !== plan.shape.length + 1 || !shapesEqual(xs.shape.slice(1), plan.shape)) {
+      throw new RangeError(`stack shape [${xs.shape.join(', ')}] is not [G, ${plan.shape.join(', ')}]`);
+    }
+    return xs.shape[0]!;
+  }
+
   private describe(): string {
     const c = this.config;
     return c.framework === 'pytorch'
@@ -609,6 +705,18 @@ export class BatchNormSim {
   private assertAlive(): void {
     if (this.disposed) throw new Error('this BatchNormSim was disposed');
   }
+}
+
+/**
+ * Per-batch mean and biased variance `[G, C]` of a stack, as compute() computes them per batch, and
+ * (when `withCentered`) the deviations `x − mean` as a view.
+ */
+function stackMoments(view: StackedChannelView, xs: tf.Tensor, withCentered = true): { centered: tf.Tensor | null; mean: tf.Tensor2D; variance: tf.Tensor2D } {
+  const v = view.flatten(xs);
+  const mean = view.mean(v);
+  const centered = withCentered ? tf.sub(v, view.groupOperand(mean)) : null;
+  const variance = view.variance(v, mean, centered ?? undefined);
+  return { centered, mean, variance };
 }
 
 function shapesEqual(a: readonly number[], b: readonly number[]): boolean {

@@ -7,7 +7,7 @@
  * `disposeAll` or `tf.dispose`); tensors exposed by getters of a stateful object belong to that
  * object, which releases them in its `dispose()`.
  */
-export { BatchNormSim, batchNormalize } from './batchnorm';
+export { BatchNormSim, batchNormalize, channelMoments } from './batchnorm';
 export type { BatchNormBackward, BatchNormForward, BatchNormPlan, EvalNormalization, ForwardOptions, RunningAverageUpdate } from './batchnorm';
 export { FrameworkError, formatPythonList, formatPythonTuple, formatTorchSize } from './errors';
 export type { FrameworkErrorCode } from './errors';
@@ -33,7 +33,9 @@ export { conv2dChannelsFirst, linear } from './layers';
 export type { Conv2dOptions } from './layers';
 export { LinearBnReluLinear } from './mlp';
 export type { MlpForward, MlpInit } from './mlp';
-export { groupNorm, instanceNorm, layerNorm } from './norms';
+export { checkGroupNorm, groupNorm, instanceNorm, layerNorm } from './norms';
 export type { NormOptions } from './norms';
-export { channelAxis, disposeAll, reductionAxes, toChannelsFirstPerm, toChannelsLastPerm } from './shapes';
+export { centerScaleShift, maxAxes13, reductionShadersActive, sumAbsDifferences13, sumAxes13, sumSquaredDeviations13 } from './kernels';
+export type { SumOptions } from './kernels';
+export { channelAxis, disposeAll, reductionAxes, StackedChannelView, toChannelsFirstPerm, toChannelsLastPerm } from './shapes';
 export type * from './types';

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { FrameworkError, formatPythonList, formatTorchSize } from './errors';
+import { reductionShadersActive, sumAxes13, sumSquaredDeviations13 } from './kernels';
 import { assertFloat32, broadcastPerChannel, product } from './shapes';
 
 /** Options shared by the normalizations. */
@@ -72,22 +73,36 @@ export function layerNorm(x: tf.Tensor, normalizedShape: readonly number[], opti
  */
 export function groupNorm(x: tf.Tensor, numGroups: number, options: NormOptions): tf.Tensor {
   assertFloat32(x, 'input');
-  if (x.rank < 2) throw new RangeError(`groupNorm needs [N, C, *], got rank ${x.rank}`);
-  if (!Number.isInteger(numGroups) || numGroups < 1) throw new RangeError(`numGroups must be a positive integer, got ${numGroups}`);
+  checkGroupNorm(x.shape, numGroups);
   const [N, C] = x.shape as [number, number];
-  if (C % numGroups !== 0) throw new FrameworkError('group-count', 'pytorch', 'ValueError', 'num_channels must be divisible by num_groups');
   const spatial = x.shape.slice(2);
-  const verified = [(N * C) / numGroups, numGroups, ...spatial];
-  if (((N * C) / numGroups) * product(spatial) === 1) {
-    const message = `Expected more than 1 value per channel when training, got input size ${formatPythonList(verified)}`;
-    throw new FrameworkError('batch-of-one', 'pytorch', 'ValueError', message);
-  }
   assertPerChannel(options, C);
   return tf.tidy(() => {
     const grouped = tf.reshape(x, [N, numGroups, (C / numGroups) * product(spatial)]);
     const normalized = tf.reshape(standardize(grouped, [2], options.eps), x.shape);
     return affinePerChannel(normalized, options.weight, options.bias);
   });
+}
+
+/**
+ * The checks {@link groupNorm} makes on its input shape, without computing anything: lets a caller
+ * that normalizes several batches as one larger batch (GroupNorm treats every sample alone) raise
+ * exactly what one batch of `shape` would raise.
+ *
+ * @param shape channels-first `[N, C, *]`.
+ * @throws the errors documented on {@link groupNorm}.
+ */
+export function checkGroupNorm(shape: readonly number[], numGroups: number): void {
+  if (shape.length < 2) throw new RangeError(`groupNorm needs [N, C, *], got rank ${shape.length}`);
+  if (!Number.isInteger(numGroups) || numGroups < 1) throw new RangeError(`numGroups must be a positive integer, got ${numGroups}`);
+  const [N, C] = shape as [number, number];
+  if (C % numGroups !== 0) throw new FrameworkError('group-count', 'pytorch', 'ValueError', 'num_channels must be divisible by num_groups');
+  const spatial = shape.slice(2);
+  if (((N * C) / numGroups) * product(spatial) === 1) {
+    const verified = [(N * C) / numGroups, numGroups, ...spatial];
+    const message = `Expected more than 1 value per channel when training, got input size ${formatPythonList(verified)}`;
+    throw new FrameworkError('batch-of-one', 'pytorch', 'ValueError', message);
+  }
 }
 
 /**
@@ -113,10 +128,22 @@ export function instanceNorm(x: tf.Tensor, options: NormOptions): tf.Tensor {
   return tf.tidy(() => affinePerChannel(standardize(x, axes, options.eps), options.weight, options.bias));
 }
 
-/** `(x − mean)·rsqrt(var + eps)` with biased moments over `axes`. */
+/**
+ * `(x − mean)·rsqrt(var + eps)` with biased moments over the TRAILING `axes` (two passes: the mean,
+ * then the mean of squared deviations, as `tf.moments`). The sums go through `sumAxes13`, whose
+ * WebGL shader is reused for every batch size.
+ */
 function standardize(x: tf.Tensor, axes: number[], eps: number): tf.Tensor {
-  const { mean, variance } = tf.moments(x, axes, true);
-  return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+  const length = product(axes.map((a) => x.shape[a]!));
+  const rows = x.size / length;
+  const v = tf.reshape(x, [rows, length]);
+  const split = tf.reshape(v, [rows, 1, 1, length]);
+  const mean = sumAxes13(split, { divisor: length }); // [rows, 1]
+  const centered = tf.sub(v, mean);
+  const variance = reductionShadersActive()
+    ? sumSquaredDeviations13(split, mean, { divisor: length })
+    : sumAxes13(tf.reshape(tf.square(centered), [rows, 1, 1, length]), { divisor: length });
+  return tf.reshape(tf.mul(centered, tf.rsqrt(tf.add(variance, eps))), x.shape);
 }
 
 function affine(y: tf.Tensor, weight: tf.Tensor | null | undefined, bias: tf.Tensor | null | undefined): tf.Tensor {

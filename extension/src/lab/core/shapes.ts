@@ -2,6 +2,7 @@
  * Shape helpers for channel-wise operations in either layout, plus tensor bookkeeping utilities.
  */
 import * as tf from '@tensorflow/tfjs';
+import { centerScaleShift, reductionShadersActive, sumAxes13, sumSquaredDeviations13 } from './kernels';
 import type { Layout } from './types';
 
 /** Index of the channel axis of a rank-`rank` tensor: 1 (channels-first) or `rank − 1` (channels-last). */
@@ -31,20 +32,22 @@ export function broadcastPerChannel(t: tf.Tensor, rank: number, layout: Layout):
 }
 
 /**
- * Per-channel arithmetic on a tensor of either layout, arranged so that every full-size binary op
- * broadcasts its per-channel operand along TRAILING axes only. The TensorFlow.js CPU backend runs
- * such ops on a flat-index fast path (`i % operand.length`), while broadcasting along a middle axis
- * (a `[1, C, 1, 1]` operand) converts every index to coordinates and back, about 10× slower
- * (`createSimpleBinaryKernelImpl`, @tensorflow/tfjs-backend-cpu 4.22.0). Channels-first
- * `[N, C, *S]` is viewed as `[N, C·S]` with operands tiled to `[C·S]`; channels-last `[…, C]`
- * as `[M, C]` with operands `[C]`. Every method is differentiable; call them inside `tf.tidy`.
+ * Per-channel arithmetic on a tensor of either layout. Channels-first `[N, C, *S]` is viewed as
+ * `[N, C·S]` with per-channel operands tiled to `[C·S]`; channels-last `[…, C]` as `[M, C]` with
+ * operands `[C]`. So every full-size binary op is 2-D or 3-D and broadcasts its operand along
+ * TRAILING axes only: the TensorFlow.js CPU backend runs such ops on a flat-index fast path
+ * (`i % operand.length`), while broadcasting along a middle axis (a `[1, C, 1, 1]` operand) converts
+ * every index to coordinates and back, about 10× slower (`createSimpleBinaryKernelImpl`,
+ * @tensorflow/tfjs-backend-cpu 4.22.0). With the WebGL shaders of `core/kernels.ts` active, the
+ * means, variances and the normalization run there instead (one pass each, no tiles). Every method
+ * is differentiable; call them inside `tf.tidy`.
  */
 export class ChannelView {
   /** Number of channels C. */
   readonly channels: number;
   /** Values per channel, n = N·∏spatial. */
   readonly count: number;
-  private readonly spatial: number;
+  private readonly stack: StackedChannelView;
 
   /**
    * @param shape input shape (rank ≥ 2).
@@ -54,15 +57,15 @@ export class ChannelView {
     readonly shape: readonly number[],
     readonly layout: Layout,
   ) {
-    this.channels = shape[channelAxis(shape.length, layout)]!;
-    this.count = product(shape) / this.channels;
-    this.spatial = layout === 'channels-first' ? product(shape.slice(2)) : 1;
+    this.stack = new StackedChannelView(1, shape, layout);
+    this.channels = this.stack.channels;
+    this.count = this.stack.count;
   }
 
   /** The input as a 2-D view: `[N, C·S]` (channels-first) or `[M, C]` (channels-last). */
   flatten(x: tf.Tensor): tf.Tensor2D {
-    const rows = this.layout === 'channels-first' ? this.shape[0]! : this.count;
-    return tf.reshape(x, [rows, product(this.shape) / rows]);
+    const [, rows, cols] = this.stack.viewShape;
+    return tf.reshape(x, [rows, cols]);
   }
 
   /** A 2-D view back in the input's shape. */
@@ -72,18 +75,123 @@ export class ChannelView {
 
   /** A per-channel `[C]` tensor as an operand of the 2-D view (tiled to `[C·S]` for channels-first). */
   operand(perChannel: tf.Tensor): tf.Tensor {
-    if (this.layout === 'channels-last' || this.spatial === 1) return perChannel;
-    const tiled = tf.tile(tf.reshape(perChannel, [this.channels, 1]), [1, this.spatial]);
-    return tf.reshape(tiled, [this.channels * this.spatial]);
+    return this.stack.operand(perChannel);
   }
 
   /** Per-channel mean `[C]` of a 2-D view (sums accumulate in float64 on the CPU backend). */
   mean(v: tf.Tensor): tf.Tensor1D {
-    const sums =
-      this.layout === 'channels-first'
-        ? tf.sum(tf.sum(tf.reshape(v, [this.shape[0]!, this.channels, this.spatial]), 2), 0) // innermost reductions: no transpose
-        : tf.sum(v, 0);
-    return tf.div(sums, this.count);
+    return tf.reshape(this.stack.mean(v), [this.channels]);
+  }
+
+  /** Per-channel biased variance `[C]` of a 2-D view around `mean` `[C]`; see {@link StackedChannelView.variance}. */
+  variance(v: tf.Tensor, mean: tf.Tensor, centered?: tf.Tensor): tf.Tensor1D {
+    return tf.reshape(this.stack.variance(v, tf.reshape(mean, [1, this.channels]), centered), [this.channels]);
+  }
+
+  /** `(v − mean)·scale + bias` per channel (`[C]` each); see {@link StackedChannelView.normalize}. */
+  normalize(v: tf.Tensor, mean: tf.Tensor, scale: tf.Tensor, bias: tf.Tensor | null, centered?: tf.Tensor): tf.Tensor {
+    const perGroup = (t: tf.Tensor): tf.Tensor => tf.reshape(t, [1, this.channels]);
+    return tf.reshape(this.stack.normalize(v, perGroup(mean), perGroup(scale), bias, centered), this.stack.viewShape.slice(1));
+  }
+}
+
+/**
+ * {@link ChannelView} for a stack of G independent batches `[G, ...shape]`, each with its own
+ * per-channel statistics `[G, C]`; parameters shared by every batch (γ, β, running statistics) are
+ * `[C]` operands. Channels-first `[G, N, C, *S]` is viewed as `[G, N, C·S]`, channels-last
+ * `[G, …, C]` as `[G, M, C]`. Used to run many same-shaped batches in a few large tensor ops
+ * instead of many small ones (each op is one shader dispatch on WebGL). Every method is
+ * differentiable; call them inside `tf.tidy`.
+ */
+export class StackedChannelView {
+  /** Number of channels C. */
+  readonly channels: number;
+  /** Values per channel in ONE batch, n = N·∏spatial. */
+  readonly count: number;
+  /** Shape of the 3-D view of the whole stack: `[G, N, C·S]` or `[G, M, C]`. */
+  readonly viewShape: readonly [number, number, number];
+  /** The same as 4-D `[G, rows, C, S]` (channel on axis 2): the layout of `core/kernels.ts`'s shaders. */
+  readonly splitShape: readonly [number, number, number, number];
+  private readonly spatial: number;
+  private readonly rows: number;
+
+  /**
+   * @param groups number of stacked batches G.
+   * @param shape shape of ONE batch (rank ≥ 2).
+   * @param layout where the channel axis is.
+   */
+  constructor(
+    readonly groups: number,
+    readonly shape: readonly number[],
+    readonly layout: Layout,
+  ) {
+    this.channels = shape[channelAxis(shape.length, layout)]!;
+    this.count = product(shape) / this.channels;
+    this.spatial = layout === 'channels-first' ? product(shape.slice(2)) : 1;
+    this.rows = layout === 'channels-first' ? shape[0]! : this.count;
+    this.viewShape = [groups, this.rows, this.channels * this.spatial];
+    this.splitShape = [groups, this.rows, this.channels, this.spatial];
+  }
+
+  /** The stack as a 3-D view {@link StackedChannelView.viewShape}. */
+  flatten(xs: tf.Tensor): tf.Tensor3D {
+    return tf.reshape(xs, [...this.viewShape]);
+  }
+
+  /** A 3-D view back in the stack's shape `[G, ...shape]`. */
+  unflatten(v: tf.Tensor): tf.Tensor {
+    return tf.reshape(v, [this.groups, ...this.shape]);
+  }
+
+  /** A per-channel `[C]` tensor shared by every batch, as a `[C·S]` operand of the 3-D view. */
+  operand(perChannel: tf.Tensor): tf.Tensor {
+    if (this.spatial === 1) return perChannel;
+    const tiled = tf.tile(tf.reshape(perChannel, [this.channels, 1]), [1, this.spatial]);
+    return tf.reshape(tiled, [this.channels * this.spatial]);
+  }
+
+  /**
+   * Per-batch, per-channel values `[G, C]` as a `[G, 1, C·S]` operand of the 3-D view (`[C·S]` for a
+   * single batch, which keeps the CPU backend on its trailing-broadcast fast path).
+   */
+  groupOperand(perGroupChannel: tf.Tensor): tf.Tensor {
+    if (this.groups === 1) return this.operand(tf.reshape(perGroupChannel, [this.channels]));
+    if (this.spatial === 1) return tf.reshape(perGroupChannel, [this.groups, 1, this.channels]);
+    const tiled = tf.tile(tf.reshape(perGroupChannel, [this.groups, this.channels, 1]), [1, 1, this.spatial]);
+    return tf.reshape(tiled, [this.groups, 1, this.channels * this.spatial]);
+  }
+
+  /** Per-batch, per-channel mean `[G, C]` of a 3-D view (sums accumulate in float64 on the CPU backend). */
+  mean(v: tf.Tensor): tf.Tensor2D {
+    return sumAxes13(this.split(v), { divisor: this.count });
+  }
+
+  /**
+   * Per-batch, per-channel biased variance `[G, C]` of a 3-D view around `mean` `[G, C]`: the mean of
+   * squared deviations (the second pass of a two-pass variance). With the WebGL reduction shaders the
+   * deviations are never stored; otherwise they are `centered` when given, else computed.
+   */
+  variance(v: tf.Tensor, mean: tf.Tensor, centered?: tf.Tensor): tf.Tensor2D {
+    if (reductionShadersActive()) return sumSquaredDeviations13(this.split(v), mean, { divisor: this.count });
+    return this.mean(tf.square(centered ?? tf.sub(v, this.groupOperand(mean))));
+  }
+
+  /**
+   * `(v − mean)·scale + bias` per channel: BatchNorm's normalization of a 3-D view, with `mean` and
+   * `scale` `[G, C]` (per batch) or `[1, C]` (shared) and `bias` `[C]` or `null`. With the WebGL
+   * shaders one pass (`centerScaleShift`); otherwise tf ops on tiled operands, reusing `centered`
+   * (`v − mean`) when given.
+   */
+  normalize(v: tf.Tensor, mean: tf.Tensor, scale: tf.Tensor, bias: tf.Tensor | null, centered?: tf.Tensor): tf.Tensor3D {
+    if (reductionShadersActive()) return tf.reshape(centerScaleShift(this.split(v), mean, scale, bias), [...this.viewShape]);
+    const operandOf = (t: tf.Tensor): tf.Tensor => (t.shape[0] === 1 && this.groups > 1 ? this.operand(tf.reshape(t, [this.channels])) : this.groupOperand(t));
+    const scaled = tf.mul(centered ?? tf.sub(v, operandOf(mean)), operandOf(scale));
+    return (bias ? tf.add(scaled, this.operand(bias)) : scaled) as tf.Tensor3D;
+  }
+
+  /** A 3-D view as `[G, rows, C, S]` (the 4-D layout the reductions read). */
+  private split(v: tf.Tensor): tf.Tensor4D {
+    return tf.reshape(v, [...this.splitShape]);
   }
 }
 

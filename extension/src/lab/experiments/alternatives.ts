@@ -5,10 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BatchNormSim } from '../core/batchnorm';
-import { groupNorm, instanceNorm, layerNorm } from '../core/norms';
-import { batchNormConfigOf, spatialSize, type LabConfig } from './config';
-import { channelsFirstTensor, channelStats, drawSamples, fromLayout, Rng, subSeed, toLayout } from './data';
-import { fmt, frameworkMessage, readScalars } from './util';
+import { checkGroupNorm, groupNorm, instanceNorm, layerNorm } from '../core/norms';
+import { sumAbsDifferences13, sumAxes13, sumSquaredDeviations13 } from '../core/kernels';
+import { batchNormConfigOf, inputShape, spatialSize, type LabConfig } from './config';
+import { channelsFirstTensor, channelStats, drawSamples, layerShape, Rng, stackedTensor, subSeed } from './data';
+import { download, fmt, frameworkMessage, joinFlat } from './util';
 
 /** One normalization of the comparison. */
 export interface AlternativeRow {
@@ -63,49 +64,71 @@ export function alternatives(cfg: LabConfig, batches = 4): AlternativesResult {
   });
   const sim = new BatchNormSim(bn, cfg.trackRunningStats ? { runningMean: Array.from(stats.mean), runningVar: Array.from(stats.std, (s) => s * s) } : {});
   const groups = groupCount(C);
-  type Norm = { name: string; train: (x: tf.Tensor) => tf.Tensor; eval: (x: tf.Tensor) => tf.Tensor };
+  const shape = inputShape(cfg, B); // one batch, channels-first
+  const G = inputs.length;
+  // Every batch goes through each normalization at once. LayerNorm, GroupNorm and InstanceNorm
+  // treat each example alone, so the batches joined channels-first `[G·B, C, …]` give each batch's
+  // outputs (their shape checks run on ONE batch's shape, as PyTorch would see it); BatchNorm runs
+  // the batches as a stack `[G, B, …]` in its own layout, each batch with its own statistics. Both
+  // measures below pool values without regard to their order, so the layout does not matter.
+  const L = B * C * S; // values per batch
+  const joinedData = new Float32Array(G * L);
+  inputs.forEach((d, g) => joinedData.set(d, g * L));
+  const joined = channelsFirstTensor(cfg, joinedData); // [G·B, C, …]
+  const stacked = stackedTensor(cfg, bn, inputs); // [G, B, …] in the layer's layout
+  const bnStack = (mode: 'train' | 'eval'): tf.Tensor => sim.computeStack(sim.plan(layerShape(bn, shape), mode, { updateState: false }), stacked).output;
+  type Norm = { name: string; check: () => void; train: () => tf.Tensor; eval: () => tf.Tensor };
   const norms: Norm[] = [
     {
       name: 'BatchNorm',
-      train: (x) => fromLayout(sim.forward(toLayout(x, bn), 'train', { updateState: false }).output, bn),
-      eval: (x) => fromLayout(sim.forward(toLayout(x, bn), 'eval').output, bn),
+      check: () => {
+        sim.plan(layerShape(bn, shape), 'train', { updateState: false });
+        sim.plan(layerShape(bn, shape), 'eval');
+      },
+      train: () => bnStack('train'),
+      eval: () => bnStack('eval'),
     },
-    { name: 'LayerNorm', train: (x) => layerNorm(x, x.shape.slice(1), { eps: cfg.eps }), eval: (x) => layerNorm(x, x.shape.slice(1), { eps: cfg.eps }) },
-    { name: `GroupNorm(${groups})`, train: (x) => groupNorm(x, groups, { eps: cfg.eps }), eval: (x) => groupNorm(x, groups, { eps: cfg.eps }) },
-    { name: 'InstanceNorm', train: (x) => instanceNorm(x, { eps: cfg.eps }), eval: (x) => instanceNorm(x, { eps: cfg.eps }) },
+    { name: 'LayerNorm', check: () => undefined, train: () => layerNorm(joined, shape.slice(1), { eps: cfg.eps }), eval: () => layerNorm(joined, shape.slice(1), { eps: cfg.eps }) },
+    { name: `GroupNorm(${groups})`, check: () => checkGroupNorm(shape, groups), train: () => groupNorm(joined, groups, { eps: cfg.eps }), eval: () => groupNorm(joined, groups, { eps: cfg.eps }) },
+    { name: 'InstanceNorm', check: () => undefined, train: () => instanceNorm(joined, { eps: cfg.eps }), eval: () => instanceNorm(joined, { eps: cfg.eps }) },
   ];
   const rows: AlternativeRow[] = [];
+  const pending: { name: string; values: tf.Tensor }[] = [];
   try {
     for (const norm of norms) {
       if (norm.name === 'InstanceNorm' && S === 1) {
         rows.push({ name: norm.name, batchDependence: null, trainEvalGap: null, error: 'needs spatial dimensions ([N, C, L] or larger); this input is [N, C]' });
         continue;
       }
-      let scalars: tf.Tensor[] = [];
       try {
-        scalars = tf.tidy(() => {
-          const outs: tf.Tensor[] = [];
-          const gaps: tf.Tensor[] = [];
-          for (const data of inputs) {
-            const x = channelsFirstTensor(cfg, data);
-            const y = norm.train(x);
-            outs.push(tf.reshape(tf.slice(y, [0], [1]), [C * S]));
-            gaps.push(tf.mean(tf.abs(tf.sub(y, norm.eval(x)))));
-          }
-          const stacked = tf.stack(outs); // [batches, C·S]
-          const { variance } = tf.moments(stacked, 0);
-          return [tf.mean(tf.sqrt(variance)), tf.mean(tf.stack(gaps))];
+        norm.check();
+        const values = tf.tidy(() => {
+          const y = tf.reshape(norm.train(), [G, L]);
+          const yEval = tf.reshape(norm.eval(), [G, L]);
+          const F = L / B;
+          const outs = tf.reshape(sumAxes13(tf.reshape(y, [G, B, F, 1]), { first: 1 }), [1, G, F, 1]); // example 0 of each batch
+          // Spread across the batches: per value, the biased variance over G (as tf.moments), then sqrt and mean.
+          const variance = sumSquaredDeviations13(outs, sumAxes13(outs, { divisor: G }), { divisor: G }); // [1, F]
+          const dependence = sumAxes13(tf.reshape(tf.sqrt(variance), [1, 1, 1, F]), { divisor: F });
+          const gaps = sumAbsDifferences13(tf.reshape(y, [G, 1, 1, L]), yEval, { divisor: L }); // [G, 1]: mean |train − eval| per batch
+          return tf.concat([dependence, sumAxes13(tf.reshape(gaps, [1, G, 1, 1]), { divisor: G })], 1);
         });
+        rows.push({ name: norm.name, batchDependence: null, trainEvalGap: null, error: null });
+        pending.push({ name: norm.name, values });
       } catch (e) {
         rows.push({ name: norm.name, batchDependence: null, trainEvalGap: null, error: frameworkMessage(e) });
-        continue;
       }
-      const [dep, gap] = readScalars(scalars);
-      rows.push({ name: norm.name, batchDependence: dep!, trainEvalGap: gap!, error: null });
     }
   } finally {
+    tf.dispose([joined, stacked]);
     sim.dispose();
   }
+  // One download for every normalization's [dependence, gap].
+  const [values] = download([joinFlat(pending.map((p) => p.values))]);
+  pending.forEach((p, i) => {
+    const r = rows.findIndex((row) => row.name === p.name);
+    rows[r] = { name: p.name, batchDependence: values[2 * i]!, trainEvalGap: values[2 * i + 1]!, error: null };
+  });
   return { batchSize: B, batches, rows, takeaway: takeaway(cfg, rows) };
 }
 

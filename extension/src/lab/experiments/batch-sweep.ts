@@ -3,10 +3,11 @@
  * from eval-mode outputs, as a function of the batch size (NL004).
  */
 import * as tf from '@tensorflow/tfjs';
-import { BatchNormSim } from '../core/batchnorm';
+import { BatchNormSim, type BatchNormPlan } from '../core/batchnorm';
+import { sumAbsDifferences13 } from '../core/kernels';
 import { batchNormConfigOf, inputShape, spatialSize, SWEEP_BATCH_SIZES, type LabConfig } from './config';
-import { channelsFirstTensor, channelStats, drawSamples, layerShape, Rng, subSeed, toLayout } from './data';
-import { fmt, frameworkMessage, readScalars } from './util';
+import { channelStats, drawSamples, layerShape, layoutArray, Rng, subSeed } from './data';
+import { download, fmt, frameworkMessage } from './util';
 
 /** Result of {@link batchSweep}. */
 export interface BatchSweepResult {
@@ -48,38 +49,67 @@ export function batchSweep(cfg: LabConfig, repeats = 4): BatchSweepResult {
   const sim = new BatchNormSim(bn, cfg.trackRunningStats ? { runningMean: trueMean, runningVar: trueVar } : {});
   const sizes = [...SWEEP_BATCH_SIZES];
   const errors: (string | null)[] = [];
-  const scalars: tf.Tensor[] = [];
-  try {
-    const meanT = tf.tensor1d(trueMean);
-    const varT = tf.tensor1d(trueVar);
-    for (const n of sizes) {
-      try {
-        sim.plan(layerShape(bn, inputShape(cfg, n)), 'train', { updateState: false });
-      } catch (e) {
-        errors.push(frameworkMessage(e));
-        continue;
-      }
+  const runs: { n: number; trainPlan: BatchNormPlan; batches: Float32Array[] }[] = [];
+  for (const n of sizes) {
+    try {
+      const trainPlan = sim.plan(layerShape(bn, inputShape(cfg, n)), 'train', { updateState: false });
+      sim.plan(layerShape(bn, inputShape(cfg, n)), 'eval');
       errors.push(null);
-      for (let r = 0; r < repeats; r++) {
-        const x = drawSamples(cfg, stats, rng, n, 'train');
-        scalars.push(
-          ...tf.tidy(() => {
-            const input = toLayout(channelsFirstTensor(cfg, x), bn);
-            const train = sim.forward(input, 'train', { updateState: false });
-            const evalOut = sim.forward(input, 'eval').output;
-            const s = train.batchStatistics!;
-            const meanErr = tf.mean(tf.square(tf.div(tf.sub(s.mean, meanT), tf.sqrt(varT))));
-            const varErr = tf.mean(tf.square(tf.sub(tf.div(s.variance, varT), 1)));
-            return [tf.mean(tf.abs(tf.sub(train.output, evalOut))), meanErr, varErr];
-          }),
-        );
-      }
+      runs.push({ n, trainPlan, batches: Array.from({ length: repeats }, () => drawSamples(cfg, stats, rng, n, 'train')) });
+    } catch (e) {
+      errors.push(frameworkMessage(e));
     }
-    tf.dispose([meanT, varT]);
+  }
+  let values: Float32Array = new Float32Array();
+  try {
+    if (runs.length > 0) {
+      const perBatch = tf.tidy(() => {
+        // Every batch of every size in one upload, in the layer's layout: rows [Σ R·n, …].
+        const rowShape = layerShape(bn, inputShape(cfg, 1)).slice(1);
+        const rowSize = cfg.channels * spatialSize(cfg);
+        const totalRows = runs.reduce((a, r) => a + repeats * r.n, 0);
+        const joined = new Float32Array(totalRows * rowSize);
+        let offset = 0;
+        for (const r of runs) {
+          for (const b of r.batches) {
+            joined.set(layoutArray(cfg, bn, b), offset);
+            offset += b.length;
+          }
+        }
+        const all = tf.tensor(joined, [totalRows, ...rowShape], 'float32');
+        // Eval mode with running statistics normalizes every value on its own: one pass for every
+        // batch. Without running statistics (PyTorch) it uses each batch's statistics, like train mode.
+        const evalPlanAll = sim.plan([totalRows, ...rowShape], 'eval');
+        const evalAll = evalPlanAll.useBatchStatistics ? null : sim.compute(evalPlanAll, all).output;
+        const gaps: tf.Tensor[] = [];
+        const means: tf.Tensor[] = [];
+        const variances: tf.Tensor[] = [];
+        let row = 0;
+        for (const r of runs) {
+          // The repeats of one size go through the layer as one stack, each batch with its own statistics.
+          const rows = repeats * r.n;
+          const at = (t: tf.Tensor): tf.Tensor => tf.reshape(tf.slice(t, [row, ...rowShape.map(() => 0)], [rows, ...rowShape]), [repeats, r.n, ...rowShape]);
+          const xs = at(all);
+          const train = sim.computeStack(r.trainPlan, xs);
+          const evalOut = evalAll ? at(evalAll) : sim.computeStack(sim.plan(r.trainPlan.shape, 'eval'), xs).output;
+          const L = r.n * rowSize;
+          gaps.push(sumAbsDifferences13(tf.reshape(train.output, [repeats, 1, 1, L]), evalOut, { divisor: L })); // [R, 1]: mean |train − eval|
+          means.push(train.mean!);
+          variances.push(train.variance!);
+          row += rows;
+        }
+        // Spread of the batch statistics around the true ones, for every batch at once.
+        const meanT = tf.tensor1d(trueMean);
+        const varT = tf.tensor1d(trueVar);
+        const meanErr = tf.mean(tf.square(tf.div(tf.sub(tf.concat(means), meanT), tf.sqrt(varT))), 1, true); // [K·R, 1]
+        const varErr = tf.mean(tf.square(tf.sub(tf.div(tf.concat(variances), varT), 1)), 1, true);
+        return tf.concat([tf.concat(gaps), meanErr, varErr], 1); // per batch: gap, mean error, variance error
+      });
+      values = download([perBatch])[0]!;
+    }
   } finally {
     sim.dispose();
   }
-  const values = readScalars(scalars);
   const gap: (number | null)[] = [];
   const meanSpread: (number | null)[] = [];
   const varSpread: (number | null)[] = [];
@@ -116,6 +146,15 @@ export function batchSweep(cfg: LabConfig, repeats = 4): BatchSweepResult {
     errors,
   };
   return { ...result, takeaway: takeaway(cfg, result) };
+}
+
+/**
+ * A result of {@link batchSweep} for another batch size: the sweep's numbers do not depend on
+ * `cfg.batchSize` or `cfg.resolvedBatchSize`, only the marked sizes and the takeaway do.
+ */
+export function retargetBatchSweep(result: BatchSweepResult, cfg: LabConfig): BatchSweepResult {
+  const moved = { ...result, batchSize: cfg.batchSize, resolvedBatchSize: cfg.resolvedBatchSize };
+  return { ...moved, takeaway: takeaway(cfg, moved) };
 }
 
 /** Linear interpolation of a series at `x` on a log2 axis of sizes (null where unavailable). */

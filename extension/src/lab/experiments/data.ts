@@ -106,6 +106,50 @@ export function channelsFirstTensor(cfg: LabConfig, values: Float32Array): tf.Te
   return tf.tensor(values, inputShape(cfg, values.length / sample), 'float32');
 }
 
+/**
+ * Flattened channels-first samples `[n, C, …spatial]` rearranged into the layout of `bn` (what
+ * {@link toLayout} does, in JavaScript: the data is generated here anyway, and a transpose on WebGL
+ * is one more shader compiled per batch size). Returns `values` itself when nothing moves.
+ */
+export function layoutArray(cfg: LabConfig, bn: BatchNormConfig, values: Float32Array): Float32Array {
+  const C = cfg.channels;
+  const S = spatialSize(cfg);
+  if (layoutOf(bn) === 'channels-first' || inputShape(cfg, 1).length === 2) return values;
+  const out = new Float32Array(values.length);
+  const n = values.length / (C * S);
+  for (let b = 0; b < n; b++) {
+    const base = b * C * S;
+    for (let c = 0; c < C; c++) for (let k = 0; k < S; k++) out[base + k * C + c] = values[base + c * S + k]!;
+  }
+  return out;
+}
+
+/**
+ * A batch of flattened channels-first samples (from {@link drawSamples}) as a tensor in the layout of
+ * `bn`: `toLayout(channelsFirstTensor(cfg, values), bn)` without a transpose on the backend. The
+ * caller owns it.
+ */
+export function layoutTensor(cfg: LabConfig, bn: BatchNormConfig, values: Float32Array): tf.Tensor {
+  const n = values.length / (cfg.channels * spatialSize(cfg));
+  return tf.tensor(layoutArray(cfg, bn, values), layerShape(bn, inputShape(cfg, n)), 'float32');
+}
+
+/**
+ * Several batches of the same size as one tensor `[G, n, …]` in the layout of `bn` (for the core's
+ * `computeStack`): batch `g` equals `layoutTensor(cfg, bn, batches[g])`. One upload instead of G.
+ * The caller owns the tensor.
+ *
+ * @param batches G flattened channels-first batches `[n, C, …spatial]` of equal length (from {@link drawSamples}).
+ */
+export function stackedTensor(cfg: LabConfig, bn: BatchNormConfig, batches: readonly Float32Array[]): tf.Tensor {
+  const size = batches[0]?.length ?? 0;
+  if (batches.length === 0 || batches.some((b) => b.length !== size)) throw new RangeError('stackedTensor needs at least one batch, all of the same size');
+  const joined = new Float32Array(size * batches.length);
+  batches.forEach((b, g) => joined.set(layoutArray(cfg, bn, b), g * size));
+  const n = size / (cfg.channels * spatialSize(cfg));
+  return tf.tensor(joined, [batches.length, ...layerShape(bn, inputShape(cfg, n))], 'float32');
+}
+
 /** Converts a channels-first tensor to the layout of `bn` (channels-last for Keras/TF.js by default). */
 export function toLayout(x: tf.Tensor, bn: BatchNormConfig): tf.Tensor {
   return layoutOf(bn) === 'channels-first' || x.rank === 2 ? x : tf.transpose(x, toChannelsLastPerm(x.rank));

@@ -3,12 +3,13 @@
  * it (what inference deployment does), compared with the unfolded pair.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BatchNormSim } from '../core/batchnorm';
+import { BatchNormSim, channelMoments } from '../core/batchnorm';
+import { maxAxes13 } from '../core/kernels';
 import { foldBatchNorm } from '../core/folding';
 import { conv2dChannelsFirst, linear } from '../core/layers';
 import { batchNormConfigOf, type LabConfig } from './config';
 import { fromLayout, Rng, subSeed, toLayout } from './data';
-import { fmt } from './util';
+import { download, fmt } from './util';
 
 /** Result of {@link folding}. */
 export interface FoldingResult {
@@ -65,38 +66,41 @@ export function folding(cfg: LabConfig): FoldingResult {
   const gamma = rng.normals(C).map((v) => 1 + 0.3 * v);
   const beta = rng.normals(C).map((v) => 0.3 * v);
   const sim = new BatchNormSim(bn, cfg.affine ? { weight: gamma, bias: beta } : {});
+  const weight = tf.tensor(weightData, wShape);
+  const b = biasData ? tf.tensor1d(biasData) : null;
   try {
-    const weight = tf.tensor(weightData, wShape);
-    const b = biasData ? tf.tensor1d(biasData) : null;
     const produce = (x: tf.Tensor, w: tf.Tensor, bb: tf.Tensor1D | null): tf.Tensor =>
       conv ? conv2dChannelsFirst(x as tf.Tensor4D, w as tf.Tensor4D, bb, { padding: 1 }) : linear(x as tf.Tensor2D, w as tf.Tensor2D, bb);
-    // Running statistics of a layer trained on this data: the calibration batch's moments.
-    const [rm, rv] = tf.tidy(() => {
-      const y = produce(tf.tensor(calibration, inShape(calibrationN)), weight, b);
-      const axes = conv ? [0, 2, 3] : [0];
-      const { mean, variance } = tf.moments(y, axes);
-      return [mean.dataSync(), variance.dataSync()];
+    // Running statistics of a layer trained on this data: the calibration batch's moments (one download).
+    const momentsT = tf.tidy(() => {
+      const { mean, variance } = channelMoments(produce(tf.tensor(calibration, inShape(calibrationN)), weight, b), 'channels-first');
+      return tf.concat([mean, variance]);
     });
-    sim.setState({ runningMean: rm!, runningVar: rv! });
-    const outs = tf.tidy(() => {
+    const [moments] = download([momentsT]);
+    sim.setState({ runningMean: moments!.subarray(0, C), runningVar: moments!.subarray(C) });
+    const downloads = tf.tidy(() => {
       const x = tf.tensor(probeData, inShape(probeN));
       const y = toLayout(produce(x, weight, b), bn);
       const unfolded = fromLayout(sim.forward(y, 'eval').output, bn);
       const train = fromLayout(sim.forward(y, 'train', { updateState: false }).output, bn);
       const f = foldBatchNorm({ weight, bias: b }, sim.evalNormalization());
       const folded = produce(x, f.weight, f.bias);
-      const perChannel = (t: tf.Tensor): tf.Tensor => (t.rank === 2 ? t : tf.transpose(tf.reshape(tf.transpose(t, [1, 0, 2, 3]), [C, -1])));
-      const diff = tf.abs(tf.sub(folded, unfolded));
-      return {
-        unfolded: unfolded.dataSync(),
-        folded: folded.dataSync(),
-        train: train.dataSync(),
-        channelMax: tf.max(perChannel(diff), 0).dataSync(),
-        maxDiff: tf.max(diff).dataSync()[0]!,
-        trainMax: tf.max(tf.abs(tf.sub(folded, train))).dataSync()[0]!,
-      };
+      // Per-channel maxima over [N, C, H, W] (or [N, C]) viewed as [1, N, C, H·W].
+      const perChannelMax = (t: tf.Tensor): tf.Tensor => tf.reshape(maxAxes13(tf.reshape(t, [1, t.shape[0]!, C, -1])), [C]);
+      const channelMax = perChannelMax(tf.abs(tf.sub(folded, unfolded)));
+      const summary = tf.concat([channelMax, tf.stack([tf.max(channelMax), tf.max(perChannelMax(tf.abs(tf.sub(folded, train))))])]);
+      return [summary, unfolded, folded, train];
     });
-    tf.dispose(b ? [weight, b] : [weight]);
+    // Separate downloads for the three outputs: joining them would compile a shader per batch size.
+    const [summary, unfoldedV, foldedV, trainV] = download(downloads) as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const outs = {
+      unfolded: unfoldedV,
+      folded: foldedV,
+      train: trainV,
+      channelMax: summary.subarray(0, C),
+      maxDiff: summary[C]!,
+      trainMax: summary[C + 1]!,
+    };
     // A deterministic, evenly spread sample of positions for the scatter plot.
     const total = outs.unfolded.length;
     const step = Math.max(1, Math.floor(total / SAMPLE_POINTS));
@@ -117,6 +121,7 @@ export function folding(cfg: LabConfig): FoldingResult {
       takeaway: `Folding the eval-mode BatchNorm into ${producer} changes the outputs by at most ${fmt(maxDiff)} (float32 rounding); a model still in train mode would differ by up to ${fmt(outs.trainMax)}.`,
     };
   } finally {
+    tf.dispose(b ? [weight, b] : [weight]);
     sim.dispose();
   }
 }

@@ -4,9 +4,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BatchNormSim } from '../core/batchnorm';
-import { batchNormConfigOf, spatialSize, type LabConfig } from './config';
-import { channelsFirstTensor, channelStats, drawSamples, fromLayout, layerShape, Rng, subSeed, toLayout } from './data';
-import { fmt, frameworkMessage, readScalars } from './util';
+import { layoutOf } from '../core/frameworks';
+import { sumAxes13 } from '../core/kernels';
+import { batchNormConfigOf, inputShape, spatialSize, type LabConfig } from './config';
+import { channelStats, drawSamples, layerShape, layoutArray, Rng, subSeed } from './data';
+import { download, fmt, frameworkMessage } from './util';
 
 /** What the other examples of a batch are. */
 export type Composition = 'typical' | 'similar' | 'shifted';
@@ -73,57 +75,95 @@ export function forgotEval(cfg: LabConfig): ForgotEvalResult {
       batches.push({ composition: id, size: n, data });
     }
   }
+  const F = C * S; // values per example
+  const rowShape = layerShape(bn, inputShape(cfg, 1)).slice(1);
+  // One example's F values in the layer's layout are [C, S] or [S, C].
+  const channelsLast = layoutOf(bn) === 'channels-last' && rowShape.length > 1;
+  // Every batch in one upload, in the layer's layout, grouped by size (compositions in order),
+  // then the example alone: rows [Σ 3·n + 1, …].
+  const groups = sizes.map((n) => batches.filter((b) => b.size === n));
+  const totalRows = batches.reduce((a, b) => a + b.size, 0) + 1;
+  const joined = new Float32Array(totalRows * F);
+  let offset = 0;
+  for (const data of [...groups.flat().map((b) => b.data), example]) {
+    joined.set(layoutArray(cfg, bn, data), offset);
+    offset += data.length;
+  }
+  let error: string | null = null;
+  const scalars: tf.Tensor[] = [];
+  const trainOk: boolean[] = [];
+  const all = tf.tensor(joined, [totalRows, ...rowShape], 'float32');
+  const headT = tf.tensor1d(head);
   try {
-    const headT = tf.tensor1d(head);
-    const predict = (x: tf.Tensor, mode: 'train' | 'eval'): tf.Tensor =>
-      tf.tidy(() => {
-        const y = fromLayout(sim.forward(toLayout(x, bn), mode, { updateState: false }).output, bn);
-        const first = tf.reshape(tf.slice(tf.relu(y), [0], [1]), [C, S]);
-        return tf.add(tf.sum(tf.mul(tf.mean(first, 1), headT)), 0.1);
-      });
-    let error: string | null = null;
-    const scalars: tf.Tensor[] = [];
-    const trainOk: boolean[] = [];
-    for (const b of batches) {
-      const x = channelsFirstTensor(cfg, b.data);
-      try {
-        sim.plan(layerShape(bn, x.shape), 'train', { updateState: false });
-        scalars.push(predict(x, 'train'));
-        trainOk.push(true);
-      } catch (e) {
-        error ??= frameworkMessage(e);
-        trainOk.push(false);
-      }
-      scalars.push(predict(x, 'eval'));
-      x.dispose();
-    }
-    const alone = channelsFirstTensor(cfg, example);
-    let referenceT: tf.Tensor;
+    /** Example 0 of each batch of a layer output `[G, n, …]`: `[G, F]` (the head is applied to all at the end). */
+    const firstExamples = (y: tf.Tensor, G: number, n: number): tf.Tensor => sumAxes13(tf.reshape(y, [G, n, F, 1]), { first: 1 });
+    // Eval mode with running statistics normalizes every value on its own: one pass for every
+    // batch. Without running statistics it uses each batch's statistics, like train mode.
+    const evalPlanAll = sim.plan(all.shape, 'eval');
+    const evalAll = evalPlanAll.useBatchStatistics ? null : tf.keep(sim.compute(evalPlanAll, all).output);
     try {
-      referenceT = predict(alone, 'eval');
-    } catch (e) {
-      // Without running statistics eval mode needs batch statistics too (PyTorch raises for one value).
-      error ??= frameworkMessage(e);
-      referenceT = tf.scalar(NaN);
+      let row = 0;
+      // The compositions of one size go through the layer as one stack, each batch with its own statistics.
+      groups.forEach((group, i) => {
+        const n = sizes[i]!;
+        const G = group.length;
+        const shape = layerShape(bn, inputShape(cfg, n));
+        const at = (t: tf.Tensor): tf.Tensor => tf.reshape(tf.slice(t, [row, ...rowShape.map(() => 0)], [G * n, ...rowShape]), [G, ...shape]);
+        let ok = true;
+        try {
+          const trainPlan = sim.plan(shape, 'train', { updateState: false });
+          scalars.push(tf.tidy(() => firstExamples(sim.computeStack(trainPlan, at(all)).output, G, n)));
+        } catch (e) {
+          error ??= frameworkMessage(e);
+          ok = false;
+        }
+        group.forEach(() => trainOk.push(ok));
+        scalars.push(tf.tidy(() => firstExamples(evalAll ? at(evalAll) : sim.computeStack(sim.plan(shape, 'eval'), at(all)).output, G, n)));
+        row += G * n;
+      });
+      try {
+        // The example alone: a batch of one (the last row).
+        const alone = layerShape(bn, inputShape(cfg, 1));
+        const plan = sim.plan(alone, 'eval');
+        const last = (t: tf.Tensor): tf.Tensor => tf.reshape(tf.slice(t, [row, ...rowShape.map(() => 0)], [1, ...rowShape]), [1, ...alone]);
+        scalars.push(tf.tidy(() => firstExamples(evalAll ? last(evalAll) : sim.computeStack(plan, last(all)).output, 1, 1)));
+      } catch (e) {
+        // Without running statistics eval mode needs batch statistics too (PyTorch raises for one value).
+        error ??= frameworkMessage(e);
+        scalars.push(tf.fill([1, F], NaN));
+      }
+    } finally {
+      evalAll?.dispose();
     }
-    scalars.push(referenceT);
-    alone.dispose();
-    headT.dispose();
-    const values = readScalars(scalars);
+    // The head on every example at once: Σ_c w_c · mean_spatial(relu(y)_c) + 0.1.
+    const predictions = tf.tidy(() => {
+      const examples = tf.relu(tf.concat(scalars)); // [K, F]
+      const K = examples.shape[0]!;
+      const perChannel = sumAxes13(tf.reshape(examples, channelsLast ? [K, S, C, 1] : [K, 1, C, S]), { divisor: S }); // [K, C]: spatial mean
+      return tf.add(tf.sum(tf.mul(perChannel, headT), 1), 0.1);
+    });
+    tf.dispose(scalars);
+    const [values] = download([predictions]);
     const train = { typical: [], similar: [], shifted: [] } as Record<Composition, (number | null)[]>;
     const evalP = { typical: [], similar: [], shifted: [] } as Record<Composition, number[]>;
+    // Per size: the train-mode predictions of its batches (when train mode runs), then the eval-mode ones.
     let k = 0;
-    batches.forEach((b, i) => {
-      train[b.composition].push(trainOk[i] ? values[k++]! : null);
-      evalP[b.composition].push(values[k++]!);
-    });
+    let i = 0;
+    for (const n of sizes) {
+      const group = batches.filter((b) => b.size === n);
+      const ok = trainOk[i]!;
+      for (const b of group) train[b.composition].push(ok ? values[k++]! : null);
+      for (const b of group) evalP[b.composition].push(values[k++]!);
+      i += group.length;
+    }
     const reference = values[k]!;
     const trainAll = Object.values(train).flat().filter((v): v is number => v !== null);
-    const evalAll = Object.values(evalP).flat();
+    const evalValues = Object.values(evalP).flat();
     const spread = (v: number[]): number => (v.length ? Math.max(...v) - Math.min(...v) : NaN);
-    const result = { sizes, train, eval: evalP, reference, trainRange: spread(trainAll), evalRange: spread(evalAll), error };
+    const result = { sizes, train, eval: evalP, reference, trainRange: spread(trainAll), evalRange: spread(evalValues), error };
     return { ...result, takeaway: takeaway(cfg, result, batches.length) };
   } finally {
+    tf.dispose([all, headT]);
     sim.dispose();
   }
 }

@@ -5,7 +5,7 @@
  * inputs. Each result carries a one-sentence takeaway computed from its numbers.
  */
 import { alternatives, type AlternativesResult } from './alternatives';
-import { batchSweep, type BatchSweepResult } from './batch-sweep';
+import { batchSweep, retargetBatchSweep, type BatchSweepResult } from './batch-sweep';
 import type { LabConfig } from './config';
 import { folding, type FoldingResult } from './folding';
 import { forgotEval, type ForgotEvalResult } from './forgot-eval';
@@ -14,7 +14,7 @@ import { trainEval, type TrainEvalResult } from './train-eval';
 
 export { alternatives, groupCount } from './alternatives';
 export type { AlternativeRow, AlternativesResult } from './alternatives';
-export { batchSweep } from './batch-sweep';
+export { batchSweep, retargetBatchSweep } from './batch-sweep';
 export type { BatchSweepResult } from './batch-sweep';
 export {
   batchNormConfigOf,
@@ -79,4 +79,29 @@ export function runAll(cfg: LabConfig): AllResults {
     alternatives: alternatives(cfg),
     folding: folding(cfg),
   };
+}
+
+/**
+ * What a view's numbers depend on: two configurations with the same key give the same result for
+ * that view (up to {@link retargetResult}). Used by the panel to recompute only the views a control
+ * affects; `test/lab-browser/experiments.test.ts` checks every field against a fresh computation.
+ */
+export function viewKey(view: ViewId, cfg: LabConfig): string {
+  const layer = [cfg.framework, cfg.dims, cfg.spatial, cfg.channels, cfg.eps, cfg.momentum, cfg.affine, cfg.trackRunningStats, cfg.seed];
+  const { mean, std, channelSpread, shift } = cfg.distribution;
+  const data = [mean, std, channelSpread]; // training data; `shift` moves only the test data
+  const parts: Record<ViewId, unknown[]> = {
+    trainEval: [layer, data, shift, cfg.batchSize, cfg.steps],
+    batchSweep: [layer, data], // its own batch sizes; cfg.batchSize only marks one (retargetResult)
+    momentum: [layer, data, cfg.batchSize, cfg.steps],
+    forgotEval: [layer, data], // its own batch sizes
+    alternatives: [layer, data, cfg.batchSize],
+    folding: [layer, cfg.numFeatures, cfg.producer, cfg.batchSize], // its own seeded data and weights
+  };
+  return JSON.stringify(parts[view]);
+}
+
+/** A result computed for another configuration with the same {@link viewKey}, adjusted to `cfg`. */
+export function retargetResult<K extends ViewId>(view: K, result: AllResults[K], cfg: LabConfig): AllResults[K] {
+  return view === 'batchSweep' ? (retargetBatchSweep(result as BatchSweepResult, cfg) as AllResults[K]) : result;
 }

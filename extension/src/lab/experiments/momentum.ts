@@ -8,8 +8,8 @@ import { BatchNormSim } from '../core/batchnorm';
 import { defaultBatchNormConfig, effectiveMomentum } from '../core/frameworks';
 import type { BatchNormConfig } from '../core/types';
 import { batchNormConfigOf, frameworkName, inputShape, type LabConfig } from './config';
-import { channelsFirstTensor, channelStats, drawSamples, layerShape, Rng, subSeed, toLayout } from './data';
-import { fmt } from './util';
+import { channelStats, drawSamples, layerShape, Rng, stackedTensor, subSeed } from './data';
+import { download, fmt } from './util';
 
 /** One reading of the momentum. */
 export interface MomentumTrack {
@@ -89,30 +89,37 @@ export function momentumTracking(cfg: LabConfig): MomentumResult {
   const trueMean = Array.from(stats.mean);
   const trueStd = Array.from(stats.std);
   try {
+    const batches = Array.from({ length: T }, () => drawSamples(cfg, stats, rng, B, 'train'));
+    const shape = layerShape(configs[0]!, inputShape(cfg, B));
+    // Train mode normalizes with batch statistics, which do not depend on the layer's state: the
+    // code's layer computes every step's batch statistics in one pass, then each layer folds them
+    // into its running statistics step by step in order (plan → commit, its framework's update
+    // rule; the other reading commits the same statistics through its own plan). The per-step [C]
+    // updates run on CPU-resident tensors.
+    const dryRun = sims[0]!.plan(shape, 'train', { updateState: false });
+    const batchStats = T > 0 ? tf.tidy(() => {
+      const { mean, variance } = sims[0]!.batchStatisticsStack(dryRun, stackedTensor(cfg, configs[0]!, batches));
+      return tf.stack([mean, variance], 1); // [T, 2, C]
+    }) : null;
+    const statsData = batchStats ? download([batchStats])[0]! : new Float32Array();
     const history: tf.Tensor[] = [];
-    for (let step = 1; step <= T; step++) {
-      const x = drawSamples(cfg, stats, rng, B, 'train');
+    for (let step = 0; step < T; step++) {
       history.push(
         tf.tidy(() => {
-          const rows: tf.Tensor[] = [];
-          // The code's layer runs the pass; the other reading commits the same batch statistics
-          // through its own plan (plan → commit is the core's API for composed passes).
-          const r = sims[0]!.forward(toLayout(channelsFirstTensor(cfg, x), configs[0]!), 'train');
-          const { mean, variance } = r.batchStatistics!;
-          rows.push(mean, sims[0]!.runningMean!, sims[0]!.runningVar!);
-          if (sims[1]) {
-            const plan = sims[1].plan(layerShape(configs[1]!, inputShape(cfg, B)), 'train');
-            sims[1].commit(plan, mean, variance);
-            rows.push(sims[1].runningMean!, sims[1].runningVar!);
-          }
+          const mean = tf.tensor1d(statsData.subarray(2 * step * C, (2 * step + 1) * C));
+          const variance = tf.tensor1d(statsData.subarray((2 * step + 1) * C, (2 * step + 2) * C));
+          const rows: tf.Tensor[] = [mean];
+          sims.forEach((sim, i) => {
+            sim.commit(sim.plan(i === 0 ? shape : layerShape(configs[i]!, inputShape(cfg, B)), 'train'), mean, variance);
+            rows.push(sim.runningMean!, sim.runningVar!);
+          });
           return tf.stack(rows);
         }),
       );
     }
     const all = history.length > 0 ? tf.stack(history) : null;
-    const data = all ? all.dataSync() : new Float32Array();
-    if (all) all.dispose();
     tf.dispose(history);
+    const data = all ? download([all])[0]! : new Float32Array();
     const rowsPerStep = 1 + 2 * sims.length;
     for (let t = 0; t < T; t++) {
       const base = t * rowsPerStep * C;

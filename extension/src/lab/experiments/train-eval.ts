@@ -4,11 +4,13 @@
  * (running statistics).
  */
 import * as tf from '@tensorflow/tfjs';
-import { BatchNormSim } from '../core/batchnorm';
+import { BatchNormSim, type BatchNormPlan } from '../core/batchnorm';
+import { centerScaleShift, sumAbsDifferences13 } from '../core/kernels';
+import { StackedChannelView } from '../core/shapes';
 import { effectiveMomentum } from '../core/frameworks';
 import { batchNormConfigOf, type LabConfig } from './config';
-import { channelsFirstTensor, channelStats, drawSamples, fromLayout, Rng, subSeed, toLayout } from './data';
-import { fmt, frameworkMessage, histogram } from './util';
+import { channelStats, drawSamples, layoutTensor, Rng, stackedTensor, subSeed } from './data';
+import { download, fmt, frameworkMessage, histogram } from './util';
 
 /** Result of {@link trainEval}. */
 export interface TrainEvalResult {
@@ -44,55 +46,69 @@ export function trainEval(cfg: LabConfig): TrainEvalResult {
   const dataRng = new Rng(subSeed(cfg.seed, 2));
   const probeRng = new Rng(subSeed(cfg.seed, 3));
   const B = cfg.batchSize;
+  const C = cfg.channels;
   const sim = new BatchNormSim(bn);
-  const probe = tf.tidy(() => toLayout(channelsFirstTensor(cfg, drawSamples(cfg, stats, probeRng, B, 'test')), bn));
+  const probe = layoutTensor(cfg, bn, drawSamples(cfg, stats, probeRng, B, 'test'));
   try {
+    let dryRun: BatchNormPlan;
     try {
-      sim.plan(probe.shape, 'train', { updateState: false });
+      dryRun = sim.plan(probe.shape, 'train', { updateState: false });
     } catch (e) {
       const error = frameworkMessage(e);
       return { steps: [], gap: [], histogram: { centers: [], train: [], eval: [] }, finalGap: NaN, error, takeaway: `Train mode cannot run at batch size ${B}: ${error}` };
     }
+    const batches = Array.from({ length: cfg.steps }, () => drawSamples(cfg, stats, dataRng, B, 'train'));
+    // Train mode normalizes each training batch with its own statistics and γ/β are not trained
+    // here, so the statistics of every step's batch are known in advance: they are computed for all
+    // steps in one pass, then folded into the running statistics step by step in order (plan →
+    // commit, the framework's own update rule). The per-step [C] updates run on CPU-resident tensors.
+    const batchStats =
+      dryRun.update !== null
+        ? tf.tidy(() => {
+            const { mean, variance } = sim.batchStatisticsStack(dryRun, stackedTensor(cfg, bn, batches));
+            return tf.stack([mean, variance], 1); // [T, 2, C]
+          })
+        : null;
+    const statsData = batchStats ? download([batchStats])[0]! : null;
     // The probe's train-mode output never changes (fixed batch, γ/β are not trained here); its
     // eval-mode output after each step only needs that step's running statistics, so they are
-    // recorded and every step's eval output is computed at once (one pass instead of T on WebGL).
+    // recorded and every step's eval output is computed at once.
     const history: tf.Tensor[] = [];
-    let gap: number[];
+    let values: Float32Array[];
     const record = (): void => {
       if (sim.runningMean && sim.runningVar) history.push(tf.keep(tf.stack([sim.runningMean, sim.runningVar])));
     };
     try {
       record();
-      for (let step = 1; step <= cfg.steps; step++) {
-        tf.tidy(() => {
-          const x = toLayout(channelsFirstTensor(cfg, drawSamples(cfg, stats, dataRng, B, 'train')), bn);
-          sim.forward(x, 'train');
-          record();
-        });
+      for (let step = 0; step < cfg.steps; step++) {
+        const plan = sim.plan(dryRun.shape, 'train');
+        if (statsData) {
+          const at = (k: number): tf.Tensor1D => tf.tensor1d(statsData.subarray((2 * step + k) * C, (2 * step + k + 1) * C));
+          tf.tidy(() => sim.commit(plan, at(0), at(1)));
+        }
+        record();
       }
-      gap = tf.tidy(() => {
-        if (!cfg.trackRunningStats) return Array.from({ length: cfg.steps + 1 }, () => 0); // eval mode uses batch statistics too
-        // Channels-first [B, C, S] → rows [B·S, C] so that per-channel operands broadcast last.
-        const asRows = (t: tf.Tensor): tf.Tensor2D => tf.reshape(tf.transpose(tf.reshape(fromLayout(t, bn), [B, cfg.channels, -1]), [0, 2, 1]), [-1, cfg.channels]);
-        const rows = asRows(probe);
-        const trainRows = asRows(sim.forward(probe, 'train', { updateState: false }).output);
-        const stacked = tf.stack(history); // [T+1, 2, C]
-        const [rm, rv] = tf.unstack(stacked, 1) as [tf.Tensor2D, tf.Tensor2D];
+      const [gapT, trainT, evalT] = tf.tidy(() => {
+        const trainOut = sim.forward(probe, 'train', { updateState: false }).output;
+        const evalOut = sim.forward(probe, 'eval').output;
+        if (!cfg.trackRunningStats) return [tf.zeros([cfg.steps + 1]), trainOut, evalOut]; // eval mode uses batch statistics too
+        // The running statistics after each step are T+1 sets of per-channel parameters for the
+        // same probe: its eval-mode output under each, (x − running mean)·rsqrt(running var + eps)·γ + β.
+        const one = new StackedChannelView(1, probe.shape, dryRun.layout);
+        const [rm, rv] = tf.unstack(tf.stack(history), 1) as [tf.Tensor2D, tf.Tensor2D]; // [T+1, C] each
         let scale: tf.Tensor = tf.rsqrt(tf.add(rv, cfg.eps));
         if (sim.weight) scale = tf.mul(scale, sim.weight);
-        let evalAll: tf.Tensor = tf.mul(tf.sub(tf.expandDims(rows, 0), tf.expandDims(rm, 1)), tf.expandDims(scale, 1)); // [T+1, M, C]
-        if (sim.bias) evalAll = tf.add(evalAll, sim.bias);
-        return Array.from(tf.mean(tf.abs(tf.sub(evalAll, trainRows)), [1, 2]).dataSync());
+        const evalAll = centerScaleShift(tf.reshape(probe, [...one.splitShape]), rm, scale, sim.bias); // [T+1, rows, C, S]
+        const gap = sumAbsDifferences13(tf.reshape(evalAll, [history.length, 1, 1, probe.size]), tf.reshape(trainOut, [probe.size]), { divisor: probe.size }); // [T+1, 1]
+        return [gap, trainOut, evalOut];
       });
+      // Three downloads (gap [T+1], then the probe's train and eval outputs, pooled by the histogram).
+      values = download([gapT!, trainT!, evalT!]);
     } finally {
       tf.dispose(history);
     }
-    const [trainOut, evalOut] = tf.tidy(() => [
-      fromLayout(sim.forward(probe, 'train', { updateState: false }).output, bn),
-      fromLayout(sim.forward(probe, 'eval').output, bn),
-    ]);
-    const h = histogram([trainOut!.dataSync(), evalOut!.dataSync()], 32);
-    tf.dispose([trainOut, evalOut]);
+    const gap = Array.from(values[0]!);
+    const h = histogram([values[1]!, values[2]!], 32);
     const finalGap = gap[gap.length - 1]!;
     return {
       steps: gap.map((_, i) => i),

@@ -1,9 +1,28 @@
 /**
- * Small helpers shared by the experiments: number formatting for takeaways, histograms, and
- * reading many scalar tensors with one download.
+ * Small helpers shared by the experiments: downloads, number formatting for takeaways, histograms,
+ * errors.
  */
 import * as tf from '@tensorflow/tfjs';
 import { FrameworkError } from '../core/errors';
+
+/**
+ * Downloads tensors (`dataSync`, in order) and disposes them. Each experiment downloads once or
+ * twice per run, joining what it needs (a download waits for every queued shader on WebGL).
+ */
+export function download(tensors: readonly tf.Tensor[]): Float32Array[] {
+  try {
+    return tensors.map((t) => t.dataSync() as Float32Array);
+  } finally {
+    tf.dispose(tensors as tf.Tensor[]);
+  }
+}
+
+/** Concatenates tensors flattened, in order, into one `[total]` tensor (one download) and disposes them. */
+export function joinFlat(tensors: readonly tf.Tensor[]): tf.Tensor1D {
+  const joined = tf.tidy(() => (tensors.length === 0 ? tf.zeros([0]) : tf.concat(tensors.map((t) => tf.reshape(t, [-1])))) as tf.Tensor1D);
+  tf.dispose(tensors as tf.Tensor[]);
+  return joined;
+}
 
 /** A number for a sentence: 2 significant digits, scientific below 1e-3 (`0.42`, `3.1`, `2.4e-7`). */
 export function fmt(v: number): string {
@@ -13,18 +32,6 @@ export function fmt(v: number): string {
   if (a < 1e-3) return v.toExponential(1);
   if (a >= 100) return v.toFixed(0);
   return String(Number(v.toPrecision(2)));
-}
-
-/**
- * Stacks scalar tensors, downloads them at once (one GPU read on WebGL) and disposes them.
- */
-export function readScalars(scalars: tf.Tensor[]): number[] {
-  if (scalars.length === 0) return [];
-  const stacked = tf.stack(scalars);
-  const values = Array.from(stacked.dataSync());
-  stacked.dispose();
-  tf.dispose(scalars);
-  return values;
 }
 
 /** A histogram of several series on shared bins. */

@@ -75,6 +75,28 @@ export function short(v: number | null | undefined): string {
 }
 
 /**
+ * `new uPlot(…)` with a CPU-backed 2-D canvas (`willReadFrequently`). uPlot creates its canvas
+ * itself and calls `getContext('2d')` without attributes, so `getContext` is wrapped for the
+ * duration of the (synchronous) constructor. Why: Chromium rasterizes an accelerated 2-D canvas in
+ * the GPU process, the same process that runs TensorFlow.js's WebGL shaders. Under software GL
+ * (SwiftShader) redrawing the six charts kept that process busy for about 180 ms after each update,
+ * so the next update's WebGL work waited behind it; drawn on the CPU these small charts cost a
+ * few milliseconds and the GPU process is free again in about 20 ms.
+ */
+function createPlot(opts: uPlot.Options, data: uPlot.AlignedData, target: HTMLElement): uPlot {
+  const proto = HTMLCanvasElement.prototype as unknown as { getContext: (this: HTMLCanvasElement, type: string, attributes?: object) => unknown };
+  const original = proto.getContext;
+  proto.getContext = function (this: HTMLCanvasElement, type: string, attributes?: object) {
+    return original.call(this, type, type === '2d' ? { ...attributes, willReadFrequently: true } : attributes);
+  };
+  try {
+    return new uPlot(opts, data, target);
+  } finally {
+    proto.getContext = original;
+  }
+}
+
+/**
  * A chart in a container that keeps its uPlot instance and redraws it with new specs.
  * The container gets `role="img"` and an `aria-label`; the text alternative lives next to it.
  */
@@ -109,7 +131,7 @@ export class Chart {
     }
     this.plot?.destroy();
     this.key = key;
-    this.plot = new uPlot(this.options(spec), spec.data as uPlot.AlignedData, this.container);
+    this.plot = createPlot(this.options(spec), spec.data as uPlot.AlignedData, this.container);
   }
 
   /** Removes the chart. */

@@ -11,13 +11,16 @@ import {
   frameworkName,
   labConfigFromLayer,
   normalizeLabConfig,
+  retargetResult,
   runAll,
   runView,
   VIEW_IDS,
+  viewKey,
   type AllResults,
   type LabConfig,
   type ViewId,
 } from '../experiments';
+import { configureWebGL } from './backend';
 import { Chart, readPalette } from './charts';
 import { VIEWS, viewModel, type DataTable } from './views';
 
@@ -39,14 +42,25 @@ interface SavedState {
   readonly openControls: boolean;
 }
 
-/** Timing of the last update. */
+/** Timing of an update, milliseconds. */
 interface UpdateTiming {
-  /** Experiments, milliseconds. */
+  /** Experiments. */
   readonly computeMs: number;
-  /** Charts and tables, milliseconds. */
+  /** Charts and tables. */
   readonly renderMs: number;
   readonly totalMs: number;
-  readonly perView: Record<ViewId, number>;
+  /** Per recomputed view, milliseconds. */
+  readonly perView: Partial<Record<ViewId, number>>;
+  /** The views whose inputs changed and were recomputed; the others kept their numbers. */
+  readonly recomputed: readonly ViewId[];
+}
+
+/** Timing of the panel's start. */
+interface StartupTiming {
+  /** Choosing and initializing the backend (WebGL context, probe), milliseconds. */
+  readonly backendMs: number;
+  /** The first update: every shader is compiled here, so later control changes reuse them. */
+  readonly firstUpdate: UpdateTiming;
 }
 
 /** The test hook on `window.__bnlab` (used by `test/lab-browser/webgl.test.ts`). */
@@ -59,10 +73,19 @@ export interface BnLabTestHook {
   runAll(backend: 'webgl' | 'cpu'): Promise<AllResults>;
   /** Changes the config (as a control would) and resolves with the timing once the charts are redrawn. */
   setConfig(patch: Partial<LabConfig>): Promise<UpdateTiming>;
+  /** Resolves with the timing of the last queued update (e.g. after a control's event) once its charts are drawn. */
+  settled(): Promise<UpdateTiming>;
   /** The current config. */
   config(): LabConfig;
   /** Sends a host message as VS Code would. */
   receive(message: unknown): Promise<UpdateTiming | null>;
+  /** How long the start took (backend, then the first update with the shader compiles). */
+  startup(): StartupTiming | null;
+  /**
+   * Runs the six experiments with the current config one after the other on `backend` (blocking
+   * downloads) and returns each one's milliseconds: a per-view cost breakdown. Switches back after.
+   */
+  profile(backend: 'webgl' | 'cpu'): Promise<Record<ViewId, number>>;
 }
 
 const vscode: VsCodeApi | null = typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : null;
@@ -128,6 +151,7 @@ let backendNote = '';
 
 async function chooseBackend(): Promise<string> {
   try {
+    configureWebGL();
     if (await tf.setBackend('webgl')) {
       await tf.ready();
       // A tiny computation proves the context works (SwiftShader or a blocklisted GPU can fail late).
@@ -410,21 +434,35 @@ function setConfig(cfg: LabConfig): Promise<UpdateTiming> {
   return pending;
 }
 
+/** The last numbers of each view, with the {@link viewKey} they were computed for. */
+const computed = new Map<ViewId, { readonly key: string; readonly result: unknown }>();
+
 function update(cfg: LabConfig): UpdateTiming {
   const t0 = performance.now();
   state = { ...state, config: cfg };
   saveState();
   renderHeader();
   syncControls();
-  const perView = {} as Record<ViewId, number>;
-  const partial: Partial<AllResults> = {};
+  // Only the views whose inputs changed are recomputed (e.g. the batch size does not change the
+  // batch-size sweep's or the forgotten-eval() view's numbers).
+  const keys = new Map(VIEW_IDS.map((id) => [id, viewKey(id, cfg)] as const));
+  const stale = VIEW_IDS.filter((id) => computed.get(id)?.key !== keys.get(id));
+  const perView: Partial<Record<ViewId, number>> = {};
+  const partial: Partial<Record<ViewId, unknown>> = {};
   for (const id of VIEW_IDS) {
+    if (!stale.includes(id)) {
+      partial[id] = retargetResult(id, computed.get(id)!.result as AllResults[typeof id], cfg);
+      continue;
+    }
     const s = performance.now();
     try {
-      (partial as Record<ViewId, unknown>)[id] = runView(id, cfg);
+      const result = runView(id, cfg);
+      partial[id] = result;
+      computed.set(id, { key: keys.get(id)!, result });
     } catch (e) {
       post({ type: 'log', level: 'error', message: `view ${id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` });
-      (partial as Record<ViewId, unknown>)[id] = null;
+      partial[id] = null;
+      computed.delete(id);
     }
     perView[id] = performance.now() - s;
   }
@@ -441,8 +479,9 @@ function update(cfg: LabConfig): UpdateTiming {
     renderView(id, results);
   }
   const t2 = performance.now();
-  const timing: UpdateTiming = { computeMs: t1 - t0, renderMs: t2 - t1, totalMs: t2 - t0, perView };
-  status.textContent = `Updated in ${Math.round(timing.totalMs)} ms on ${backend === 'webgl' ? 'WebGL' : 'CPU'} (simulation ${Math.round(timing.computeMs)} ms, charts ${Math.round(timing.renderMs)} ms).`;
+  const timing: UpdateTiming = { computeMs: t1 - t0, renderMs: t2 - t1, totalMs: t2 - t0, perView, recomputed: stale };
+  const views = stale.length === VIEW_IDS.length ? 'all views' : `${stale.length} of ${VIEW_IDS.length} views`;
+  status.textContent = `Updated ${views} in ${Math.round(timing.totalMs)} ms on ${backend === 'webgl' ? 'WebGL' : 'CPU'} (simulation ${Math.round(timing.computeMs)} ms, charts ${Math.round(timing.renderMs)} ms).`;
   root.setAttribute('aria-busy', 'false');
   return timing;
 }
@@ -454,11 +493,18 @@ async function onHostMessage(data: unknown): Promise<UpdateTiming | null> {
   return setConfig(labConfigFromLayer(data.layer, state.config));
 }
 
+let startupTiming: StartupTiming | null = null;
+
 async function main(): Promise<void> {
   buildPage();
+  const t0 = performance.now();
   backend = await chooseBackend();
+  const backendMs = performance.now() - t0;
   window.addEventListener('message', (e: MessageEvent) => void onHostMessage(e.data));
-  await setConfig(state.config);
+  // The first update compiles every shader the experiments use (their sizes are uniforms, so other
+  // batch sizes reuse them); its time is reported on its own.
+  const firstUpdate = await setConfig(state.config);
+  startupTiming = { backendMs, firstUpdate };
   post({ type: 'ready' });
 }
 
@@ -484,8 +530,27 @@ const hook: BnLabTestHook = {
     }
   },
   setConfig: (patch) => setConfig(normalizeLabConfig({ ...state.config, ...patch })),
+  settled: () => pending,
   config: () => state.config,
   receive: (m) => onHostMessage(m),
+  startup: () => startupTiming,
+  async profile(which) {
+    const previous = tf.getBackend();
+    if (!(await tf.setBackend(which))) throw new Error(`backend ${which} unavailable`);
+    await tf.ready();
+    try {
+      const perView = {} as Record<ViewId, number>;
+      for (const id of VIEW_IDS) {
+        const t = performance.now();
+        runView(id, state.config);
+        perView[id] = performance.now() - t;
+      }
+      return perView;
+    } finally {
+      await tf.setBackend(previous);
+      await tf.ready();
+    }
+  },
 };
 (window as unknown as { __bnlab: BnLabTestHook }).__bnlab = hook;
 void lastResults;
