@@ -173,6 +173,8 @@ describe('BN Lab experiments (CPU backend)', function () {
     for (const [name, patch] of [
       ['Conv2d → BatchNorm2d', {}],
       ['Linear → BatchNorm1d', { dims: 1, spatial: 1 }],
+      ['Conv3d → BatchNorm3d', { dims: 3, spatial: 3 }],
+      ['Keras channels-last, 3-D', { framework: 'keras3', dims: 3, spatial: 3, momentum: 0.99, eps: 1e-3 }],
       ['Keras channels-last', { framework: 'keras3', momentum: 0.99, eps: 1e-3 }],
       ['no bias, no affine', { producer: { kind: 'conv', bias: false }, affine: false }],
     ] as [string, Partial<LabConfig>][]) {

@@ -47,3 +47,26 @@ export function conv2dChannelsFirst(x: tf.Tensor4D, weight: tf.Tensor4D, bias: t
     return bias ? tf.add(y, tf.reshape(bias, [bias.size, 1, 1])) : y;
   });
 }
+
+/**
+ * `torch.nn.functional.conv3d` on channels-first tensors (cross-correlation, stride 1, symmetric
+ * zero padding): TensorFlow.js 4.22.0's `tf.conv3d` takes only `NDHWC` inputs and a
+ * `[kD, kH, kW, Cin, Cout]` filter, so the input is transposed in and out (and zero-padded with
+ * `tf.pad` before a `'valid'` convolution, which any `padding` allows). Used by the folding view
+ * for BatchNorm3d; CPU and WebGL backends.
+ *
+ * @param x `[N, Cin, D, H, W]`.
+ * @param weight `[Cout, Cin, kD, kH, kW]` (PyTorch OIDHW).
+ * @param bias `[Cout]` or `null`.
+ * @param padding zero padding on each side of D, H and W (PyTorch `padding=p`). Default 0.
+ * @returns `[N, Cout, D', H', W']`, owned by the caller.
+ */
+export function conv3dChannelsFirst(x: tf.Tensor5D, weight: tf.Tensor5D, bias: tf.Tensor1D | null, padding = 0): tf.Tensor5D {
+  return tf.tidy(() => {
+    let xl = tf.transpose(x, [0, 2, 3, 4, 1]) as tf.Tensor5D;
+    if (padding > 0) xl = tf.pad(xl, [[0, 0], [padding, padding], [padding, padding], [padding, padding], [0, 0]]);
+    const filter = tf.transpose(weight, [2, 3, 4, 1, 0]) as tf.Tensor5D;
+    const y = tf.transpose(tf.conv3d(xl, filter, 1, 'valid', 'NDHWC'), [0, 4, 1, 2, 3]) as tf.Tensor5D;
+    return bias ? tf.add(y, tf.reshape(bias, [bias.size, 1, 1, 1])) : y;
+  });
+}

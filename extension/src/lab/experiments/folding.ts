@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BatchNormSim, channelMoments } from '../core/batchnorm';
 import { maxAxes13 } from '../core/kernels';
 import { foldBatchNorm } from '../core/folding';
-import { conv2dChannelsFirst, linear } from '../core/layers';
+import { conv2dChannelsFirst, conv3dChannelsFirst, linear } from '../core/layers';
 import { batchNormConfigOf, type LabConfig } from './config';
 import { fromLayout, Rng, subSeed, toLayout } from './data';
 import { download, fmt } from './util';
@@ -36,7 +36,8 @@ export interface FoldingResult {
 const SAMPLE_POINTS = 200;
 
 /**
- * Builds a seeded producer (Conv2d 3×3 for 2-D/3-D layers, Linear for 1-D ones), a BatchNorm of
+ * Builds a seeded producer (Conv2d 3×3 for 2-D layers, Conv3d 3×3×3 for 3-D ones, Linear for 1-D
+ * ones), a BatchNorm of
  * `cfg` whose running statistics come from a calibration batch and whose γ/β are seeded, folds
  * them with `foldBatchNorm`, and compares outputs on a probe batch of `cfg.batchSize`.
  */
@@ -45,19 +46,20 @@ export function folding(cfg: LabConfig): FoldingResult {
   const rng = new Rng(subSeed(cfg.seed, 9));
   const C = cfg.channels;
   const conv = cfg.dims >= 2;
+  const conv3 = cfg.dims === 3;
   const cin = conv ? 3 : 8;
   const side = Math.max(cfg.spatial, 3);
   const bias = cfg.producer?.bias ?? true;
-  const producer = conv ? `Conv2d(${cin}, ${cfg.numFeatures}, 3, padding=1${bias ? '' : ', bias=False'})` : `Linear(${cin}, ${cfg.numFeatures}${bias ? '' : ', bias=False'})`;
+  const producer = conv ? `Conv${conv3 ? 3 : 2}d(${cin}, ${cfg.numFeatures}, 3, padding=1${bias ? '' : ', bias=False'})` : `Linear(${cin}, ${cfg.numFeatures}${bias ? '' : ', bias=False'})`;
   if (!cfg.trackRunningStats) {
     const error = 'track_running_stats=False: eval mode normalizes with batch statistics, so the layer cannot be folded';
     return { producer, unfolded: [], folded: [], trainMode: [], channelMaxDiff: [], maxDiff: NaN, trainModeMaxDiff: NaN, error, takeaway: `Nothing to fold: ${error}.` };
   }
-  const wShape = conv ? [C, cin, 3, 3] : [C, cin];
-  const fanIn = conv ? cin * 9 : cin;
+  const wShape = conv3 ? [C, cin, 3, 3, 3] : conv ? [C, cin, 3, 3] : [C, cin];
+  const fanIn = conv3 ? cin * 27 : conv ? cin * 9 : cin;
   const weightData = rng.normals(wShape.reduce((a, b) => a * b, 1)).map((v) => v / Math.sqrt(fanIn));
   const biasData = bias ? rng.normals(C).map((v) => 0.5 * v) : null;
-  const inShape = (n: number): number[] => (conv ? [n, cin, side, side] : [n, cin]);
+  const inShape = (n: number): number[] => (conv3 ? [n, cin, side, side, side] : conv ? [n, cin, side, side] : [n, cin]);
   const draw = (n: number): Float32Array => rng.normals(inShape(n).reduce((a, b) => a * b, 1)).map((v) => 1.5 + 2 * v);
   const calibrationN = Math.max(cfg.batchSize, 16);
   const probeN = Math.max(cfg.batchSize, 2);
@@ -70,7 +72,11 @@ export function folding(cfg: LabConfig): FoldingResult {
   const b = biasData ? tf.tensor1d(biasData) : null;
   try {
     const produce = (x: tf.Tensor, w: tf.Tensor, bb: tf.Tensor1D | null): tf.Tensor =>
-      conv ? conv2dChannelsFirst(x as tf.Tensor4D, w as tf.Tensor4D, bb, { padding: 1 }) : linear(x as tf.Tensor2D, w as tf.Tensor2D, bb);
+      conv3
+        ? conv3dChannelsFirst(x as tf.Tensor5D, w as tf.Tensor5D, bb, 1)
+        : conv
+          ? conv2dChannelsFirst(x as tf.Tensor4D, w as tf.Tensor4D, bb, { padding: 1 })
+          : linear(x as tf.Tensor2D, w as tf.Tensor2D, bb);
     // Running statistics of a layer trained on this data: the calibration batch's moments (one download).
     const momentsT = tf.tidy(() => {
       const { mean, variance } = channelMoments(produce(tf.tensor(calibration, inShape(calibrationN)), weight, b), 'channels-first');
@@ -85,7 +91,7 @@ export function folding(cfg: LabConfig): FoldingResult {
       const train = fromLayout(sim.forward(y, 'train', { updateState: false }).output, bn);
       const f = foldBatchNorm({ weight, bias: b }, sim.evalNormalization());
       const folded = produce(x, f.weight, f.bias);
-      // Per-channel maxima over [N, C, H, W] (or [N, C]) viewed as [1, N, C, H·W].
+      // Per-channel maxima over [N, C, (D,) H, W] (or [N, C]) viewed as [1, N, C, (D·)H·W].
       const perChannelMax = (t: tf.Tensor): tf.Tensor => tf.reshape(maxAxes13(tf.reshape(t, [1, t.shape[0]!, C, -1])), [C]);
       const channelMax = perChannelMax(tf.abs(tf.sub(folded, unfolded)));
       const summary = tf.concat([channelMax, tf.stack([tf.max(channelMax), tf.max(perChannelMax(tf.abs(tf.sub(folded, train))))])]);
