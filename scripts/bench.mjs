@@ -20,8 +20,14 @@
 //       web-tree-sitter (the baseline), parse + lowerTypeScript, Engine.analyze of every file and
 //       Engine.lint of them all as one project; how many files the pre-filter keeps; and
 //       `normlint check` cold (--threads 1 / 2) and warm on a copy in a temporary directory.
-//   `--lsp-only` runs (d) alone, `--ts-only` (e) alone (neither writes the results file).
-// Every timed measurement is repeated 3x and the median reported (a full cold run that takes
+//   `--lsp-only` runs (d) alone, `--ts-only` (e) alone, `--cli-only` (a), (b) and (c) (the Python
+//   corpus: the parse-only baseline and the CLI runs; none of them writes the results file).
+//   `--repeats N` repeats every timed measurement N times instead of 3 (a noisy machine needs more).
+// Every CLI run sets NORMLINT_DEBUG_STATS=1: the CLI then reports, per project, where its time
+// went on the main thread (reading, pre-filter, analysis, lint...) and how many files it analyzed
+// in scope, loaded on demand, parsed during the lint or took from the workers' analysis ahead of
+// need; the tables are followed by that breakdown for the median cold runs.
+// Every timed measurement is repeated 3x (--repeats) and the median reported (a full cold run that takes
 // more than 20 s is run once). Prints a table and the performance targets, each marked met or
 // not met (none for (e) yet), and writes .corpus/bench-results.json.
 //
@@ -42,7 +48,8 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const require = createRequire(import.meta.url);
 // NORMLINT_CLI: benchmark another build of the CLI (default: this checkout's dist/cli.js).
 const cliPath = path.resolve(process.env.NORMLINT_CLI || path.join(repoRoot, 'dist', 'cli.js'));
-const REPEATS = 3;
+const repeatsArg = process.argv.indexOf('--repeats');
+const REPEATS = repeatsArg > 0 ? Math.max(1, Number(process.argv[repeatsArg + 1]) || 3) : 3;
 const SINGLE_FILE_REPEATS = 5;
 const SLOW_RUN_SECONDS = 20;
 
@@ -241,9 +248,10 @@ function runCli(args) {
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', NORMLINT_DEBUG_STATS: '1' },
   });
   const seconds = now() - t0;
+  const stats = statsOf(r.stderr ?? '');
   let maxRssKB = null;
   let cpu = null;
   let status = r.status;
@@ -262,8 +270,37 @@ function runCli(args) {
   }
   // 0 = no findings, 1 = findings; 2 = errors; anything else (or a signal) = crash.
   const ok = !r.error && signal == null && (status === 0 || status === 1);
-  const stderrTail = (r.error ? r.error.message : r.stderr ?? '').trim().split('\n').slice(-8).join('\n');
-  return { seconds, maxRssKB, cpu, status, signal, ok, stderrTail };
+  const stderrTail = (r.error ? r.error.message : r.stderr ?? '').trim().split('\n').filter((l) => !l.startsWith(STATS_PREFIX)).slice(-8).join('\n');
+  return { seconds, maxRssKB, cpu, status, signal, ok, stderrTail, stats };
+}
+
+const STATS_PREFIX = 'normlint-stats: ';
+
+/** The CLI's NORMLINT_DEBUG_STATS line (the first project's; null when missing or unreadable). */
+function statsOf(stderr) {
+  const line = stderr.split('\n').find((l) => l.startsWith(STATS_PREFIX));
+  if (!line) return null;
+  try {
+    return JSON.parse(line.slice(STATS_PREFIX.length));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One line on where a CLI run's time went (its NORMLINT_DEBUG_STATS): the steps on the main
+ * thread and the files loaded on demand. Empty when the run reported nothing (a warm run).
+ */
+function fmtStats(st) {
+  if (!st?.ms || !st.scope) return '';
+  const m = st.ms;
+  const a = st.ahead ?? {};
+  const ms = (x) => `${Math.round(x)} ms`;
+  const other = st.at - (m.read + m.scope + m.analysis + m.engineWait + m.lint + m.finalize);
+  return `${ms(st.at)} until reported: start-up, walk and report ${ms(other)}, reading ${ms(m.read)}, pre-filter ${ms(m.scope)}, ` +
+    `analysis of ${st.analyzed} files ${ms(m.analysis)}${m.engineWait >= 1 ? `, engine start-up ${ms(m.engineWait)}` : ''}, model and rules ${ms(m.lint)}; ` +
+    `${st.onDemand} files loaded on demand, ${st.onDemandParsedDuringLint} parsed during the lint` +
+    (a.queued ? ` (${a.queued} predicted for the workers: ${a.analyzedOnWorkers} analyzed ahead, ${a.taken} of them taken${a.waited ? `, ${a.waited} waited for` : ''})` : '');
 }
 
 /** Times `args` `repeats` times (once if the first run exceeds `slowAfter` s); median. */
@@ -285,10 +322,12 @@ function timeCli(label, args, { repeats = REPEATS, slowAfter = Infinity } = {}) 
     }
   }
   const rss = runs.map((r) => r.maxRssKB).filter((x) => x != null);
+  const mid = runs.find((r) => r.seconds === median(runs.map((x) => x.seconds))) ?? runs[0];
   return {
     label,
     args,
     ok: true,
+    stats: mid.stats,
     runs: runs.map((r) => r.seconds),
     seconds: median(runs.map((r) => r.seconds)),
     cpu: runs.every((r) => r.cpu != null) ? runs.map((r) => r.cpu) : null,
@@ -392,12 +431,13 @@ async function main() {
     if (Object.values(cli).some((m) => !m.ok)) measurementFailed = true;
   }
 
+  const cliOnly = process.argv.includes('--cli-only');
   // (e)
-  const ts = await benchTypeScript(wasm);
-  if (ts.error || ts.failed) measurementFailed = true;
+  const ts = cliOnly ? null : await benchTypeScript(wasm);
+  if (ts && (ts.error || ts.failed)) measurementFailed = true;
 
-  const lsp = fs.existsSync(cliPath) ? await benchLsp(corpus, wasm) : { error: 'CLI missing' };
-  if (lsp.error) measurementFailed = true;
+  const lsp = cliOnly ? null : fs.existsSync(cliPath) ? await benchLsp(corpus, wasm) : { error: 'CLI missing' };
+  if (lsp?.error) measurementFailed = true;
 
   const sec = (m) => (m?.ok ? m.seconds : null);
   const ratio = (a, b) => (a != null && b != null && b > 0 ? a / b : null);
@@ -405,28 +445,32 @@ async function main() {
   const threadSpeedup = ratio(sec(cli.cold1), sec(cli.cold2));
   const parseSpeedup = ratio(parse1, parse2);
 
-  const rows = [['measurement', 'runs', 'median', 'files/s', 'MB/s', 'cores', 'max RSS', 'ratio']];
-  const row = (label, runs, s, cores, rss, ratioText) => {
+  // CPU time next to wall time, as in the TypeScript table: on a loaded machine the CPU ratio
+  // of a one-thread run to the one-thread baseline is the steadier measure of its work.
+  const parse1Cpu = medianOrNull(p1.cpu);
+  const cpuRatio = (cpu) => fmtX(ratio(medianOrNull(cpu), parse1Cpu));
+  const rows = [['measurement', 'runs', 'median', 'files/s', 'MB/s', 'CPU', 'cores', 'max RSS', 'ratio', 'CPU ratio']];
+  const row = (label, runs, s, cpu, cores, rss, ratioText) => {
     const r = rates(s);
-    rows.push([label, runs, fmtS(s), fmtRate(r.filesPerSec), fmtRate(r.mbPerSec), cores, rss, ratioText]);
+    rows.push([label, runs, fmtS(s), fmtRate(r.filesPerSec), fmtRate(r.mbPerSec), fmtS(medianOrNull(cpu)), cores, rss, ratioText, cpu ? cpuRatio(cpu) : '']);
   };
-  row('parse-only, 1 thread', p1.runs.length, parse1, fmtCores(coresOf(p1.runs, p1.cpu)), '', '1.00x (baseline)');
-  row('parse-only, 2 worker_threads', p2.runs.length, parse2, fmtCores(coresOf(p2.runs, p2.cpu)), '', `${fmtX(parseSpeedup)} faster than 1`);
+  row('parse-only, 1 thread', p1.runs.length, parse1, p1.cpu, fmtCores(coresOf(p1.runs, p1.cpu)), '', '1.00x (baseline)');
+  row('parse-only, 2 worker_threads', p2.runs.length, parse2, p2.cpu, fmtCores(coresOf(p2.runs, p2.cpu)), '', `${fmtX(parseSpeedup)} faster than 1`);
   const cliRow = (m, label, ratioText) => {
-    if (!m) row(label, 0, null, 'n/a', 'n/a', 'CLI missing');
-    else if (!m.ok) row(label, m.runs.length, null, 'n/a', 'n/a', 'CLI FAILED');
-    else row(label, m.runs.length, m.seconds, fmtCores(m.cores), fmtMB(m.maxRssKB), ratioText);
+    if (!m) row(label, 0, null, null, 'n/a', 'n/a', 'CLI missing');
+    else if (!m.ok) row(label, m.runs.length, null, null, 'n/a', 'n/a', 'CLI FAILED');
+    else row(label, m.runs.length, m.seconds, m.cpu, fmtCores(m.cores), fmtMB(m.maxRssKB), ratioText);
   };
   cliRow(cli.cold1, 'normlint cold, --threads 1', `${fmtX(cold1VsParse)} of parse 1-thread`);
   cliRow(cli.cold2, 'normlint cold, --threads 2', `${fmtX(threadSpeedup)} faster than 1`);
   cliRow(cli.warm, 'normlint warm rerun, --threads 2', `${fmtX(ratio(sec(cli.warm), parse1))} of parse 1-thread`);
   const singleLabel = `normlint cold, 1 file`;
   if (cli.single?.ok) {
-    rows.push([singleLabel, cli.single.runs.length, fmtS(cli.single.seconds), '', '', fmtCores(cli.single.cores), fmtMB(cli.single.maxRssKB), path.basename(single.path)]);
+    rows.push([singleLabel, cli.single.runs.length, fmtS(cli.single.seconds), '', '', fmtS(medianOrNull(cli.single.cpu)), fmtCores(cli.single.cores), fmtMB(cli.single.maxRssKB), path.basename(single.path), '']);
   } else cliRow(cli.single, singleLabel, '');
   const aloneLabel = 'normlint cold, same file alone';
   if (cli.singleAlone?.ok) {
-    rows.push([aloneLabel, cli.singleAlone.runs.length, fmtS(cli.singleAlone.seconds), '', '', fmtCores(cli.singleAlone.cores), fmtMB(cli.singleAlone.maxRssKB), '(project of 1 file)']);
+    rows.push([aloneLabel, cli.singleAlone.runs.length, fmtS(cli.singleAlone.seconds), '', '', fmtS(medianOrNull(cli.singleAlone.cpu)), fmtCores(cli.singleAlone.cores), fmtMB(cli.singleAlone.maxRssKB), '(project of 1 file)', '']);
   } else cliRow(cli.singleAlone, aloneLabel, '');
 
   const targets = [
@@ -450,12 +494,17 @@ async function main() {
   console.log(`median of ${REPEATS} runs (a cold corpus run over ${SLOW_RUN_SECONDS} s: 1 run; single file: ${SINGLE_FILE_REPEATS}); rates per corpus .py file;`);
   console.log(`cores = CPU time / wall time of the median run (2 threads kept busy: ~2; well below on a contended machine)\n`);
   console.log(table(rows));
+  printBreakdown(cli);
   console.log('\ntargets:');
   for (const t of targets) console.log(`  ${t.met == null ? 'n/a    ' : t.met ? 'met    ' : 'NOT met'}  ${t.name}: ${t.shown}`);
   for (const m of Object.values(cli)) if (!m.ok) console.log(`\n${m.label}: the CLI failed: ${m.error}`);
-  printTs(ts);
-  printLsp(lsp);
+  if (ts) printTs(ts);
+  if (lsp) printLsp(lsp);
   if (!fs.existsSync(cliPath)) console.log(`\n${path.relative(repoRoot, cliPath)} is missing: run \`npm run build\` (or \`npm run bench\`).`);
+  if (cliOnly) {
+    process.exitCode = measurementFailed ? 1 : 0;
+    return;
+  }
 
   const results = {
     date: new Date().toISOString(),
@@ -554,8 +603,10 @@ async function benchTypeScript(wasm) {
     const cli = {};
     cli.cold1 = timeCli('TS cold, 1 thread', ['check', copy, ...fmt, '--no-cache', '--threads', '1'], { slowAfter: SLOW_RUN_SECONDS });
     cli.cold2 = timeCli('TS cold, 2 threads', ['check', copy, ...fmt, '--no-cache', '--threads', '2'], { slowAfter: SLOW_RUN_SECONDS });
-    const fill = timeCli('TS warm-up (fills the cache)', ['check', copy, ...fmt, '--threads', '2'], { repeats: 1 });
-    // Facts are cached per file the run parsed (in scope, or loaded on demand by an import).
+    // One thread: facts are then cached exactly for the files the lint needed (in scope, or
+    // loaded on demand by an import); with workers, files analyzed ahead of need and never
+    // loaded would be cached too.
+    const fill = timeCli('TS warm-up (fills the cache)', ['check', copy, ...fmt, '--threads', '1'], { repeats: 1 });
     out.cliParsed = fill.ok ? cachedFacts(copy) : null;
     cli.warm = fill.ok
       ? timeCli('TS warm, 2 threads', ['check', copy, ...fmt, '--threads', '2'])
@@ -632,13 +683,21 @@ function printTs(ts) {
   console.log(`\npre-filter (isSeedText with the path): ${p.seeds} of ${c.files} files are seeds; the whole-project scope (seeds and files using what they import) ` +
     `is ${p.scope} files (${fmtS(p.seconds)} in this process to compute both).`);
   const parsed = ts.cliParsed ? `${ts.cliParsed.files} files, ${(ts.cliParsed.bytes / 1e6).toFixed(1)} MB (${((100 * ts.cliParsed.bytes) / c.bytes).toFixed(0)}% of the bytes)` : 'n/a';
-  console.log(`The CLI parsed ${parsed}: the scope and what it imports, loaded on demand (the facts its warm-up run cached).`);
+  console.log(`The CLI (one thread) parsed ${parsed}: the scope and what it imports, loaded on demand (the facts its warm-up run cached);`);
+  console.log(`with workers it also analyzes ahead of need what the scope's imports reach, needed or not (see below).`);
   console.log(`So the CLI rows measure reading and pre-filtering every file but parsing only those; the Engine rows parse and lower every file.`);
   const codes = Object.entries(ip.findingsByCode).map(([k, v]) => `${k} ${v}`).join(', ');
   console.log(`Engine.lint of every file: ${ip.findings} findings${codes ? ` (${codes})` : ''}, ${ip.internalErrors} internal errors; ` +
     `${ip.filesWithSyntaxErrors} files with syntax-error nodes${Object.keys(ip.skipped).length ? `; skipped: ${JSON.stringify(ip.skipped)}` : ''}.`);
+  printBreakdown(ts.cli ?? {});
   for (const m of Object.values(ts.cli ?? {})) if (!m.ok) console.log(`${m.label}: the CLI failed: ${m.error}`);
   if (ts.error) console.log(`  FAILED: ${ts.error}`);
+}
+
+/** Where the median cold runs' time went (see {@link fmtStats}). */
+function printBreakdown(cli) {
+  const lines = ['cold1', 'cold2'].filter((k) => cli[k]?.ok && fmtStats(cli[k].stats)).map((k) => `  ${cli[k].label}: ${fmtStats(cli[k].stats)}`);
+  if (lines.length) console.log(`\nwhere the median cold runs went (main thread, NORMLINT_DEBUG_STATS):\n${lines.join('\n')}`);
 }
 
 /** (e) for the results file: corpus, stages with runs and rates, ratios to the parse-only baseline. */

@@ -151,6 +151,91 @@ describe('cli: worker threads', function () {
     assert.equal(three.stdout, one.stdout);
     assert.equal(JSON.parse(three.stdout).length, 10);
   });
+
+  // A finding that depends on files the model loads on demand (`consts.py` gives the width,
+  // `layers/blocks.py` builds the conv): neither is a seed nor imports one, so neither is in the
+  // analyzed set.
+  const LAZY_PROJECT: Record<string, string> = {
+    'pyproject.toml': '',
+    'consts.py': 'WIDTH = 32\n',
+    'layers/__init__.py': '',
+    'layers/blocks.py': 'import torch.nn as nn\n\n\ndef conv(c):\n    return nn.Conv2d(3, c, 3, bias=False)\n',
+    'model.py': 'import torch.nn as nn\nfrom consts import WIDTH\nfrom layers.blocks import conv\n\nstem = nn.Sequential(conv(WIDTH), nn.BatchNorm2d(16))\n',
+    'other.py': MOMENTUM_PY,
+  };
+  const statsOf = (stderr: string): { scope: number; analyzed: number; onDemand: number; onDemandParsedDuringLint: number; ahead: Record<string, number> } => {
+    const line = stderr.split('\n').find((l) => l.startsWith('normlint-stats: '));
+    assert.ok(line, `no stats line in:\n${stderr}`);
+    return JSON.parse(line.slice('normlint-stats: '.length));
+  };
+
+  it('analyzes the files the model loads on demand on the workers, ahead of need, with the same findings', () => {
+    const dir = makeProject(LAZY_PROJECT);
+    const args = ['check', '--no-cache', '--output-format', 'json'];
+    const env = { NORMLINT_DEBUG_STATS: '1', NORMLINT_DEBUG_SETTLE_AHEAD: '1' };
+    const one = runCli([...args, '--threads', '1'], dir, env);
+    const two = runCli([...args, '--threads', '2'], dir, env);
+    assert.equal(one.code, 1, one.stderr);
+    assert.equal(two.stdout, one.stdout);
+    assert.deepEqual((JSON.parse(two.stdout) as Array<{ code: string }>).map((d) => d.code).sort(), ['NL007', 'NL011']);
+    // One thread: what the model loads is parsed on the main thread while it lints.
+    const s1 = statsOf(one.stderr);
+    assert.equal(s1.scope, 2);
+    assert.equal(s1.onDemand, 2, 'consts.py and layers/blocks.py');
+    assert.equal(s1.onDemandParsedDuringLint, 2);
+    assert.equal(s1.ahead.queued, 0);
+    // Two threads: predicted from the scope's imports and analyzed by the worker; the lint takes
+    // their facts instead of parsing them.
+    const s2 = statsOf(two.stderr);
+    assert.equal(s2.onDemand, 2);
+    assert.equal(s2.ahead.queued, 2);
+    assert.equal(s2.ahead.taken, 2);
+    assert.equal(s2.onDemandParsedDuringLint, 0);
+  });
+
+  it('gives the same findings when the lint asks for files before the workers got to them', () => {
+    // Without settling, which files the workers analyze first is a matter of timing: whatever it
+    // is, every file is analyzed once and the findings are the same.
+    const dir = makeProject(LAZY_PROJECT);
+    const args = ['check', '--no-cache', '--output-format', 'json'];
+    const one = runCli([...args, '--threads', '1'], dir);
+    for (let i = 0; i < 3; i++) {
+      const two = runCli([...args, '--threads', '2'], dir, { NORMLINT_DEBUG_STATS: '1' });
+      assert.equal(two.stdout, one.stdout);
+      const s = statsOf(two.stderr);
+      assert.equal(s.ahead.taken + s.ahead.claimedByCaller, s.onDemand);
+      assert.equal(s.onDemandParsedDuringLint, s.ahead.claimedByCaller);
+    }
+  });
+
+  it('redoes in-process the files a worker took when it dies, and reports it', () => {
+    const files: Record<string, string> = { 'pyproject.toml': '' };
+    for (let i = 0; i < 30; i++) files[`pkg/m${i}.py`] = i % 3 === 0 ? MOMENTUM_PY : CLEAN_PY;
+    const dir = makeProject(files);
+    const one = runCli(['check', '--no-cache', '--threads', '1', '--output-format', 'json'], dir);
+    const crashed = runCli(['check', '--no-cache', '--threads', '2', '--output-format', 'json'], dir, { NORMLINT_DEBUG_WORKER_EXIT_AFTER: '2' });
+    assert.equal(crashed.stdout, one.stdout, 'every file analyzed, once');
+    assert.match(crashed.stderr, /internal error: worker failed; analyzed in-process instead: worker exited with code 3/);
+    assert.equal(crashed.code, 2);
+  });
+
+  it('caches the facts of files analyzed ahead, and skips files whose facts are cached', () => {
+    const dir = makeProject(LAZY_PROJECT);
+    const env = { NORMLINT_DEBUG_STATS: '1', NORMLINT_DEBUG_SETTLE_AHEAD: '1' };
+    const cold = runCli(['check', '--output-format', 'json', '--threads', '2'], dir, env);
+    assert.equal(statsOf(cold.stderr).ahead.taken, 2);
+    // A change to the analyzed set only: the run is analyzed again, the on-demand files come from the cache.
+    fs.appendFileSync(path.join(dir, 'other.py'), '\n# edited\n');
+    fs.appendFileSync(path.join(dir, 'model.py'), '\n# edited\n');
+    const edited = runCli(['check', '--output-format', 'json', '--threads', '2'], dir, env);
+    const codes = (out: string): string[] => (JSON.parse(out) as Array<{ code: string }>).map((d) => d.code).sort();
+    assert.deepEqual(codes(edited.stdout), codes(cold.stdout));
+    const s = statsOf(edited.stderr);
+    assert.equal(s.analyzed, 2);
+    assert.equal(s.onDemand, 2);
+    assert.equal(s.ahead.queued, 0, 'cached facts are not analyzed ahead again');
+    assert.equal(s.onDemandParsedDuringLint, 0);
+  });
 });
 
 describe('cli: progress bar', function () {

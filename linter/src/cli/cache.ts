@@ -131,6 +131,14 @@ export class Cache {
     return path.join(this.dir, 'facts', key.slice(0, 2), `${key.slice(2)}.json`);
   }
 
+  /**
+   * Whether facts are stored for `key` (without reading them: they may still turn out corrupt).
+   * Always false when the cache is off.
+   */
+  hasFacts(key: string): boolean {
+    return this.enabled && fs.existsSync(this.factsFile(key));
+  }
+
   /** Cached facts for `key`, re-labelled with `relPath`, or `null`. */
   getFacts(key: string, relPath: string): FileFacts | null {
     const facts = this.readJson<FileFacts>(this.factsFile(key));

@@ -61,6 +61,22 @@ export interface CheckOptions extends SelectionFlags {
   threads: number;
   explicitThreads: boolean;
   config?: string;
+  /**
+   * Print what each project's (last) lint did to stderr, one line per project:
+   * `normlint-stats: {"root": ..., ...RunStats, "at": ms since start}` (`NORMLINT_DEBUG_STATS=1`;
+   * for tests and benchmarks).
+   */
+  debugStats?: boolean;
+  /**
+   * Wait for the workers' analysis ahead of need before each lint (`NORMLINT_DEBUG_SETTLE_AHEAD=1`;
+   * a testing aid, see `ProjectRunContext.settleAhead`).
+   */
+  settleAhead?: boolean;
+  /**
+   * With workers, leave every file to them (the main thread redoes only what a failed worker
+   * left): a testing aid, set with `NORMLINT_DEBUG_WORKER_EXIT_AFTER` (see `worker.ts`).
+   */
+  workersOnly?: boolean;
 }
 
 /** Where `check` writes and what it considers the current directory. */
@@ -189,6 +205,7 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
     engine,
     grammars: readGrammars,
     onProgress: (done, total) => progress.update(done, total),
+    mainTakesNoJobs: opts.workersOnly,
   });
   const flagsKey = JSON.stringify([opts.select, opts.extendSelect, opts.ignore, opts.config ?? null]);
   const stamp = buildStamp();
@@ -211,6 +228,7 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
         cache: opts.cache,
         onSkip: (abs, reason) => warn(`${display(abs)}: ${reason}`),
         afterAnalysis: () => progress.clear(),
+        settleAhead: opts.settleAhead,
       });
       let byFile: Map<string, Diagnostic[]>;
       try {
@@ -246,6 +264,8 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
         internalError = true;
         continue;
       }
+      // (`at`: milliseconds since the process started.)
+      if (opts.debugStats) io.stderr.write(`normlint-stats: ${JSON.stringify({ root: display(plan.root), ...run.stats, at: Math.round(performance.now()) })}\n`);
       for (const w of run.warnings) if (plan.requested.has(w.file)) warn(`${display(path.join(plan.root, w.file))}:${w.line}: ${w.message}`);
       for (const e of run.internalErrors) {
         err(`internal error (the rest of the project was checked; please report it): ${e}`);

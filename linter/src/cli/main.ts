@@ -10,6 +10,7 @@
  * Exit codes: 0 clean, 1 findings, 2 usage, configuration or internal errors.
  */
 import os from 'node:os';
+import v8 from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { RULES } from '../rules/index';
 import { parseSelectorList } from '../core/config';
@@ -23,6 +24,23 @@ import { spawn } from 'node:child_process';
 
 /** V8's flag for the young generation's semi-space size (MiB). */
 const SEMI_SPACE_FLAG = '--max-semi-space-size';
+
+/**
+ * V8 flags for `check` runs, unless the command line or `NODE_OPTIONS` say otherwise about them.
+ * `--no-turbo-inlining`: a check lasts seconds, and a quarter of its CPU time went to compiling
+ * optimized code on V8's background threads (in every worker thread too, each compiling the same
+ * code again), much of it the model's large functions, optimized again after each
+ * deoptimization; without inlining those compilations are far cheaper and the code about as fast.
+ * Measured on the Python corpus (1,365 files): one thread -11% CPU time (-3% wall), two threads
+ * -7 to -12% wall. Flags are per process (the workers share them) and change no result.
+ */
+const CHECK_V8_FLAGS: ReadonlyArray<{ flag: string; unless: RegExp }> = [{ flag: '--no-turbo-inlining', unless: /^--(no-)?turbo[-_]inlining(=|$)/ }];
+
+/** Sets {@link CHECK_V8_FLAGS} (before the engine's code gets optimized). */
+function setCheckV8Flags(): void {
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  for (const { flag, unless } of CHECK_V8_FLAGS) if (!given.some((a) => unless.test(a))) v8.setFlagsFromString(flag);
+}
 
 /** Default `--threads`: min(2, cores). */
 export const DEFAULT_THREADS = Math.max(1, Math.min(2, os.availableParallelism?.() ?? os.cpus().length));
@@ -95,6 +113,7 @@ export async function main(argv: readonly string[], io: CheckIo, rules: readonly
     .option('--threads <n>', `worker threads for per-file analysis (1 = in-process; default ${DEFAULT_THREADS})`, positiveInt)
     .option('--config <path>', 'use this config file (normlint.toml or pyproject.toml) for every file')
     .action(async (paths: string[] | undefined, raw: RawCheckOptions) => {
+      setCheckV8Flags();
       const lists: Record<string, string[] | undefined> = {};
       for (const [key, flag] of [
         ['select', '--select'],
@@ -130,6 +149,9 @@ export async function main(argv: readonly string[], io: CheckIo, rules: readonly
           threads: raw.threads ?? DEFAULT_THREADS,
           explicitThreads: raw.threads !== undefined,
           config: raw.config,
+          debugStats: Boolean(process.env.NORMLINT_DEBUG_STATS),
+          settleAhead: Boolean(process.env.NORMLINT_DEBUG_SETTLE_AHEAD),
+          workersOnly: Boolean(process.env.NORMLINT_DEBUG_WORKER_EXIT_AFTER),
         },
         io,
         registry,

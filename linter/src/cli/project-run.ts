@@ -10,6 +10,12 @@
  * on the way); that is what cross-file facts come from, and it keeps `normlint check one.py`
  * fast in a large project. Findings that would depend on files importing the requested ones
  * (callers elsewhere) are only seen when those files are checked too.
+ *
+ * Files outside the scope are loaded on demand while the model runs (`LintOptions.lazy`). When
+ * the scope is analyzed on worker threads, the files its imports reach (`importClosure`, the
+ * same resolution) go to the workers as well, analyzed *ahead* of need while the main thread
+ * lints (see `analyzer.ts`), so that loading one on demand mostly means taking its facts instead
+ * of parsing it on the main thread. Which files are loaded, and so the findings, do not change.
  */
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -20,10 +26,11 @@ import type { Engine, FileConfig, FileFacts } from '../core/engine';
 import type { PyFile } from '../model/python/ir';
 import { ProjectIndex } from '../model/python/project';
 import { finalizeFile } from '../project/finalize';
-import { projectScope } from '../project/scope';
+import { importClosure, projectScope, ScopeMemo } from '../project/scope';
 import { Cache, hashParts, writeJsonAtomic, type DirectiveWarning } from './cache';
 import type { ConfigResolver } from './config-files';
-import type { Analyzer } from './analyzer';
+import { AheadResults, type AheadPlan, type AheadStats, type Analyzer } from './analyzer';
+import type { AnalyzeJob } from './worker';
 import { encodeSource, readSource, type SourceFile } from './source';
 import { programEdits, type Notebook } from '../notebook/notebook';
 
@@ -40,11 +47,56 @@ export interface ProjectRunContext {
   cache: boolean;
   /** Called once per requested file that cannot be read (with the reason). */
   onSkip: (abs: string, reason: string) => void;
-  /** Called when analysis of a batch of files is over (to clear the progress bar). */
+  /** Called when the analysis of the files in scope is over (to clear the progress bar). */
   afterAnalysis: () => void;
+  /**
+   * Testing aid: before linting, wait until the workers have analyzed every file handed to
+   * them ahead of need (see {@link AheadResults.settle}), so that which files the lint takes
+   * from them does not depend on timing.
+   */
+  settleAhead?: boolean;
 }
 
 const EMPTY_IR: PyFile = { body: [], errors: [] };
+
+/**
+ * What the last {@link ProjectRun.lint} did (file counts and the main thread's time), for tests
+ * and `NORMLINT_DEBUG_STATS`. When the run's result came from the cache only `ms.read` is set.
+ */
+export interface RunStats {
+  /** Files in the analyzed set (the scope). */
+  scope: number;
+  /** Of those, files analyzed by this lint (the others' facts were in memory or the cache). */
+  analyzed: number;
+  /** Files the model loaded on demand while linting. */
+  onDemand: number;
+  /** Of those, files parsed on the main thread during the lint (not analyzed ahead, not cached). */
+  onDemandParsedDuringLint: number;
+  /** Files handed to the workers to analyze ahead, and what became of them. */
+  ahead: AheadStats;
+  /**
+   * Wall-clock milliseconds of the lint's steps on the main thread: reading the files (and the
+   * run cache), the scope (pre-filter), analysis of the scope (with the workers), waiting for
+   * the engine after that, the engine's lint (model and rules, on-demand loads included), and
+   * suppressions and sorting.
+   */
+  ms: { read: number; scope: number; analysis: number; engineWait: number; lint: number; finalize: number };
+}
+
+const noStats = (): RunStats => ({
+  scope: 0,
+  analyzed: 0,
+  onDemand: 0,
+  onDemandParsedDuringLint: 0,
+  ahead: AheadResults.none().stats,
+  ms: { read: 0, scope: 0, analysis: 0, engineWait: 0, lint: 0, finalize: 0 },
+});
+
+/** How long the pre-filter scans texts before it lets the event loop run (ms; see `ProjectRun.scope`). */
+const SCAN_SLICE_MS = 8;
+
+/** Milliseconds since `t0` (a `performance.now()`), to 0.1 ms. */
+const since = (t0: number): number => Math.round((performance.now() - t0) * 10) / 10;
 
 /** One project of a `check` run. */
 export class ProjectRun {
@@ -58,6 +110,10 @@ export class ProjectRun {
   private readonly factsByHash = new Map<string, FileFacts>();
   private readonly cache: Cache;
   private index: ProjectIndex | null = null;
+  /** Scan facts of the project's files (the scope's, reused to predict on-demand loads). */
+  private readonly memo = new ScopeMemo();
+  /** What the last {@link lint} did. */
+  stats: RunStats = noStats();
   /** Malformed suppression directives found by the last {@link lint}. */
   warnings: DirectiveWarning[] = [];
   /** Internal errors the engine recovered from in the last {@link lint} (normlint bugs). */
@@ -133,8 +189,13 @@ export class ProjectRun {
     return this.ctx.configs.fileConfig(path.join(this.root, rel));
   }
 
-  /** Facts of loaded files, in order: memory, then the cache, then analysis (in one batch). */
-  private async factsOf(rels: readonly string[]): Promise<FileFacts[]> {
+  /**
+   * Facts of loaded files, in order: memory, then the cache, then analysis (all at once). When
+   * that runs on worker threads, the files the model may load on demand (see the module
+   * comment) are analyzed ahead on them: the returned {@link AheadResults} (to be stopped by the
+   * caller) has their facts.
+   */
+  private async factsOf(rels: readonly string[]): Promise<{ facts: FileFacts[]; ahead: AheadResults }> {
     const facts: FileFacts[] = new Array(rels.length);
     const pending: number[] = [];
     rels.forEach((rel, i) => {
@@ -144,38 +205,88 @@ export class ProjectRun {
       if (hit) facts[i] = hit;
       else pending.push(i);
     });
+    let ahead = AheadResults.none();
     if (pending.length) {
-      const analyzed = await this.ctx.analyzer.analyze(
-        pending.map((i) => ({
-          input: { path: rels[i], text: this.texts.get(rels[i])! },
-          cacheFile: this.cache.factsPathForWrite(this.cache.factsKey(this.hashes.get(rels[i])!)),
-        })),
-      );
+      const jobs = pending.map((i) => this.jobFor(rels[i]));
+      const plan = this.ctx.analyzer.usesWorkers(jobs) ? this.aheadPlan(rels) : null;
+      const analyzed = await this.ctx.analyzer.analyzeAhead(jobs, plan);
+      ahead = analyzed.ahead;
       this.ctx.afterAnalysis();
-      pending.forEach((i, k) => (facts[i] = analyzed[k]));
+      pending.forEach((i, k) => (facts[i] = analyzed.facts[k]));
     }
+    this.stats.analyzed = pending.length;
     for (const f of facts) this.factsByHash.set(this.hashes.get(f.path)!, f);
-    return facts;
+    return { facts, ahead };
+  }
+
+  private jobFor(rel: string): AnalyzeJob {
+    return {
+      input: { path: rel, text: this.texts.get(rel)! },
+      cacheFile: this.cache.factsPathForWrite(this.cache.factsKey(this.hashes.get(rel)!)),
+    };
+  }
+
+  /**
+   * What the model may load on demand while linting `scope`, to analyze ahead on the workers:
+   * the files outside `scope` its imports reach (`importClosure`) minus those whose facts are in
+   * memory or cached; first what `scope` imports, then, as the lint loads a file, what it imports.
+   */
+  private aheadPlan(scope: readonly string[]): AheadPlan {
+    const index = this.projectIndex();
+    const textOf = (r: string): string | undefined => (this.load(r) ? this.texts.get(r) : undefined);
+    const inScope = new Set(scope);
+    const importsOf = (r: string): string[] => {
+      const text = textOf(r);
+      return text === undefined ? [] : this.memo.get(index, r, text).imports.flatMap((i) => i.targets).filter((t) => !inScope.has(t));
+    };
+    const jobs = importClosure(index, scope, textOf, this.memo)
+      .filter((r) => {
+        const hash = this.hashes.get(r)!;
+        return !this.factsByHash.has(hash) && !this.cache.hasFacts(this.cache.factsKey(hash));
+      })
+      .map((r) => this.jobFor(r));
+    return { jobs, first: [...new Set(scope.flatMap(importsOf))], next: importsOf };
   }
 
   /** The files to analyze (see the module comment), sorted. */
-  private scope(): string[] {
-    this.index ??= new ProjectIndex(this.rels.map((p) => ({ path: p, ir: EMPTY_IR })));
+  private async scope(): Promise<string[]> {
     const all = this.requested.size === this.rels.length;
-    return (all ? projectScope(this.index, this.rels.filter((r) => this.load(r)), (r) => this.texts.get(r)!) : [...this.requested].filter((r) => this.load(r))).sort();
+    if (!all) return [...this.requested].filter((r) => this.load(r)).sort();
+    const index = this.projectIndex();
+    const rels = this.rels.filter((r) => this.load(r));
+    // The bulk of the pre-filter is scanning every text: do it in slices and let the event loop
+    // run in between, so that the engine started before (compiling its grammars takes several
+    // turns of the loop) is ready when the analysis starts instead of being waited for then.
+    let slice = performance.now();
+    for (const r of rels) {
+      this.memo.get(index, r, this.texts.get(r)!);
+      if (performance.now() - slice > SCAN_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        slice = performance.now();
+      }
+    }
+    return projectScope(index, rels, (r) => this.texts.get(r)!, this.memo).sort();
+  }
+
+  /** An index of every project file's path (built on first use: a large project takes tens of ms). */
+  private projectIndex(): ProjectIndex {
+    this.index ??= new ProjectIndex(this.rels.map((p) => ({ path: p, ir: EMPTY_IR })));
+    return this.index;
   }
 
   /**
    * Facts of one file outside the analyzed set, when the model needs it to resolve a name:
-   * memory, then the cache, then an in-process analysis (written to the cache).
+   * memory, then a worker's analysis ahead, then the cache, then an in-process analysis
+   * (written to the cache).
    */
-  private factsNow(rel: string, engine: Engine): FileFacts | null {
+  private factsNow(rel: string, engine: Engine, ahead: AheadResults): FileFacts | null {
     if (!this.load(rel)) return null;
     const hash = this.hashes.get(rel)!;
     const key = this.cache.factsKey(hash);
     const mem = this.factsByHash.get(hash);
-    let facts = mem ? { ...mem, path: rel } : this.cache.getFacts(key, rel);
+    let facts = mem ? { ...mem, path: rel } : (ahead.take(rel) ?? this.cache.getFacts(key, rel));
     if (!facts) {
+      this.stats.onDemandParsedDuringLint++;
       facts = engine.analyze({ path: rel, text: this.texts.get(rel)! });
       const file = this.cache.factsPathForWrite(key);
       if (file) writeJsonAtomic(file, facts);
@@ -187,6 +298,9 @@ export class ProjectRun {
   /** Lint the project's scope; diagnostics after suppression, grouped by path. */
   async lint(): Promise<Map<string, Diagnostic[]>> {
     const all = this.requested.size === this.rels.length;
+    this.stats = noStats();
+    const ms = this.stats.ms;
+    let t0 = performance.now();
     // A whole-project run reads every file anyway (pre-filter): all of them key the run, and
     // the analyzed set is a function of them. A partial run keys on the requested files and
     // records the files it loaded on demand as dependencies, so `normlint check one.py` does
@@ -200,28 +314,56 @@ export class ProjectRun {
       ...keyFiles.flatMap((r) => [r, this.hashes.get(r)!]),
     ]);
     const cached = this.cache.getRun(slot, runKey);
+    ms.read = since(t0);
     if (cached && (cached.deps ?? []).every(([p, h]) => this.load(p) && this.hashes.get(p) === h)) {
       this.warnings = cached.warnings;
       return groupByFile(cached.diagnostics);
     }
 
-    const rels = this.scope();
-    const facts = await this.factsOf(rels);
-    const engine = await this.ctx.engine();
+    // Start the engine, and the workers the files not cached would need (an estimate: the scope
+    // is some of these files), so that their start-up overlaps the pre-filter instead of
+    // following it.
+    this.ctx.engine().catch(() => undefined); // (awaited below, where a failure surfaces)
+    const uncached = this.cache.enabled ? keyFiles.filter((r) => !this.cache.hasFacts(this.cache.factsKey(this.hashes.get(r)!))) : keyFiles;
+    this.ctx.analyzer.warmUp(uncached.length, uncached.reduce((n, r) => n + this.texts.get(r)!.length, 0));
+
+    t0 = performance.now();
+    const rels = await this.scope();
+    this.stats.scope = rels.length;
+    ms.scope = since(t0);
+    t0 = performance.now();
+    const { facts, ahead } = await this.factsOf(rels);
+    if (this.ctx.settleAhead) ahead.settle(60_000);
+    ms.analysis = since(t0);
     const primary = new Set(rels);
     const onDemand: FileFacts[] = [];
-    const raw = engine.lint(facts, {
-      configFor: (p) => this.configFor(p),
-      textOf: (p) => this.texts.get(p) ?? '',
-      lazy: {
-        paths: this.rels.filter((r) => !primary.has(r)),
-        load: (p) => {
-          const f = this.factsNow(p, engine);
-          if (f) onDemand.push(f);
-          return f;
+    let raw: Diagnostic[];
+    let engine: Engine;
+    try {
+      t0 = performance.now();
+      engine = await this.ctx.engine();
+      ms.engineWait = since(t0);
+      t0 = performance.now();
+      raw = engine.lint(facts, {
+        configFor: (p) => this.configFor(p),
+        textOf: (p) => this.texts.get(p) ?? '',
+        lazy: {
+          paths: this.rels.filter((r) => !primary.has(r)),
+          load: (p) => {
+            ahead.requested(p);
+            const f = this.factsNow(p, engine, ahead);
+            if (f) onDemand.push(f);
+            return f;
+          },
         },
-      },
-    });
+      });
+    } finally {
+      ahead.stop();
+    }
+    ms.lint = since(t0);
+    t0 = performance.now();
+    this.stats.onDemand = onDemand.length;
+    this.stats.ahead = ahead.stats;
     this.internalErrors = engine.lastErrors;
     const byFile = groupByFile(raw);
     const out: Diagnostic[] = [];
@@ -232,6 +374,7 @@ export class ProjectRun {
       warnings.push(...done.warnings);
     }
     out.sort(compareDiagnostics);
+    ms.finalize = since(t0);
     const deps = all ? [] : onDemand.map((f): [string, string] => [f.path, this.hashes.get(f.path)!]);
     // A run the engine had to recover in is not cached: the next run reports the error again.
     if (this.internalErrors.length === 0) this.cache.putRun(slot, { key: runKey, diagnostics: out, warnings, deps });

@@ -28,14 +28,37 @@ export function importTargets(index: ProjectIndex, fromPath: string, imp: Import
   const parts = abs === '' ? [] : abs.split('.');
   // `import a.b.c` binds `a` and reaches `c` through the packages; `from a.b.c import x` only reads `c`.
   for (let i = imp.name === null ? 1 : parts.length; i <= parts.length; i++) {
-    const m = index.module(parts.slice(0, i).join('.'), from);
-    if (m) out.push(m.path);
+    const m = moduleFrom(index, parts.slice(0, i).join('.'), fromPath);
+    if (m !== undefined) out.push(m);
   }
   if (imp.name !== null && imp.name !== '*') {
-    const sub = index.module(abs === '' ? imp.name : `${abs}.${imp.name}`, from);
-    if (sub) out.push(sub.path);
+    const sub = moduleFrom(index, abs === '' ? imp.name : `${abs}.${imp.name}`, fromPath);
+    if (sub !== undefined) out.push(sub);
   }
   return out;
+}
+
+/** Memo of {@link moduleFrom} per index (an index never changes once built). */
+const resolved = new WeakMap<ProjectIndex, Map<string, string | null>>();
+
+/** The paths `ProjectIndex.module` resolves script-relative imports for (its `SCRIPT_FILE`). */
+const SCRIPT_FILE = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
+
+/**
+ * `index.module(name, file at fromPath)?.path`, memoized per index: `ProjectIndex.module`
+ * depends only on the name, the importing file's directory and whether that file is a script
+ * (keep the key in step with it), and a project's files import the same modules over and over.
+ * Memoized, the scope takes about a third less time on the TensorFlow.js packages, whose
+ * imports try eight extensions each.
+ */
+function moduleFrom(index: ProjectIndex, name: string, fromPath: string): string | undefined {
+  let memo = resolved.get(index);
+  if (!memo) resolved.set(index, (memo = new Map()));
+  const slash = fromPath.lastIndexOf('/');
+  const key = `${SCRIPT_FILE.test(fromPath) ? 's' : 'p'}${slash < 0 ? '' : fromPath.slice(0, slash)}\0${name}`;
+  let hit = memo.get(key);
+  if (hit === undefined) memo.set(key, (hit = index.module(name, index.file(fromPath))?.path ?? null));
+  return hit ?? undefined;
 }
 
 /**
@@ -192,6 +215,48 @@ export class ScopeMemo {
     this.byPath.clear();
     this.lastCandidates = null;
   }
+}
+
+/**
+ * The project files outside `start` that the files of `start` import, directly or through each
+ * other, breadth first (nearest first; in the order of `start` and of the import lines within a
+ * distance): the files the model may load on demand while linting `start` (`LintOptions.lazy`),
+ * found with the same resolution as the scope ({@link importTargets}) from a parse-free scan of
+ * the import lines. A superset in practice: the model loads a file only when it resolves a name
+ * into it. Files whose text `textOf` cannot give (unreadable) are left out and not followed.
+ *
+ * @param index a `ProjectIndex` over every project file (IR not needed).
+ * @param start project-relative paths (with `/`), e.g. the analyzed set.
+ * @param textOf the current text of a project file, `undefined` when it cannot be read.
+ * @param memo scan facts already computed (e.g. by {@link projectScope}) are reused from it.
+ */
+export function importClosure(
+  index: ProjectIndex,
+  start: readonly string[],
+  textOf: (rel: string) => string | undefined,
+  memo = new ScopeMemo(),
+): string[] {
+  const seen = new Set(start);
+  const out: string[] = [];
+  let frontier: readonly string[] = start;
+  while (frontier.length) {
+    const next: string[] = [];
+    for (const r of frontier) {
+      const text = textOf(r);
+      if (text === undefined) continue;
+      for (const { targets } of memo.get(index, r, text).imports) {
+        for (const t of targets) {
+          if (seen.has(t)) continue;
+          seen.add(t);
+          if (textOf(t) === undefined) continue;
+          out.push(t);
+          next.push(t);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return out;
 }
 
 /**
