@@ -198,59 +198,17 @@ export function reductionShadersActive(): boolean {
  * `sizeB`, `sizeC`, `sizeD` (the input's axes 1–3), `first` and `divisor` are uniforms, so nothing in
  * the source depends on the shape.
  */
-const USER_CODE = {
-  // Plain float32 sums over d (at most ∏spatial or a row), Kahan-compensated across b.
-  sum: `
+/**
+ * A reduction over axes 1 and 3: plain float32 sums of `term` (GLSL, reading `x = getX(i)` at
+ * flat index `i`) over d (at most ∏spatial or a row), Kahan-compensated across b. `setup` runs
+ * once per output element (`ac` is its `[a, c]`).
+ */
+function compensatedSum(term: string, setup = ''): string {
+  return `
     void main() {
       ivec2 ac = getOutputCoords();
       int stride = sizeC * sizeD;
-      int base = ac.x * sizeB * stride + ac.y * sizeD;
-      float sum = 0.0;
-      float carry = 0.0;
-      for (int b = 0; b < first; b++) {
-        float part = 0.0;
-        int at = base + b * stride;
-        for (int d = 0; d < sizeD; d++) {
-          part += getX(at + d);
-        }
-        float y = part - carry;
-        float t = sum + y;
-        carry = (t - sum) - y;
-        sum = t;
-      }
-      setOutput(sum / divisor);
-    }
-  `,
-  // As sum, of (x - m[a, c])^2: the deviations are never stored.
-  sqdev: `
-    void main() {
-      ivec2 ac = getOutputCoords();
-      int stride = sizeC * sizeD;
-      int base = ac.x * sizeB * stride + ac.y * sizeD;
-      float mu = getM(ac.x, ac.y);
-      float sum = 0.0;
-      float carry = 0.0;
-      for (int b = 0; b < first; b++) {
-        float part = 0.0;
-        int at = base + b * stride;
-        for (int d = 0; d < sizeD; d++) {
-          float e = getX(at + d) - mu;
-          part += e * e;
-        }
-        float y = part - carry;
-        float t = sum + y;
-        carry = (t - sum) - y;
-        sum = t;
-      }
-      setOutput(sum / divisor);
-    }
-  `,
-  // As sum, of |x - m[i mod size(m)]| (m: the second input, broadcast along leading axes).
-  absdiff: `
-    void main() {
-      ivec2 ac = getOutputCoords();
-      int stride = sizeC * sizeD;
-      int base = ac.x * sizeB * stride + ac.y * sizeD;
+      int base = ac.x * sizeB * stride + ac.y * sizeD;${setup}
       float sum = 0.0;
       float carry = 0.0;
       for (int b = 0; b < first; b++) {
@@ -258,7 +216,8 @@ const USER_CODE = {
         int at = base + b * stride;
         for (int d = 0; d < sizeD; d++) {
           int i = at + d;
-          part += abs(getX(i) - getM(imod(i, sizeM)));
+          float x = getX(i);
+          part += ${term};
         }
         float y = part - carry;
         float t = sum + y;
@@ -267,7 +226,15 @@ const USER_CODE = {
       }
       setOutput(sum / divisor);
     }
-  `,
+  `;
+}
+
+const USER_CODE = {
+  sum: compensatedSum('x'),
+  // The deviations (x - m[a, c])^2 are never stored.
+  sqdev: compensatedSum('(x - mu) * (x - mu)', '\n      float mu = getM(ac.x, ac.y);'),
+  // |x - m[i mod size(m)]| (m: the second input, broadcast along leading axes).
+  absdiff: compensatedSum('abs(x - getM(imod(i, sizeM)))'),
   max: `
     void main() {
       ivec2 ac = getOutputCoords();
