@@ -145,6 +145,39 @@ describe('cli: --baseline and --write-baseline', function () {
     assert.equal(runCli(['check', '--baseline', BASELINE], dir).stderr, '');
   });
 
+  it('--fix and --diff leave the findings the baseline absorbs alone, and fix the new ones', () => {
+    const src = 'import torch.nn as nn\n\nold = nn.BatchNorm2d(16, momentum=0.9)\n';
+    const dir = makeProject({ 'pyproject.toml': '', 'm.py': src, 'other.py': 'import torch.nn as nn\n\nalso_old = nn.BatchNorm1d(8, momentum=0.99)\n' });
+    assert.equal(runCli(['check', '--write-baseline', BASELINE], dir).code, 0);
+    const recorded = readBaseline(dir).findings.map((e) => `${e.path}:${e.code}`);
+    assert.deepEqual(recorded, ['m.py:NL007', 'other.py:NL007']);
+    // A new finding of the same rule in m.py; other.py only has its recorded one.
+    fs.writeFileSync(path.join(dir, 'm.py'), `${src}new = nn.BatchNorm2d(32, momentum=0.9)\n`);
+    const otherText = fs.readFileSync(path.join(dir, 'other.py'), 'utf8');
+
+    // Without the baseline every fix is offered (the control: the fix applies to these lines).
+    const all = runCli(['check', '--diff', '--unsafe-fixes', '--no-cache'], dir);
+    assert.equal(all.code, 1, all.stderr);
+    assert.match(all.stdout, /-old = nn\.BatchNorm2d\(16, momentum=0\.9\)/);
+    assert.match(all.stdout, /-also_old = /);
+
+    const diff = runCli(['check', '--diff', '--unsafe-fixes', '--baseline', BASELINE, '--no-cache'], dir);
+    assert.equal(diff.code, 1, diff.stderr);
+    assert.match(diff.stdout, /-new = nn\.BatchNorm2d\(32, momentum=0\.9\)/);
+    assert.doesNotMatch(diff.stdout, /^-old = /m, 'a recorded finding is not fixed');
+    assert.doesNotMatch(diff.stdout, /other\.py/, 'a file with only recorded findings is not patched');
+
+    const fix = runCli(['check', '--fix', '--unsafe-fixes', '--baseline', BASELINE, '--no-cache'], dir);
+    assert.equal(fix.code, 0, fix.stdout + fix.stderr);
+    const fixed = fs.readFileSync(path.join(dir, 'm.py'), 'utf8');
+    assert.match(fixed, /^old = nn\.BatchNorm2d\(16, momentum=0\.9\)$/m, 'the recorded line is untouched');
+    assert.doesNotMatch(fixed, /^new = nn\.BatchNorm2d\(32, momentum=0\.9\)$/m, 'the new finding is fixed');
+    assert.equal(fs.readFileSync(path.join(dir, 'other.py'), 'utf8'), otherText);
+    const after = runCli(['check', '--baseline', BASELINE, '--no-cache'], dir);
+    assert.equal(after.code, 0, after.stdout + after.stderr);
+    assert.equal(after.stderr, '', 'every recorded finding still occurs');
+  });
+
   it('a missing or unusable baseline file is an error (exit 2) naming the file', () => {
     const dir = makeProject({ 'pyproject.toml': '', 'm.py': 'import torch.nn as nn\n\nbn = nn.BatchNorm2d(16, momentum=0.9)\n' });
     const cases: Array<[string, string | null, RegExp]> = [

@@ -75,6 +75,8 @@ function keyOf(rel: string, code: string, source: string): string {
 /** A baseline read from disk, matching findings against its counts. */
 export class Baseline {
   private readonly remaining = new Map<string, number>();
+  /** The counts as read. */
+  private readonly initial: ReadonlyMap<string, number>;
   private readonly dir: string;
 
   /**
@@ -87,6 +89,7 @@ export class Baseline {
       const k = keyOf(e.path, e.code, e.source);
       this.remaining.set(k, (this.remaining.get(k) ?? 0) + e.count);
     }
+    this.initial = new Map(this.remaining);
   }
 
   /**
@@ -153,6 +156,26 @@ export class Baseline {
     if (left <= 0) return false;
     this.remaining.set(k, left - 1);
     return true;
+  }
+
+  /**
+   * Which of `findings` the baseline would absorb if they were matched in this order against
+   * the counts as read (not as {@link absorb} has used them up), using up nothing: for choosing
+   * the findings of one file whose fixes `--fix` and `--diff` apply. Keys hold the file, so the
+   * findings of one file are matched exactly as the report matches them.
+   */
+  absorbedOf<T>(findings: readonly T[], key: (f: T) => BaselineFinding): Set<T> {
+    const used = new Map<string, number>();
+    const out = new Set<T>();
+    for (const f of findings) {
+      const b = key(f);
+      const k = keyOf(this.relative(b.abs), b.code, b.source);
+      const n = used.get(k) ?? 0;
+      if (n >= (this.initial.get(k) ?? 0)) continue;
+      used.set(k, n + 1);
+      out.add(f);
+    }
+    return out;
   }
 
   /** The absolute path of an entry's file. */

@@ -240,7 +240,7 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
               !baseline?.absorb(baselineKeys.of(path.join(plan.root, rel), run.texts.get(rel) ?? null, d));
             noqaAdded += await addNoqaDirectives(run, byFile, { engine, warn, display, wanted });
           } else {
-            const fixed = await fixLoop(run, byFile, { unsafeFixes: opts.unsafeFixes, engine, warn, display });
+            const fixed = await fixLoop(run, byFile, { unsafeFixes: opts.unsafeFixes, engine, warn, display, baseline });
             byFile = fixed.byFile;
             fixedTotal += fixed.count;
           }
@@ -394,12 +394,13 @@ function filePatches(display: string, src: SourceFile, text: string, notebook: N
  * Apply fixes in rounds (Ruff's loop): choose non-overlapping applicable fixes per requested
  * file, apply them in memory, re-lint the project, and repeat until nothing changes or
  * {@link MAX_FIX_ROUNDS} rounds ran. A file whose fixed text would have more syntax-error spans
- * than before keeps its text (a warning says so).
+ * than before keeps its text (a warning says so). Findings a `--baseline` absorbs keep their
+ * code: they are not reported, so they are not fixed either.
  */
 async function fixLoop(
   run: ProjectRun,
   initial: Map<string, Diagnostic[]>,
-  ctx: { unsafeFixes: boolean; engine: () => Promise<Engine>; warn: (msg: string) => void; display: (abs: string) => string },
+  ctx: { unsafeFixes: boolean; engine: () => Promise<Engine>; warn: (msg: string) => void; display: (abs: string) => string; baseline: Baseline | null },
 ): Promise<{ byFile: Map<string, Diagnostic[]>; count: number }> {
   const warn = ctx.warn;
   let byFile = initial;
@@ -409,7 +410,17 @@ async function fixLoop(
     let changed = false;
     for (const rel of [...run.requested].sort()) {
       if (refused.has(rel) || !run.texts.has(rel)) continue;
-      const sel = selectFixes(byFile.get(rel) ?? [], (a) => fixApplies(a, ctx.unsafeFixes));
+      let diags = byFile.get(rel) ?? [];
+      if (ctx.baseline && diags.length > 0) {
+        // Findings the baseline absorbs are not reported, so their fixes are not applied either
+        // (keys from this round's text: earlier fixes may have moved lines).
+        const abs = path.join(run.root, rel);
+        const keys = new BaselineKeys();
+        const text = run.texts.get(rel) ?? null;
+        const absorbed = ctx.baseline.absorbedOf(diags, (d) => keys.of(abs, text, d));
+        if (absorbed.size > 0) diags = diags.filter((d) => !absorbed.has(d));
+      }
+      const sel = selectFixes(diags, (a) => fixApplies(a, ctx.unsafeFixes));
       if (!sel.edits.length) continue;
       const before = run.texts.get(rel)!;
       const display = ctx.display(path.join(run.root, rel));
