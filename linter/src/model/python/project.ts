@@ -188,11 +188,19 @@ export class ProjectIndex {
       this.all.push(pf);
       this.byPath.set(path, pf);
     }
-    // Longer (more qualified) names win over shorter ones on conflicts: register short first.
-    const entries: Array<[string, ProjectFile]> = [];
-    for (const f of this.all) for (const n of f.moduleNames) entries.push([n, f]);
-    entries.sort((a, b) => b[0].split('.').length - a[0].split('.').length);
-    for (const [n, f] of entries) if (!this.byModule.has(n)) this.byModule.set(n, f);
+    // Longer (more qualified) names win over shorter ones on conflicts: the first registered
+    // name wins, so register the most dotted names first (a stable sort keeps file order among
+    // equals). The dots are counted once per name, not in the comparator.
+    const entries: Array<{ name: string; file: ProjectFile; dots: number }> = [];
+    for (const f of this.all) {
+      for (const name of f.moduleNames) {
+        let dots = 0;
+        for (let i = name.indexOf('.'); i >= 0; i = name.indexOf('.', i + 1)) dots++;
+        entries.push({ name, file: f, dots });
+      }
+    }
+    entries.sort((a, b) => b.dots - a.dots);
+    for (const e of entries) if (!this.byModule.has(e.name)) this.byModule.set(e.name, e.file);
   }
 
   /** Every file whose IR is in memory: the analyzed ones and those loaded on demand so far. */
