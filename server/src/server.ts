@@ -690,6 +690,15 @@ export function startServer(connection: Connection, host: Host): void {
     if (known && known.text === p.textDocument.text && !loc.st.running) {
       publish(loc.st, { ...known, uri: p.textDocument.uri, version: p.textDocument.version });
       loc.st.folder.results.set(rel, { ...known, uri: p.textDocument.uri, version: p.textDocument.version });
+      // Nothing to analyze now: lower the document once the messages already queued are handled,
+      // so the first keystroke does not pay for lowering the whole file.
+      setTimeout(() => {
+        try {
+          loc.st.folder.prepareDocument(rel);
+        } catch (e) {
+          connection.console.error(`normlint: could not prepare ${p.textDocument.uri}: ${(e as Error).message}`);
+        }
+      });
       return;
     }
     schedule(loc.st, [rel], 0, true);
