@@ -80,6 +80,82 @@ describe('ParsedDocument (incremental re-parse)', () => {
     }
   });
 
+  it('reuses the untouched members of a class typed in, also after edits above and inside it move them', async () => {
+    const engine = await testEngine();
+    // Classes (one decorated, one with a nested class) with methods, as in torchvision's models.
+    const text = [
+      'import dataclasses',
+      'import torch.nn as nn',
+      '',
+      '',
+      '@dataclasses.dataclass',
+      'class Cfg:',
+      '    width: int = 64',
+      '    momentum: float = 0.9',
+      '',
+      '',
+      'class Block(nn.Module):',
+      '    expansion = 1',
+      '',
+      '    class Inner(nn.Module):',
+      '        def __init__(self):',
+      '            super().__init__()',
+      '            self.bn = nn.BatchNorm2d(8)',
+      '',
+      '    def __init__(self, planes):',
+      '        super().__init__()',
+      '        self.conv = nn.Conv2d(planes, planes, 3, bias=True)',
+      '        self.bn = nn.BatchNorm2d(planes, momentum=0.9)',
+      '',
+      '    def forward(self, x):',
+      '        out = self.conv(x)',
+      '        return self.bn(out)',
+      '',
+      '    @staticmethod',
+      '    def make(planes):',
+      '        return Block(planes)',
+      '',
+    ].join('\n');
+    const doc = engine.openDocument('block.py', text);
+    const check = (what: string): void => assert.deepEqual(doc.facts(), engine.analyze({ path: 'block.py', text: doc.text }), what);
+    try {
+      doc.facts();
+      let reusedMembers = 0;
+      /** Types `word` at `at` and deletes it, checking every step; asserts that members were reused. */
+      const type = (at: number, word: string, what: string): void => {
+        const from = reusedMembers;
+        for (let i = 0; i < word.length; i++) {
+          doc.update([{ start: at + i, end: at + i, text: word[i] }]);
+          check(`${what}: typed ${i + 1}`);
+          // Even the first keystroke reuses members lowered before the edits that moved them.
+          if (i === 0) assert.ok(doc.lastLowering.reusedMembers > 0, `${what}: members were reused at the first keystroke`);
+          reusedMembers += doc.lastLowering.reusedMembers;
+        }
+        for (let i = word.length - 1; i >= 0; i--) {
+          doc.update([{ start: at + i, end: at + i + 1, text: '' }]);
+          check(`${what}: deleted ${i + 1}`);
+          reusedMembers += doc.lastLowering.reusedMembers;
+        }
+        assert.ok(reusedMembers > from, `${what}: members were reused`);
+      };
+      const endOf = (line: string): number => doc.text.indexOf(line) + line.length;
+      type(endOf('        out = self.conv(x)'), ' + 0', 'in forward()');
+      // A line above the class moves it (module-level reuse shifts it and its members' ranges)...
+      doc.update([{ start: 0, end: 0, text: '# header\n\n' }]);
+      check('after a line above');
+      // ...then typing in another method of the moved class reuses the moved members.
+      type(endOf('self.bn = nn.BatchNorm2d(planes, momentum=0.9)'), ' * 1', 'in __init__() after the move');
+      type(endOf('            self.bn = nn.BatchNorm2d(8)'), ')(', 'in the nested class');
+      type(endOf('    momentum: float = 0.9'), '9', 'in the decorated class');
+      // An edit inside the class above a member moves the members after it.
+      type(endOf('    expansion = 1'), '\n    extra = 2', 'a new member');
+      assert.equal(doc.text, `# header\n\n${text}`);
+      assert.ok(reusedMembers > 20, `class members were reused (${reusedMembers})`);
+    } finally {
+      doc.dispose();
+    }
+  });
+
   for (const seed of [7, 1234]) {
     it(`matches a full analysis when several random edits come between analyses (seed ${seed})`, async () => {
       const engine = await testEngine();

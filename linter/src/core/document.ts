@@ -44,13 +44,18 @@ function advance(start: Point, inserted: string): Point {
   return { row: start.row + rows, column: inserted.length - lastNl - 1 };
 }
 
-/** A module-level statement node of the last lowering and the IR statements it gave. */
+/**
+ * A module-level statement node of the last lowering and the IR statements it gave, or (in
+ * `members`) a statement node of a module-level class's body.
+ */
 interface LoweredChild {
   start: number;
   end: number;
   stmts: Stmt[];
-  /** Every object of `stmts` that holds offsets (see {@link offsetHolders}). */
+  /** Every object of `stmts` that holds offsets (see {@link offsetHolders}), members' included. */
   holders: OffsetHolders;
+  /** A class statement: its body's statement nodes (their `stmts` are inside this one's). */
+  members: LoweredChild[] | null;
 }
 
 /** The objects of some IR that hold offsets: spans (`start`/`end`) and function defs (`bodyStart`). */
@@ -65,10 +70,10 @@ interface OffsetHolders {
  * statement after the edit moves on each keystroke). Requires statements without shared objects
  * ({@link unshareSpans}): each object is collected once.
  */
-function offsetHolders(value: unknown, into: OffsetHolders = { spans: [], bodies: [] }): OffsetHolders {
-  if (value === null || typeof value !== 'object') return into;
+function offsetHolders(value: unknown, into: OffsetHolders = { spans: [], bodies: [] }, skip?: ReadonlySet<object>): OffsetHolders {
+  if (value === null || typeof value !== 'object' || skip?.has(value)) return into;
   if (Array.isArray(value)) {
-    for (const v of value) if (v !== null && typeof v === 'object') offsetHolders(v, into);
+    for (const v of value) if (v !== null && typeof v === 'object') offsetHolders(v, into, skip);
     return into;
   }
   const o = value as Record<string, unknown>;
@@ -76,7 +81,7 @@ function offsetHolders(value: unknown, into: OffsetHolders = { spans: [], bodies
   if (typeof o.bodyStart === 'number') into.bodies.push(o as { bodyStart: number });
   for (const k in o) {
     const v = o[k];
-    if (v !== null && typeof v === 'object') offsetHolders(v, into);
+    if (v !== null && typeof v === 'object') offsetHolders(v, into, skip);
   }
   return into;
 }
@@ -95,18 +100,25 @@ function shiftInPlace(h: OffsetHolders, delta: number): void {
  * nodes (a statement and its value, the imports of one statement), which an in-place shift
  * would move twice. A shared object is replaced by a deep copy where it is met again.
  */
-function unshareSpans(value: unknown, seen: Set<object>): void {
+function unshareSpans(value: unknown, seen: Set<object>, skip?: ReadonlySet<object>): void {
   if (value === null || typeof value !== 'object') return;
   const o = value as Record<string, unknown>;
   for (const k in o) {
     const v = o[k];
-    if (v === null || typeof v !== 'object') continue;
+    if (v === null || typeof v !== 'object' || skip?.has(v)) continue;
     if (seen.has(v)) o[k] = structuredClone(v);
     else {
       seen.add(v);
-      unshareSpans(v, seen);
+      unshareSpans(v, seen, skip);
     }
   }
+}
+
+/** Moves a lowered node's range, and its members' ranges, by `delta` (its IR moves by its holders). */
+function shiftRanges(child: LoweredChild, delta: number): void {
+  child.start += delta;
+  child.end += delta;
+  if (child.members) for (const m of child.members) shiftRanges(m, delta);
 }
 
 /**
@@ -122,8 +134,11 @@ export class ParsedDocument {
   private editsSince: Array<{ start: number; oldEnd: number; newEnd: number }> = [];
   /** Full scans for suppression directives so far (the others moved the last ones along; for tests). */
   directiveScans = 0;
-  /** Module-level statement nodes the last lowering reused and lowered (for tests and benchmarks). */
-  lastLowering = { reused: 0, lowered: 0 };
+  /**
+   * Module-level statement nodes the last lowering reused and lowered, and the members of
+   * module-level classes it reused in classes it lowered (for tests and benchmarks).
+   */
+  lastLowering = { reused: 0, lowered: 0, reusedMembers: 0 };
   /** The tree of that lowering, edited along (for `getChangedRanges`). */
   private loweredTree: Tree | null = null;
   /**
@@ -250,7 +265,11 @@ export class ParsedDocument {
     const changed = this.loweredTree ? this.loweredTree.getChangedRanges(tree) : [];
     const next: LoweredChild[] = [];
     const byRange = new Map<string, LoweredChild>();
-    for (const c of prev ?? []) byRange.set(`${c.start}:${c.end}`, c);
+    const memberByRange = new Map<string, LoweredChild>();
+    for (const c of prev ?? []) {
+      byRange.set(`${c.start}:${c.end}`, c);
+      if (c.members) for (const m of c.members) memberByRange.set(`${m.start}:${m.end}`, m);
+    }
     /** The range `[s, e)` of the current text had before the edits, or null if an edit touched it. */
     const before = (s: number, e: number): [number, number] | null => {
       for (let i = edits.length - 1; i >= 0; i--) {
@@ -263,23 +282,59 @@ export class ParsedDocument {
       }
       return [s, e];
     };
-    const reuse: ReuseStatements = (s, e) => {
+    /** The earlier lowering of node `[s, e)` from `known`, moved to its new offsets, or null. */
+    const find = (known: Map<string, LoweredChild>, s: number, e: number): LoweredChild | null => {
       if (!prev || changed.some((r) => r.startIndex < e && s < r.endIndex)) return null;
       const was = before(s, e);
-      const old = was && byRange.get(`${was[0]}:${was[1]}`);
+      const old = was && known.get(`${was[0]}:${was[1]}`);
       if (!old) return null;
-      if (s !== old.start) shiftInPlace(old.holders, s - old.start);
-      next.push({ start: s, end: e, stmts: old.stmts, holders: old.holders });
-      return old.stmts;
+      if (s !== old.start) {
+        shiftInPlace(old.holders, s - old.start);
+        shiftRanges(old, s - old.start);
+      }
+      return old;
+    };
+    // Members of the module-level class being lowered: reused or lowered, in order.
+    let members: LoweredChild[] = [];
+    let reusedMembers = 0;
+    const reuse: ReuseStatements = (s, e) => {
+      const old = find(byRange, s, e);
+      if (old) next.push(old);
+      return old ? old.stmts : null;
     };
     let lowered = 0;
     reuse.lowered = (s, e, stmts) => {
       lowered++;
-      unshareSpans(stmts, new Set());
-      next.push({ start: s, end: e, stmts, holders: offsetHolders(stmts) });
+      if (members.length === 0) {
+        unshareSpans(stmts, new Set());
+        next.push({ start: s, end: e, stmts, holders: offsetHolders(stmts), members: null });
+        return;
+      }
+      // A class lowered again around members: walk only its own parts, then add theirs.
+      const skip = new Set<object>(members.flatMap((m) => m.stmts));
+      unshareSpans(stmts, new Set(), skip);
+      const holders = offsetHolders(stmts, undefined, skip);
+      for (const m of members) {
+        for (const x of m.holders.spans) holders.spans.push(x);
+        for (const x of m.holders.bodies) holders.bodies.push(x);
+      }
+      next.push({ start: s, end: e, stmts, holders, members });
+      members = [];
     };
+    const memberReuse: ReuseStatements = (s, e) => {
+      const old = find(memberByRange, s, e);
+      if (!old) return null;
+      reusedMembers++;
+      members.push(old);
+      return old.stmts;
+    };
+    memberReuse.lowered = (s, e, stmts) => {
+      unshareSpans(stmts, new Set());
+      members.push({ start: s, end: e, stmts, holders: offsetHolders(stmts), members: null });
+    };
+    reuse.members = memberReuse;
     const ir = lowerPython(tree, this.text_, reuse);
-    this.lastLowering = { reused: next.length - lowered, lowered };
+    this.lastLowering = { reused: next.length - lowered, lowered, reusedMembers };
     this.forgetLowering();
     this.children = next;
     this.loweredTree = tree.copy();

@@ -190,7 +190,10 @@ export function lowerPython(tree: Tree, text: string, reuse?: ReuseStatements): 
     // differently for the same text.
     let safeReuse = reuse;
     if (reuse && errors.length > 0) {
-      safeReuse = Object.assign((start: number, end: number) => (errors.some((e) => e.start < end && start < e.end) ? null : reuse(start, end)), { lowered: reuse.lowered });
+      const withoutErrors = (r: ReuseStatements): ReuseStatements =>
+        Object.assign((start: number, end: number) => (errors.some((e) => e.start < end && start < e.end) ? null : r(start, end)), { lowered: r.lowered });
+      safeReuse = withoutErrors(reuse);
+      if (reuse.members) safeReuse.members = withoutErrors(reuse.members);
     }
     return new Lowering(cursor, text, g, hasError).body(safeReuse);
   });
@@ -205,6 +208,14 @@ export function lowerPython(tree: Tree, text: string, reuse?: ReuseStatements): 
 export interface ReuseStatements {
   (start: number, end: number): Stmt[] | null;
   lowered?: (start: number, end: number, stmts: Stmt[]) => void;
+  /**
+   * The same for the statements of the body of a module-level class (`class`, or a decorated
+   * one) that is lowered again: its members (methods, fields) untouched by the edits can come
+   * from an earlier lowering, so a keystroke in one method lowers that method and the class's
+   * own parts only. Called with each member node's `[start, end)`; `lowered` receives the
+   * members lowered.
+   */
+  members?: ReuseStatements;
 }
 
 function isIdentChar(ch: number): boolean {
@@ -230,8 +241,16 @@ class Lowering extends CursorLowering {
   // Statements
 
   /**
-   * The statements of the current `module` or `block` node. `reuse` (module level only) may
-   * supply the statements of a child node instead of lowering it.
+   * Set by {@link body} while it lowers a module-level class statement whose members may be
+   * reused (`ReuseStatements.members`); taken by that class's {@link classDef} (at depth 1, so
+   * never by a class nested deeper, e.g. in a decorated function's body).
+   */
+  private memberReuse: ReuseStatements | null = null;
+
+  /**
+   * The statements of the current `module` or `block` node. `reuse` (the module's statements,
+   * or a module-level class's members) may supply the statements of a child node instead of
+   * lowering it.
    */
   body(reuse?: ReuseStatements): Stmt[] {
     const c = this.c;
@@ -243,7 +262,11 @@ class Lowering extends CursorLowering {
         if (known) out.push(...known);
         else {
           const from = out.length;
+          const kind = this.kinds[t];
+          // A module-level class's body may reuse its members (see `classDef`).
+          this.memberReuse = reuse?.members && (kind === CLASS || kind === DECORATED) ? reuse.members : null;
           this.stmt(t, out);
+          this.memberReuse = null;
           reuse?.lowered?.(c.startIndex, c.endIndex, out.slice(from));
         }
       } while (c.gotoNextSibling());
@@ -679,7 +702,11 @@ class Lowering extends CursorLowering {
           name = n.id;
           nameSpan = n.span;
         } else if (kind === ARGS) this.args(bases, keywords, doubleStar);
-        else if (kind === BLOCK) body = this.body();
+        else if (kind === BLOCK) {
+          const members = this.depth === 1 ? this.memberReuse : null;
+          this.memberReuse = null;
+          body = this.body(members ?? undefined);
+        }
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
