@@ -43,6 +43,13 @@ export function isPythonPath(path: string): boolean {
   return /\.(?:pyi?|ipynb)$/.test(path);
 }
 
+/**
+ * The extension of a TypeScript or JavaScript file, for taking it off a path or an import
+ * specifier (`./model.js` → `./model`). Declaration files end in `.ts` too; case-sensitive
+ * (module names and specifiers are).
+ */
+export const SCRIPT_EXTENSION = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
+
 /** Whether the engine analyzes a path as TypeScript or JavaScript (TensorFlow.js code). */
 export function isScriptPath(path: string): boolean {
   const lang = sourceLangOf(path);

@@ -68,8 +68,16 @@ export class ReportedFile {
    * and related-location notes).
    */
   position(span: Span): string {
+    return `${this.display}:${this.where(span)}`;
+  }
+
+  /**
+   * The part of {@link position} after the path: `row:col`, or `cell N:line R:col C` in a
+   * notebook, joined with `sep` (the text output colours it).
+   */
+  where(span: Span, sep = ':'): string {
     const { start, cell } = this.locate(span);
-    return cell === null ? `${this.display}:${start.row}:${start.column}` : `${this.display}:cell ${cell}:line ${start.row}:col ${start.column}`;
+    return cell === null ? `${start.row}${sep}${start.column}` : `cell ${cell}${sep}line ${start.row}${sep}col ${start.column}`;
   }
 
   /**

@@ -37,11 +37,9 @@ function width(s: string): number {
 /** The header line `path:row:col: CODE [*] message`. */
 export function headerLine(item: ReportItem, c: Colors, unsafeFixes: boolean): string {
   const { diag, file } = item;
-  const { start, cell } = file.locate(diag.span);
   const fix = isFixable(diag, unsafeFixes) ? `${c.cyan('[*]')} ` : '';
   const sep = c.cyan(':');
-  const where = cell === null ? `${start.row}${sep}${start.column}` : `cell ${cell}${sep}line ${start.row}${sep}col ${start.column}`;
-  return `${c.bold(file.display)}${sep}${where}${sep} ${c.bold(severityColor(c, diag.severity)(diag.code))} ${fix}${diag.message}`;
+  return `${c.bold(file.display)}${sep}${file.where(diag.span, sep)}${sep} ${c.bold(severityColor(c, diag.severity)(diag.code))} ${fix}${diag.message}`;
 }
 
 function excerpt(item: ReportItem, c: Colors): string[] {

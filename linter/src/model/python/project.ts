@@ -4,6 +4,7 @@
  * re-exports).
  */
 import type { ClassDef, Expr, FuncDef, ImportFact, PyFile, Stmt } from './ir';
+import { SCRIPT_EXTENSION } from '../../core/source-kind';
 
 const EMPTY_IR: PyFile = { body: [], errors: [] };
 
@@ -110,9 +111,6 @@ const TEST_FILE = /(^|\/)(tests?|testing|__tests__)\/|(^|\/)test_[^/]*\.py$|_tes
 /** Extensions tried, in order, when a script imports a path without one (TypeScript's order, then JavaScript's). */
 const SCRIPT_EXTS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
 
-/** TypeScript/JavaScript files (TensorFlow.js code), lowered to the same IR. */
-const SCRIPT_FILE = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
-
 /** Files of the project that are not analyzed but can be loaded to resolve names. */
 export interface LazyFiles {
   /** Project-relative paths (the analyzed files may be among them; they are skipped). */
@@ -151,11 +149,11 @@ export class ProjectIndex {
         this.byPath.set(path, nb);
         continue;
       }
-      if (SCRIPT_FILE.test(path)) {
+      if (SCRIPT_EXTENSION.test(path)) {
         // TypeScript/JavaScript: modules are resolved by path only (relative imports, lowered
         // to `level`/`module` like Python's). One name, rooted at the project root; an
         // `index.ts` is its directory's module, like `__init__.py`.
-        const noExt = path.replace(SCRIPT_FILE, '');
+        const noExt = path.replace(SCRIPT_EXTENSION, '');
         const isIndex = /(^|\/)index$/.test(noExt);
         const modPath = isIndex ? noExt.replace(/\/?index$/, '') : noExt;
         const dotted = modPath.split('/').join('.');
@@ -224,7 +222,7 @@ export class ProjectIndex {
       const base = dir ? `${dir}/${rel}` : rel;
       const sibling = this.byPath.get(`${base}.py`) ?? this.byPath.get(`${base}/__init__.py`);
       if (sibling) return sibling;
-      if (SCRIPT_FILE.test(from.path)) {
+      if (SCRIPT_EXTENSION.test(from.path)) {
         // A script's relative import (already made absolute from the project root): the file
         // with any script extension, or the directory's index file.
         const root = rel;

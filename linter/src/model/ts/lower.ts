@@ -29,6 +29,7 @@
 import type { Tree, TreeCursor } from 'web-tree-sitter';
 import type { Span } from '../../core/diagnostic';
 import { ANON, CursorLowering, END_AT_NODE, END_AT_OPERAND, END_AT_PAREN, FIRST_EXPR, grammarTables, isExpr, lowerTree, MAX_DEPTH, MEANINGFUL, missing, numberEnd, perLanguage, skipBlank, WRAPPER, type GrammarTables } from '../lowering-base';
+import { SCRIPT_EXTENSION } from '../../core/source-kind';
 import type {
   AssignStmt,
   ClassStmt,
@@ -2449,8 +2450,6 @@ const TFJS_PACKAGES: ReadonlySet<string> = new Set([
   '@tensorflow/tfjs-layers',
   '@tensorflow/tfjs-core',
 ]);
-
-const SCRIPT_EXTENSION = /\.(?:js|ts|mjs|cjs|jsx|tsx|mts|cts)$/;
 
 /**
  * An import specifier as a module name and relative level: tfjs packages → `tfjs` (`tf.data`'s
