@@ -116,15 +116,35 @@ type SharedKey = 'modes' | 'forwarded' | 'frozen' | 'frozenAll' | 'weighted' | '
 const OWN: Record<SharedKey, number> = { modes: 1, forwarded: 2, frozen: 4, frozenAll: 8, weighted: 16, trained: 32, converted: 64 };
 const SHARED_KEYS = Object.keys(OWN) as SharedKey[];
 
+/**
+ * A copy of a map. `new Map(m)` goes through the iterator protocol and allocates an entry array
+ * per element (V8 11 / Node 20); flow states copy maps on every branch, loop and call.
+ */
+function copyMap<K, V>(m: ReadonlyMap<K, V>): Map<K, V> {
+  const out = new Map<K, V>();
+  m.forEach((v, k) => out.set(k, v));
+  return out;
+}
+
+/** A copy of a set (see {@link copyMap}). */
+function copySet<T>(s: ReadonlySet<T>): Set<T> {
+  const out = new Set<T>();
+  s.forEach((v) => out.add(v));
+  return out;
+}
+
 /** One of a state's collections, made its own first (copied if it may be shared). */
 function own<K extends SharedKey>(st: State, k: K): State[K] {
   if (!(st.own & OWN[k])) {
     const c = st[k] as Map<unknown, unknown> | Set<unknown>;
-    (st as unknown as Record<string, unknown>)[k] = c instanceof Map ? new Map(c) : new Set(c);
+    (st as unknown as Record<string, unknown>)[k] = c instanceof Map ? copyMap(c) : copySet(c);
     st.own |= OWN[k];
   }
   return st[k];
 }
+
+/** The keyword arguments of a call without any (shared: never changed). */
+const NO_KWARGS: Map<string, Val[]> = new Map();
 
 /** Never changed: new states start with these (see {@link own}). */
 const NO_MODES: ReadonlyMap<Obj, ModeInfo> = new Map();
@@ -575,7 +595,7 @@ export class PyTorchModel {
     }
     const ctx = this.newCtx(obj.site.file, 'construct', null, null, MAX_CONSTRUCT_DEPTH, 'arg');
     const st = this.newState();
-    if (obj.env) st.env = new Map(obj.env);
+    if (obj.env) st.env = copyMap(obj.env);
     return { expr, keyword: kw, value: this.evalExpr(expr, ctx, st), defaulted: false };
   }
 
@@ -985,6 +1005,7 @@ export class PyTorchModel {
         else pos.push([]);
       } else pos.push(this.evalExpr(a, ctx, st));
     }
+    if (call.kwargs.length === 0 && call.doubleStar.length === 0) return { pos, kw: NO_KWARGS };
     const kw = new Map<string, Val[]>();
     for (const k of call.kwargs) kw.set(k.name, this.evalExpr(k.value, ctx, st));
     for (const d of call.doubleStar) {
@@ -3015,9 +3036,26 @@ function compare(op: string, a: unknown, b: unknown): boolean | undefined {
   }
 }
 
-function argsKey(pos: Val[][], kw: Map<string, Val[]>): string {
-  const one = (vs: Val[]): string => vs.map(valKey).sort().join('|');
-  return [...pos.map(one), ...[...kw].map(([k, v]) => `${k}=${one(v)}`)].join(';');
+/** The key of call arguments: each value set's sorted value keys, positional then keyword, `;`-joined. */
+function argsKey(pos: Val[][], kw: ReadonlyMap<string, Val[]>): string {
+  let out = '';
+  let first = true;
+  for (const vs of pos) {
+    out += first ? valsKey(vs) : `;${valsKey(vs)}`;
+    first = false;
+  }
+  kw.forEach((vs, k) => {
+    out += first ? `${k}=${valsKey(vs)}` : `;${k}=${valsKey(vs)}`;
+    first = false;
+  });
+  return out;
+}
+
+/** The sorted keys of a value set, `|`-joined. */
+function valsKey(vs: Val[]): string {
+  if (vs.length === 0) return '';
+  if (vs.length === 1) return valKey(vs[0]);
+  return vs.map(valKey).sort().join('|');
 }
 
 /** A name or a chain of attributes on a name (`nn.Module`, `models.resnet.ResNet`). */
@@ -3267,7 +3305,7 @@ function cloneState(st: State): State {
   // in place (see `own`).
   st.own = 0;
   return {
-    env: new Map(st.env), modes: st.modes, noGrad: st.noGrad,
+    env: copyMap(st.env), modes: st.modes, noGrad: st.noGrad,
     forwarded: st.forwarded, frozen: st.frozen, frozenAll: st.frozenAll, weighted: st.weighted, trained: st.trained, converted: st.converted, own: 0,
   };
 }
@@ -3278,8 +3316,8 @@ function cloneState(st: State): State {
  * empty) is that side's, which then gives up changing it in place.
  */
 function joinState(a: State, b: State): State {
-  const env = new Map(a.env);
-  for (const [k, v] of b.env) env.set(k, union(env.get(k) ?? [], v));
+  const env = copyMap(a.env);
+  b.env.forEach((v, k) => env.set(k, union(env.get(k) ?? [], v)));
   const out: State = {
     env, modes: a.modes, noGrad: a.noGrad,
     forwarded: a.forwarded, frozen: a.frozen, frozenAll: a.frozenAll, weighted: a.weighted, trained: a.trained, converted: a.converted, own: 0,
@@ -3306,8 +3344,8 @@ function joinState(a: State, b: State): State {
     }
     switch (k) {
       case 'modes': {
-        const modes = new Map(a.modes);
-        for (const [o, v] of b.modes) modes.set(o, joinInfo(modes.get(o), v)!);
+        const modes = copyMap(a.modes);
+        b.modes.forEach((v, o) => modes.set(o, joinInfo(modes.get(o), v)!));
         set(k, modes, true);
         break;
       }
