@@ -143,8 +143,8 @@ function own<K extends SharedKey>(st: State, k: K): State[K] {
   return st[k];
 }
 
-/** The keyword arguments of a call without any (shared: never changed). */
-const NO_KWARGS: Map<string, Val[]> = new Map();
+/** The keyword arguments of a call without any (shared: read-only, as every `kw` is once built). */
+const NO_KWARGS: ReadonlyMap<string, Val[]> = new Map();
 
 /** Never changed: new states start with these (see {@link own}). */
 const NO_MODES: ReadonlyMap<Obj, ModeInfo> = new Map();
@@ -995,7 +995,7 @@ export class PyTorchModel {
   // ---------------------------------------------------------------------------------------
   // Calls
 
-  private argVals(call: CallExpr, ctx: Ctx, st: State): { pos: Val[][]; kw: Map<string, Val[]> } {
+  private argVals(call: CallExpr, ctx: Ctx, st: State): { pos: Val[][]; kw: ReadonlyMap<string, Val[]> } {
     const pos: Val[][] = [];
     for (const a of call.args) {
       if (a.k === 'star') {
@@ -1127,7 +1127,7 @@ export class PyTorchModel {
     return [];
   }
 
-  private callValue(f: Val, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
+  private callValue(f: Val, call: CallExpr, pos: Val[][], kw: ReadonlyMap<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
     switch (f.t) {
       case 'ext':
         return this.callExternal(f.q, call, pos, kw, ctx, st, site);
@@ -1174,7 +1174,7 @@ export class PyTorchModel {
     if (ctx.building && ctx.building !== obj && !ctx.building.created.includes(obj)) ctx.building.created.push(obj);
   }
 
-  private callExternal(qRaw: string, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
+  private callExternal(qRaw: string, call: CallExpr, pos: Val[][], kw: ReadonlyMap<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
     const q = canonicalTorchName(qRaw);
     if (isKerasName(q) || q.startsWith('tensorflow.data.')) {
       const k = this.kerasExternal(q, call, pos, kw, ctx, st, site);
@@ -1388,7 +1388,7 @@ export class PyTorchModel {
    * `keras.applications` models, and the datasets that batch (`tf.data`, dataset utilities).
    * Null when `q` is none of these (the caller goes on with the generic handling).
    */
-  private kerasExternal(q: string, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] | null {
+  private kerasExternal(q: string, call: CallExpr, pos: Val[][], kw: ReadonlyMap<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] | null {
     if (q === KERAS_INPUT) return [tensor(null, 'direct', [], true)];
     if (q.startsWith('tensorflow.data.')) {
       // `tf.data.Dataset.from_tensor_slices(...)`, `TFRecordDataset(...)`: unbatched until `.batch(N)`.
@@ -1445,7 +1445,7 @@ export class PyTorchModel {
   }
 
   /** A Keras batching dataset (`.batch(N)`, a dataset utility, `fit(batch_size=N)`): its batch size for NL004. */
-  private kerasLoaderFact(obj: Obj, site: Site, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, index: number, def: number | null): void {
+  private kerasLoaderFact(obj: Obj, site: Site, call: CallExpr, pos: Val[][], kw: ReadonlyMap<string, Val[]>, index: number, def: number | null): void {
     if (this.loaderByObj.has(obj)) return;
     const kwArg = call.kwargs.find((k) => k.name === 'batch_size') ?? null;
     const posExpr = call.args.length > index && !call.args.slice(0, index + 1).some((a) => a.k === 'star') ? call.args[index] : null;
@@ -1535,7 +1535,7 @@ export class PyTorchModel {
    * the facts about its `training` flag: forced inside a model definition (NL008), a frozen
    * model called without it (NL008), `training=True` at an inference site (NL001).
    */
-  private kerasCall(obj: Obj, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
+  private kerasCall(obj: Obj, call: CallExpr, pos: Val[][], kw: ReadonlyMap<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
     const flag = call.kwargs.find((k) => k.name === 'training') ?? null;
     const forced = !!flag && hardConstOf(kw.get('training') ?? []) === true;
     const inputVals = pos[0] ?? kw.get('inputs') ?? [];
@@ -1631,7 +1631,7 @@ export class PyTorchModel {
   }
 
   /** `model.fit(x, y, batch_size=N)` or `model.fit(dataset)`: a training step of `models` with those batches (NL004). */
-  private kerasFit(models: Obj[], call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): void {
+  private kerasFit(models: Obj[], call: CallExpr, pos: Val[][], kw: ReadonlyMap<string, Val[]>, ctx: Ctx, st: State, site: Site): void {
     const x = objsOf(pos[0] ?? kw.get('x') ?? []);
     let loaders = x.filter((o) => o.kind === 'loader' || o.kind === 'sym');
     if ((kw.has('batch_size') || pos.length > FIT_BATCH_INDEX) && !x.some((o) => o.kind === 'loader')) {
@@ -1714,7 +1714,7 @@ export class PyTorchModel {
   }
 
   /** Project class instantiation: evaluate `__init__` with the arguments bound. */
-  private instantiate(cls: ClassRef, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
+  private instantiate(cls: ClassRef, call: CallExpr, pos: Val[][], kw: ReadonlyMap<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
     if (ctx.skipConstruct) return [];
     const argKey = argsKey(pos, kw);
     const obj = this.alloc('instance', site, `${ctx.key}|${argKey}`, { cls, call });
@@ -1727,7 +1727,7 @@ export class PyTorchModel {
     return [{ t: 'obj', obj }];
   }
 
-  private runInit(self: Obj, cls: ClassRef, pos: Val[][], kw: Map<string, Val[]>, depth: number): void {
+  private runInit(self: Obj, cls: ClassRef, pos: Val[][], kw: ReadonlyMap<string, Val[]>, depth: number): void {
     if (depth > MAX_CONSTRUCT_DEPTH) {
       self.created.push({ id: this.nextId++, kind: 'opaque', attrs: new Map(), children: [], created: [] });
       return;
@@ -1756,7 +1756,7 @@ export class PyTorchModel {
    * Evaluates a project function's body with its parameters bound (construct purpose) and
    * returns the possible return values. Memoized by function and argument values.
    */
-  private evalFunctionBody(def: FuncDef, cls: ClassRef | null, pos: Val[][], kw: Map<string, Val[]>, depth: number, building: Obj | null, key: string): Val[] {
+  private evalFunctionBody(def: FuncDef, cls: ClassRef | null, pos: Val[][], kw: ReadonlyMap<string, Val[]>, depth: number, building: Obj | null, key: string): Val[] {
     const file = cls?.file ?? this.fileOfFunction(def);
     if (!file) return [];
     const memoKey = `${file.path}:${def.span.start}|${key}`;
@@ -1800,7 +1800,7 @@ export class PyTorchModel {
     return this.fnFiles.get(def);
   }
 
-  private bindParams(def: FuncDef, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State): void {
+  private bindParams(def: FuncDef, pos: Val[][], kw: ReadonlyMap<string, Val[]>, ctx: Ctx, st: State): void {
     let i = 0;
     for (const p of def.params) {
       if (p.kind === 'varargs') {
@@ -1820,7 +1820,7 @@ export class PyTorchModel {
     }
   }
 
-  private callFunction(f: Extract<Val, { t: 'fn' }>, call: CallExpr, pos: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
+  private callFunction(f: Extract<Val, { t: 'fn' }>, call: CallExpr, pos: Val[][], kw: ReadonlyMap<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
     const isMethod = !!f.cls && f.def.params.length > 0 && !f.def.decorators.some((d) => exprName(d) === 'staticmethod');
     const isClassMethod = f.def.decorators.some((d) => exprName(d) === 'classmethod');
     let args = pos;
@@ -2004,7 +2004,7 @@ export class PyTorchModel {
   // ---------------------------------------------------------------------------------------
   // Forward calls (data flow for structure, inference for modes)
 
-  private forwardCall(obj: Obj, call: CallExpr, pos: Val[][], ctx: Ctx, st: State, site: Site, how: 'call' | 'predict', kw: Map<string, Val[]> = new Map()): Val[] {
+  private forwardCall(obj: Obj, call: CallExpr, pos: Val[][], ctx: Ctx, st: State, site: Site, how: 'call' | 'predict', kw: ReadonlyMap<string, Val[]> = new Map()): Val[] {
     if (obj.kind === 'loader' || obj.kind === 'optimizer' || obj.kind === 'trainer') return [];
     if (obj.q === 'parameters-of' || obj.q === 'modules-of' || obj.q?.startsWith('argparse')) return [];
     // A symbolic object with a training flag, or called inside a gradient computation (only
@@ -2380,7 +2380,7 @@ export class PyTorchModel {
     return vals;
   }
 
-  private applySummary(f: Extract<Val, { t: 'fn' }>, args: Val[][], kw: Map<string, Val[]>, ctx: Ctx, st: State, site: Site, ret: Val[]): Val[] {
+  private applySummary(f: Extract<Val, { t: 'fn' }>, args: Val[][], kw: ReadonlyMap<string, Val[]>, ctx: Ctx, st: State, site: Site, ret: Val[]): Val[] {
     const file = f.cls?.file ?? this.fileOfFunction(f.def);
     if (!file) return ret;
     const s = this.summaryOf(file, f.def, f.cls ?? null);
@@ -3106,7 +3106,7 @@ function legacyOnnxEvalExport(q: string, call: CallExpr): boolean {
 }
 
 /** `weights=...` (not None) or `pretrained=True` on a torchvision/timm factory call. */
-function pretrainedWeights(kw: Map<string, Val[]>): boolean {
+function pretrainedWeights(kw: ReadonlyMap<string, Val[]>): boolean {
   const w = kw.get('weights');
   if (w && w.length > 0 && !(w.length === 1 && w[0].t === 'const' && w[0].v === null)) return true;
   const p = kw.get('pretrained');

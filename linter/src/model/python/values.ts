@@ -129,7 +129,7 @@ export type Val =
    */
   | { t: 'const'; v: number | string | boolean | null; soft?: boolean }
   | { t: 'dict'; entries: Map<string, Val[]> }
-  | { t: 'partial'; fn: Val[]; kwargs: Map<string, Val[]> }
+  | { t: 'partial'; fn: Val[]; kwargs: ReadonlyMap<string, Val[]> }
   | { t: 'argparse'; defaults: Map<string, Val[]> }
   | SeqVal
   | TensorVal;
