@@ -52,7 +52,7 @@ interface LoweredChild {
   start: number;
   end: number;
   stmts: Stmt[];
-  /** Every object of `stmts` that holds offsets (see {@link offsetHolders}), members' included. */
+  /** Every object of `stmts` that holds offsets (see {@link ownOffsets}), members' included. */
   holders: OffsetHolders;
   /** A class statement: its body's statement nodes (their `stmts` are inside this one's). */
   members: LoweredChild[] | null;
@@ -65,24 +65,31 @@ interface OffsetHolders {
 }
 
 /**
- * Collects the offset-holding objects of IR statements, once per lowered statement, so that
- * moving them after an edit is a loop over two arrays rather than a walk of the whole IR (every
- * statement after the edit moves on each keystroke). Requires statements without shared objects
- * ({@link unshareSpans}): each object is collected once.
+ * Makes every place in freshly lowered IR its own objects and collects the objects that hold
+ * offsets, in one walk, so that moving a statement after an edit is a loop over two arrays
+ * rather than a walk of the whole IR (every statement after the edit moves on each keystroke).
+ * The lowering shares span objects between nodes (a statement and its value, the imports of one
+ * statement), which an in-place shift would move twice: a shared object is replaced by a deep
+ * copy where it is met again. Objects in `skip` (reused members, whose holders are known) are
+ * left alone.
  */
-function offsetHolders(value: unknown, into: OffsetHolders = { spans: [], bodies: [] }, skip?: ReadonlySet<object>): OffsetHolders {
-  if (value === null || typeof value !== 'object' || skip?.has(value)) return into;
-  if (Array.isArray(value)) {
-    for (const v of value) if (v !== null && typeof v === 'object') offsetHolders(v, into, skip);
-    return into;
-  }
-  const o = value as Record<string, unknown>;
-  if (typeof o.start === 'number' && typeof o.end === 'number') into.spans.push(o as { start: number; end: number });
-  if (typeof o.bodyStart === 'number') into.bodies.push(o as { bodyStart: number });
-  for (const k in o) {
-    const v = o[k];
-    if (v !== null && typeof v === 'object') offsetHolders(v, into, skip);
-  }
+function ownOffsets(value: object, skip?: ReadonlySet<object>): OffsetHolders {
+  const into: OffsetHolders = { spans: [], bodies: [] };
+  const seen = new Set<object>();
+  const visit = (o: Record<string, unknown>): void => {
+    if (!Array.isArray(o)) {
+      if (typeof o.start === 'number' && typeof o.end === 'number') into.spans.push(o as { start: number; end: number });
+      if (typeof o.bodyStart === 'number') into.bodies.push(o as { bodyStart: number });
+    }
+    for (const k in o) {
+      let v = o[k];
+      if (v === null || typeof v !== 'object' || skip?.has(v)) continue;
+      if (seen.has(v)) o[k] = v = structuredClone(v);
+      seen.add(v as object);
+      visit(v as Record<string, unknown>);
+    }
+  };
+  visit(value as Record<string, unknown>);
   return into;
 }
 
@@ -93,25 +100,6 @@ function shiftInPlace(h: OffsetHolders, delta: number): void {
     s.end += delta;
   }
   for (const b of h.bodies) b.bodyStart += delta;
-}
-
-/**
- * Gives every place in `value` its own objects: the lowering shares span objects between
- * nodes (a statement and its value, the imports of one statement), which an in-place shift
- * would move twice. A shared object is replaced by a deep copy where it is met again.
- */
-function unshareSpans(value: unknown, seen: Set<object>, skip?: ReadonlySet<object>): void {
-  if (value === null || typeof value !== 'object') return;
-  const o = value as Record<string, unknown>;
-  for (const k in o) {
-    const v = o[k];
-    if (v === null || typeof v !== 'object' || skip?.has(v)) continue;
-    if (seen.has(v)) o[k] = structuredClone(v);
-    else {
-      seen.add(v);
-      unshareSpans(v, seen, skip);
-    }
-  }
 }
 
 /** Moves a lowered node's range, and its members' ranges, by `delta` (its IR moves by its holders). */
@@ -306,14 +294,12 @@ export class ParsedDocument {
     reuse.lowered = (s, e, stmts) => {
       lowered++;
       if (members.length === 0) {
-        unshareSpans(stmts, new Set());
-        next.push({ start: s, end: e, stmts, holders: offsetHolders(stmts), members: null });
+        next.push({ start: s, end: e, stmts, holders: ownOffsets(stmts), members: null });
         return;
       }
       // A class lowered again around members: walk only its own parts, then add theirs.
       const skip = new Set<object>(members.flatMap((m) => m.stmts));
-      unshareSpans(stmts, new Set(), skip);
-      const holders = offsetHolders(stmts, undefined, skip);
+      const holders = ownOffsets(stmts, skip);
       for (const m of members) {
         for (const x of m.holders.spans) holders.spans.push(x);
         for (const x of m.holders.bodies) holders.bodies.push(x);
@@ -329,8 +315,7 @@ export class ParsedDocument {
       return old.stmts;
     };
     memberReuse.lowered = (s, e, stmts) => {
-      unshareSpans(stmts, new Set());
-      members.push({ start: s, end: e, stmts, holders: offsetHolders(stmts), members: null });
+      members.push({ start: s, end: e, stmts, holders: ownOffsets(stmts), members: null });
     };
     reuse.members = memberReuse;
     const ir = lowerPython(tree, this.text_, reuse);
