@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { useTfjsCpu } from '../helpers/tfjs-cpu';
 import {
   alternatives,
   batchSweep,
@@ -30,18 +31,7 @@ const cfg = (patch: Partial<LabConfig> = {}): LabConfig => normalizeLabConfig({ 
 
 describe('BN Lab experiments (CPU backend)', function () {
   this.timeout(60000);
-  let tensorsBefore = 0;
-
-  before(async () => {
-    await tf.setBackend('cpu');
-    await tf.ready();
-  });
-  beforeEach(() => {
-    tensorsBefore = tf.memory().numTensors;
-  });
-  afterEach(() => {
-    assert.equal(tf.memory().numTensors, tensorsBefore, 'tensors leaked');
-  });
+  useTfjsCpu({ checkLeaks: true });
 
   describe('train vs eval', () => {
     it('the gap shrinks as steps go by with the default PyTorch momentum', () => {

@@ -13,6 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { useTfjsCpu } from '../helpers/tfjs-cpu';
 import { withSim } from './assert-close';
 import {
   BatchNormSim,
@@ -94,10 +95,7 @@ function assertPredictedCrash(
 }
 
 describe('BN Lab core: golden values', function () {
-  before(async () => {
-    await tf.setBackend('cpu');
-    await tf.ready();
-  });
+  useTfjsCpu({ checkLeaks: false });
 
   describe(`PyTorch ${torchGolden.meta.torch_version} (batchnorm_torch.json)`, () => {
     describe('sequence: 5 train steps, running statistics and eval after each', () => {

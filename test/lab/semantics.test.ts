@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { useTfjsCpu } from '../helpers/tfjs-cpu';
 import { withSim } from './assert-close';
 import {
   BatchNormSim,
@@ -51,10 +52,7 @@ function frameworkError(exceptionType: string, message: string): (e: unknown) =>
 }
 
 describe('BN Lab core: semantics', () => {
-  before(async () => {
-    await tf.setBackend('cpu');
-    await tf.ready();
-  });
+  useTfjsCpu({ checkLeaks: false });
 
   describe('SEMANTICS.md §1 worked example (one channel, x = [1, 2, 3, 4], one train step, defaults)', () => {
     const pytorch = { train: [-1.341635, -0.447212, 0.447212, 1.341635], mean: 0.25, variance: 1.0666667, eval: [0.726181, 1.694422, 2.662664, 3.630905] };

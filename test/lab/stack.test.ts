@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { useTfjsCpu } from '../helpers/tfjs-cpu';
 import {
   BatchNormSim,
   centerScaleShift,
@@ -40,17 +41,7 @@ const CONFIGS: [string, BatchNormConfig, number[]][] = [
 ];
 
 describe('BN Lab core: stacked batches and reductions (CPU backend)', () => {
-  let tensorsBefore = 0;
-  before(async () => {
-    await tf.setBackend('cpu');
-    await tf.ready();
-  });
-  beforeEach(() => {
-    tensorsBefore = tf.memory().numTensors;
-  });
-  afterEach(() => {
-    assert.equal(tf.memory().numTensors, tensorsBefore, 'tensors leaked');
-  });
+  useTfjsCpu({ checkLeaks: true });
 
   for (const [name, config, shape] of CONFIGS) {
     for (const mode of ['train', 'eval'] as Mode[]) {
