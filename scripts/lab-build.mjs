@@ -11,6 +11,28 @@ import { build } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
+ * The esbuild options of a browser bundle with BN Lab's TensorFlow.js (core + CPU/WebGL backends
+ * only, through `panel/tfjs-lite.ts`), as the panel is built: for the panel and for test pages
+ * that must run the same TensorFlow.js.
+ *
+ * @param {{ production?: boolean }} [options]
+ * @returns {import('esbuild').BuildOptions}
+ */
+export function labBundleOptions({ production = false } = {}) {
+  return {
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: ['chrome114', 'firefox115', 'safari16'],
+    logLevel: 'warning',
+    // The simulation core imports '@tensorflow/tfjs'; the panel needs only core + two backends.
+    alias: { '@tensorflow/tfjs': path.join(root, 'extension/src/lab/panel/tfjs-lite.ts') },
+    define: { 'process.env.NODE_ENV': production ? '"production"' : '"development"' },
+  };
+}
+
+/**
  * Builds dist/lab/. Returns the output files and their sizes in bytes.
  *
  * @param {{ production?: boolean, outdir?: string }} [options] production: minify, no source map.
@@ -19,20 +41,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export async function buildLab({ production = false, outdir = path.join(root, 'dist', 'lab') } = {}) {
   await fs.mkdir(outdir, { recursive: true });
   await build({
-    absWorkingDir: root,
+    ...labBundleOptions({ production }),
     entryPoints: [path.join(root, 'extension/src/lab/panel/main.ts')],
     outfile: path.join(outdir, 'panel.js'),
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: ['chrome114', 'firefox115', 'safari16'],
     minify: production,
     sourcemap: production ? false : 'linked',
     legalComments: 'none',
-    logLevel: 'warning',
-    // The simulation core imports '@tensorflow/tfjs'; the panel needs only core + two backends.
-    alias: { '@tensorflow/tfjs': path.join(root, 'extension/src/lab/panel/tfjs-lite.ts') },
-    define: { 'process.env.NODE_ENV': production ? '"production"' : '"development"' },
   });
   if (production) await fs.rm(path.join(outdir, 'panel.js.map'), { force: true });
   const uplotCss = await fs.readFile(path.join(root, 'node_modules/uplot/dist/uPlot.min.css'), 'utf8');

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 // The page.evaluate callbacks below run in the browser. The root tsconfig has no DOM lib (the
@@ -79,7 +79,10 @@ describe('BN Lab panel in headless Chromium (WebGL vs CPU)', function () {
 
   before(async function () {
     if (!fs.existsSync(CHROMIUM)) this.skip();
-    const { buildLab } = (await import(path.join(ROOT, 'scripts/lab-build.mjs'))) as { buildLab: (o: { production: boolean }) => Promise<{ outdir: string }> };
+    const { buildLab, labBundleOptions } = (await import(path.join(ROOT, 'scripts/lab-build.mjs'))) as {
+      buildLab: (o: { production: boolean }) => Promise<{ outdir: string }>;
+      labBundleOptions: (o: { production: boolean }) => BuildOptions;
+    };
     const { outdir } = await buildLab({ production: true });
     server = await serve(outdir);
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/index.html`;
@@ -87,15 +90,9 @@ describe('BN Lab panel in headless Chromium (WebGL vs CPU)', function () {
     const kernelsDir = path.join(OUT, 'kernels');
     fs.mkdirSync(kernelsDir, { recursive: true });
     await build({
-      absWorkingDir: ROOT,
+      ...labBundleOptions({ production: true }),
       entryPoints: [path.join(ROOT, 'test/lab-browser/kernels-page.ts')],
       outfile: path.join(kernelsDir, 'kernels.js'),
-      bundle: true,
-      platform: 'browser',
-      format: 'iife',
-      logLevel: 'warning',
-      alias: { '@tensorflow/tfjs': path.join(ROOT, 'extension/src/lab/panel/tfjs-lite.ts') },
-      define: { 'process.env.NODE_ENV': '"production"' },
     });
     fs.writeFileSync(path.join(kernelsDir, 'index.html'), '<!DOCTYPE html><meta charset="utf-8"><title>kernels</title><script src="kernels.js"></script>');
     kernelsServer = await serve(kernelsDir);

@@ -11,7 +11,7 @@ import type { ImportFact } from '../model/python/ir';
 import type { ProjectIndex } from '../model/python/project';
 import { EXTERNAL_PACKAGES } from '../model/frameworks/pytorch';
 import { isSeedText, scanImportLines, scanScriptImports, usesImportedNames } from '../model/python/prefilter';
-import { isScriptPath } from '../core/source-kind';
+import { isScriptPath, SCRIPT_EXTENSION } from '../core/source-kind';
 
 /**
  * The project files an import reads: the module (and, for `import a.b.c`, the packages on its
@@ -41,9 +41,6 @@ export function importTargets(index: ProjectIndex, fromPath: string, imp: Import
 /** Memo of {@link moduleFrom} per index (an index never changes once built). */
 const resolved = new WeakMap<ProjectIndex, Map<string, string | null>>();
 
-/** The paths `ProjectIndex.module` resolves script-relative imports for (its `SCRIPT_FILE`). */
-const SCRIPT_FILE = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
-
 /**
  * `index.module(name, file at fromPath)?.path`, memoized per index: `ProjectIndex.module`
  * depends only on the name, the importing file's directory and whether that file is a script
@@ -55,7 +52,8 @@ function moduleFrom(index: ProjectIndex, name: string, fromPath: string): string
   let memo = resolved.get(index);
   if (!memo) resolved.set(index, (memo = new Map()));
   const slash = fromPath.lastIndexOf('/');
-  const key = `${SCRIPT_FILE.test(fromPath) ? 's' : 'p'}${slash < 0 ? '' : fromPath.slice(0, slash)}\0${name}`;
+  // (A script importer resolves paths with script extensions: `ProjectIndex.module` tests the same pattern.)
+  const key = `${SCRIPT_EXTENSION.test(fromPath) ? 's' : 'p'}${slash < 0 ? '' : fromPath.slice(0, slash)}\0${name}`;
   let hit = memo.get(key);
   if (hit === undefined) memo.set(key, (hit = index.module(name, index.file(fromPath))?.path ?? null));
   return hit ?? undefined;
