@@ -89,11 +89,31 @@ export function readSettings(raw: unknown): Settings {
   };
 }
 
+/** A callback queued by {@link later}. */
+interface Later {
+  cancel(): void;
+}
+
+/**
+ * Runs `f` after `delayMs`. A delay of 0 runs it once the pending I/O has been read
+ * (`setImmediate`), so changes that arrived together are still analyzed together; Node clamps
+ * `setTimeout(f, 0)` to 1 ms, which every keystroke would pay with the debounce set to 0.
+ */
+function later(f: () => void, delayMs: number): Later {
+  if (delayMs <= 0) {
+    const h = setImmediate(f);
+    return { cancel: () => clearImmediate(h) };
+  }
+  const h = setTimeout(f, delayMs);
+  return { cancel: () => clearTimeout(h) };
+}
+
 /** Per-folder analysis scheduling. */
 interface FolderState {
   folder: WorkspaceFolder;
   pending: Set<string> | 'all';
-  timer: ReturnType<typeof setTimeout> | null;
+  /** The queued analysis' timer (see {@link later}); null when none is queued. */
+  timer: Later | null;
   running: Promise<void> | null;
   /** Files of the running analysis (null: none, or a whole-folder analysis that is never abandoned). */
   runningFiles: ReadonlySet<string> | null;
@@ -225,8 +245,8 @@ export function startServer(connection: Connection, host: Host): void {
     // A newer change to files being analyzed makes that analysis stale.
     if (st.runningFiles && rels !== 'all' && [...rels].some((r) => st.runningFiles!.has(r))) st.abandon = true;
     if (opened && !st.indexed && st.running && st.runningFiles === null) st.abandon = true;
-    if (st.timer) clearTimeout(st.timer);
-    st.timer = setTimeout(() => {
+    st.timer?.cancel();
+    st.timer = later(() => {
       st.timer = null;
       void run(st);
     }, delayMs);
@@ -297,7 +317,7 @@ export function startServer(connection: Connection, host: Host): void {
   const flush = async (st: FolderState): Promise<void> => {
     for (let i = 0; i < 5 && (busy(st) || hasPending(st)); i++) {
       if (st.timer) {
-        clearTimeout(st.timer);
+        st.timer.cancel();
         st.timer = null;
       }
       if (st.running) await st.running;
@@ -620,7 +640,7 @@ export function startServer(connection: Connection, host: Host): void {
     if (JSON.stringify(settings) === before) return;
     if (!settings.enable) {
       for (const st of folders.values()) {
-        if (st.timer) clearTimeout(st.timer);
+        st.timer?.cancel();
         st.timer = null;
         st.pending = new Set();
         st.abandon = true;
@@ -1167,7 +1187,7 @@ export function startServer(connection: Connection, host: Host): void {
 
   connection.onShutdown(() => {
     for (const st of folders.values()) {
-      if (st.timer) clearTimeout(st.timer);
+      st.timer?.cancel();
       st.folder.dispose();
     }
   });
