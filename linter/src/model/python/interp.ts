@@ -715,10 +715,50 @@ export class PyTorchModel {
       if (v) return v;
     }
     const binds = file.bindings.get(name);
-    if (!binds) return BUILTINS.has(name) ? [{ t: 'ext', q: `builtins.${name}` }] : [];
+    if (!binds) return this.resolveStar(file, name, seen) ?? (BUILTINS.has(name) ? [{ t: 'ext', q: `builtins.${name}` }] : []);
     let out: Val[] = [];
     for (const b of binds) out = union(out, this.resolveBinding(file, b, seen));
     return out;
+  }
+
+  /**
+   * What `file` binds `name` to through its star imports (`from m import *`, TypeScript
+   * `export * from './m'`), or null when none provides it. As in Python, the last star import
+   * that provides the name wins. A project module provides the names listed in a literal
+   * `__all__`, else its public names (no leading `_`; every name for TypeScript), its own star
+   * imports included. A framework module provides the names its tables know
+   * (`from torch.nn import *` gives `BatchNorm2d`, `from keras.layers import *` gives
+   * `BatchNormalization`): other names are not guessed, so a builtin or a name from an
+   * earlier star import is never mistaken for a framework one.
+   */
+  private resolveStar(file: ProjectFile, name: string, seen: Set<string>): Val[] | null {
+    const stars = file.starImports;
+    if (stars.length === 0) return null;
+    const key = `${file.path}|*${name}`;
+    if (seen.has(key)) return null;
+    seen.add(key);
+    for (let i = stars.length - 1; i >= 0; i--) {
+      const imp = stars[i];
+      const abs = this.index.absoluteModule(imp, file);
+      if (abs === null) continue;
+      if (imp.level === 0 && EXTERNAL_PACKAGES.has(abs.split('.')[0])) {
+        const q = canonicalTorchName(`${abs}.${name}`);
+        if (isFrameworkExport(q)) return [{ t: 'ext', q }];
+        continue;
+      }
+      const target = this.index.module(abs, imp.level === 0 ? file : undefined) ?? (imp.level > 0 ? this.index.module(abs) : undefined);
+      if (!target || target === file || !this.starExports(target, name)) continue;
+      const v = target.bindings.has(name) ? this.resolveGlobal(target, name, seen) : this.resolveStar(target, name, seen);
+      if (v && v.length > 0) return v;
+    }
+    return null;
+  }
+
+  /** Whether `from <target> import *` may bind `name` (see {@link resolveStar}). */
+  private starExports(target: ProjectFile, name: string): boolean {
+    const all = literalAll(target);
+    if (all) return all.has(name);
+    return target.ir.lang === 'ts' || !name.startsWith('_');
   }
 
   private resolveBinding(file: ProjectFile, b: Binding, seen: Set<string>): Val[] {
@@ -757,14 +797,7 @@ export class PyTorchModel {
           const sub = this.index.module(`${abs}.${imp.name}`);
           if (sub) return [{ t: 'mod', file: sub }];
           // A star import inside the target may provide it.
-          for (const s of target.ir.body) {
-            if (s.k === 'import' && s.imp.name === '*') {
-              const m = this.index.absoluteModule(s.imp, target);
-              const t2 = m !== null ? this.index.module(m) : undefined;
-              if (t2 && t2.bindings.has(imp.name)) return this.resolveGlobal(t2, imp.name, seen);
-            }
-          }
-          return [];
+          return this.resolveStar(target, imp.name, seen) ?? [];
         }
         if (imp.level > 0) return [];
         return [{ t: 'ext', q: canonicalTorchName(`${abs}.${imp.name}`) }];
@@ -2907,6 +2940,31 @@ function emptySummary(): Summary {
   return { infer: [], steps: [], inferTrain: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [] };
 }
 
+
+/**
+ * Names a star import from a framework module provides, as far as normlint knows them: layers
+ * of the PyTorch and Keras tables, module and model bases, wrappers, `DataLoader`, the no-grad
+ * contexts and `keras.Input`.
+ */
+function isFrameworkExport(q: string): boolean {
+  return torchLayer(q) !== undefined || kerasLayer(q) !== undefined || MODULE_BASES.has(q) || KERAS_BASES.has(q) || MODULE_WRAPPERS.has(q) ||
+    NO_GRAD_CONTEXTS.has(q) || q === DATALOADER || q === KERAS_INPUT;
+}
+
+/** The names of a module's `__all__` when it is one literal list or tuple of strings, else null. Memoized per file. */
+const allMemo = new WeakMap<ProjectFile, ReadonlySet<string> | null>();
+function literalAll(file: ProjectFile): ReadonlySet<string> | null {
+  let names = allMemo.get(file);
+  if (names !== undefined) return names;
+  names = null;
+  const binds = file.bindings.get('__all__');
+  if (binds?.length === 1 && binds[0].k === 'assign') {
+    const v = binds[0].value;
+    if ((v.k === 'list' || v.k === 'tuple') && v.elts.every((e) => e.k === 'str')) names = new Set(v.elts.map((e) => (e as Extract<Expr, { k: 'str' }>).value));
+  }
+  allMemo.set(file, names);
+  return names;
+}
 
 const BUILTINS = new Set([
   'super', 'isinstance', 'range', 'len', 'int', 'float', 'str', 'bool', 'list', 'dict', 'tuple', 'set', 'enumerate', 'zip', 'iter',

@@ -15,6 +15,7 @@ const EMPTY_IR: PyFile = { body: [], errors: [] };
 export class ProjectFile {
   private irValue: PyFile | null;
   private bindingsValue: Map<string, Binding[]> | null = null;
+  private starsValue: ImportFact[] | null = null;
 
   constructor(
     /** Project-relative path with `/` separators. */
@@ -45,8 +46,22 @@ export class ProjectFile {
 
   /** Module-level bindings: name → the statements that bind it, in source order. */
   get bindings(): Map<string, Binding[]> {
-    this.bindingsValue ??= collectBindings(this.ir.body);
+    if (!this.bindingsValue) {
+      const stars: ImportFact[] = [];
+      this.bindingsValue = collectBindings(this.ir.body, new Map(), stars);
+      this.starsValue = stars;
+    }
     return this.bindingsValue;
+  }
+
+  /**
+   * The module's star imports (`from m import *`; TypeScript `export * from './m'`), in source
+   * order, including those inside module-level `if`/`try`/`with`. They bind no name in
+   * {@link bindings}: what they provide depends on the target module.
+   */
+  get starImports(): readonly ImportFact[] {
+    if (!this.starsValue) void this.bindings;
+    return this.starsValue!;
   }
 }
 
@@ -57,8 +72,11 @@ export type Binding =
   | { k: 'func'; def: FuncDef }
   | { k: 'assign'; value: Expr; target: Expr };
 
-/** Builds the bindings table of a module body (including inside module-level `if`/`try`/`with`). */
-export function collectBindings(body: Stmt[], into = new Map<string, Binding[]>()): Map<string, Binding[]> {
+/**
+ * Builds the bindings table of a module body (including inside module-level `if`/`try`/`with`).
+ * Star imports bind no name: they are appended to `stars` when given.
+ */
+export function collectBindings(body: Stmt[], into = new Map<string, Binding[]>(), stars?: ImportFact[]): Map<string, Binding[]> {
   const add = (name: string, b: Binding): void => {
     const list = into.get(name);
     if (list) list.push(b);
@@ -68,7 +86,10 @@ export function collectBindings(body: Stmt[], into = new Map<string, Binding[]>(
     switch (s.k) {
       case 'import': {
         const imp = s.imp;
-        if (imp.name === '*') break;
+        if (imp.name === '*') {
+          stars?.push(imp);
+          break;
+        }
         const bound = imp.asname ?? (imp.name !== null ? imp.name : imp.module.split('.')[0]);
         add(bound, { k: 'import', imp });
         break;
@@ -87,17 +108,17 @@ export function collectBindings(body: Stmt[], into = new Map<string, Binding[]>(
         }
         break;
       case 'if':
-        collectBindings(s.body, into);
-        collectBindings(s.orelse, into);
+        collectBindings(s.body, into, stars);
+        collectBindings(s.orelse, into, stars);
         break;
       case 'try':
-        collectBindings(s.body, into);
-        for (const h of s.handlers) collectBindings(h.body, into);
-        collectBindings(s.orelse, into);
-        collectBindings(s.finalbody, into);
+        collectBindings(s.body, into, stars);
+        for (const h of s.handlers) collectBindings(h.body, into, stars);
+        collectBindings(s.orelse, into, stars);
+        collectBindings(s.finalbody, into, stars);
         break;
       case 'with':
-        collectBindings(s.body, into);
+        collectBindings(s.body, into, stars);
         break;
       default:
         break;
