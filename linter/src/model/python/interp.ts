@@ -2698,7 +2698,7 @@ export class PyTorchModel {
         for (const item of s.items) {
           const v = this.evalExpr(item.ctx, ctx, st);
           if (isNoGradContext(item.ctx, v)) st.noGrad = true;
-          if (item.ctx.k === 'call' && /(^|\.)GradientTape$/.test(exprName(item.ctx.fn) ?? '')) tape++;
+          if (item.ctx.k === 'call' && /(^|\.)GradientTape$/.test(exprName(item.ctx.fn) ?? '') && !attributionTape(s, item, ctx.fn ? ctx.fn.body : ctx.file.ir.body)) tape++;
           if (item.as) this.assign(item.as, v.filter((x) => x.t === 'obj'), ctx, st);
         }
         ctx.tape += tape;
@@ -3285,6 +3285,57 @@ export function forEachExprInBody(body: Stmt[], f: (e: Expr) => void): void {
       default: break;
     }
   }
+}
+
+/** Calls that update weights with gradients (Keras optimizers, a hand-written SGD step). */
+const WEIGHT_UPDATES = new Set(['apply_gradients', 'minimize', 'assign_sub', 'assign_add']);
+
+/**
+ * A `with tf.GradientTape() as tape:` block that differentiates with respect to inputs or
+ * intermediate tensors only: saliency maps, integrated gradients, Grad-CAM, adversarial
+ * examples (TensorFlow's FGSM tutorial). Nothing trains there, so a model it runs in inference
+ * mode is what the author wants (not NL002). Recognized when the enclosing body updates no
+ * weights (`apply_gradients`, `minimize`, `assign_sub`/`assign_add`) and calls
+ * `tape.gradient(target, sources)` only with sources that are names watched with
+ * `tape.watch(...)` or assigned inside the block (a tensor computed under the tape). Any other
+ * source (`model.trainable_variables`, a parameter, an attribute) keeps the block a training
+ * computation, as does a tape whose gradients are not taken in the same body.
+ */
+function attributionTape(w: Extract<Stmt, { k: 'with' }>, item: { as: Expr | null }, enclosing: Stmt[]): boolean {
+  if (item.as?.k !== 'name') return false;
+  const tape = item.as.id;
+  const watched = new Set<string>();
+  const sources: Expr[] = [];
+  for (const c of callsIn(enclosing)) {
+    if (c.fn.k !== 'attr') continue;
+    if (WEIGHT_UPDATES.has(c.fn.attr)) return false;
+    if (c.fn.obj.k !== 'name' || c.fn.obj.id !== tape) continue;
+    if (c.fn.attr === 'watch' && c.args[0]) targetNames(c.args[0], watched);
+    else if (c.fn.attr === 'gradient') {
+      const src = c.args[1] ?? c.kwargs.find((k) => k.name === 'sources')?.value;
+      if (!src) return false;
+      sources.push(src);
+    }
+  }
+  if (sources.length === 0) return false;
+  const computed = new Set<string>();
+  const collect = (body: Stmt[]): void => {
+    for (const st of body) {
+      if (st.k === 'assign') for (const t of st.targets) targetNames(t, computed);
+      else if (st.k === 'for') {
+        targetNames(st.target, computed);
+        collect(st.body);
+      } else if (st.k === 'if' || st.k === 'while') {
+        collect(st.body);
+        collect(st.orelse);
+      } else if (st.k === 'with') collect(st.body);
+    }
+  };
+  collect(w.body);
+  return sources.every((src) => {
+    const elts = src.k === 'list' || src.k === 'tuple' ? src.elts : [src];
+    return elts.length > 0 && elts.every((e) => e.k === 'name' && (watched.has(e.id) || computed.has(e.id)));
+  });
 }
 
 /** A function's name as the name heuristics read it: TypeScript/JavaScript camelCase in snake_case (`predictTopK` → `predict_top_k`). */
