@@ -4,7 +4,7 @@
  */
 import type { Span } from '../../core/diagnostic';
 import type { CallExpr, FuncDef, Keyword } from './ir';
-import type { Obj, Site, Val } from './values';
+import type { Obj, Site, TensorVal, Val } from './values';
 
 /** A train/eval mode: `entry` is "whatever the caller passed in" (symbolic), `bneval` is "BatchNorm layers set to eval by a modules() loop or apply()". */
 export type Mode = 'train' | 'eval' | 'bneval' | 'entry' | 'unknown';
@@ -150,6 +150,8 @@ export interface LayerPair {
   /** Where the adjacency was seen (Sequential call, list display or forward()). */
   where: 'sequential' | 'forward';
   at: Site;
+  /** forward(): the tensor the consumer was applied to (`reusedAfterLayer` says whether the producer's output also went elsewhere). */
+  input?: TensorVal;
 }
 
 /** A BatchNorm call on a tensor that went through a recurrent/attention layer, or inside a time-step loop with one. */

@@ -194,6 +194,8 @@ interface Ctx {
   kerasEvalNamed: boolean;
   /** Keras: the body trains by hand (`tape.gradient`, `apply_gradients`, `fit`), so `training=True` there is training. */
   kerasTrains: boolean;
+  /** Tensors layers were applied to in the current statement (see `settleLayerInputs`); null when none. */
+  layerInputs: TensorVal[] | null;
 }
 
 function modeInfo(mode: Mode, site: Site | null, how: ModeSource['how']): ModeInfo {
@@ -659,7 +661,7 @@ export class PyTorchModel {
     return {
       file, purpose, fn, cls, building: null, depth, key, returns: [], summary: null,
       evalNamed: false, lightningStep: false, loops: [], topStmt: null, loopIds: [], skipConstruct: false, stepOffsets: [], exitStates: [], accumulation: false,
-      tape: 0, allVars: 0, kerasEvalNamed: false, kerasTrains: false,
+      tape: 0, allVars: 0, kerasEvalNamed: false, kerasTrains: false, layerInputs: null,
     };
   }
 
@@ -828,8 +830,14 @@ export class PyTorchModel {
 
   evalExpr(e: Expr, ctx: Ctx, st: State): Val[] {
     switch (e.k) {
-      case 'name':
-        return this.lookup(e.id, ctx, st);
+      case 'name': {
+        const v = this.lookup(e.id, ctx, st);
+        for (let i = 0; i < v.length; i++) {
+          const t = v[i];
+          if (t.t === 'tensor') t.reads = (t.reads ?? 0) + 1;
+        }
+        return v;
+      }
       case 'num':
         return [{ t: 'const', v: e.value }];
       case 'str':
@@ -1528,7 +1536,7 @@ export class PyTorchModel {
       for (const c of obj.children) cur = this.applyKeras(c, cur, ctx, site);
       return cur;
     }
-    if (inT?.producer) this.addPair(inT.producer, obj, inT.how, 'forward', site);
+    if (inT?.producer) this.addForwardPair(inT, obj, ctx, site);
     const path = [...inPath, obj];
     switch (spec.kind) {
       case 'batchnorm': {
@@ -1725,11 +1733,41 @@ export class PyTorchModel {
     }
   }
 
-  private addPair(producer: Obj, consumer: Obj, how: LayerPair['how'], where: LayerPair['where'], at: Site): void {
+  /**
+   * A layer applied to a tensor in forward(): the pair, and the tensor watched for reuse after
+   * the statement (see {@link reusedAfterLayer}, {@link settleLayerInputs}).
+   */
+  private addForwardPair(input: TensorVal, consumer: Obj, ctx: Ctx, at: Site): void {
+    if (!input.producer) return;
+    input.readsAtLayer = input.reads ?? 0;
+    (ctx.layerInputs ??= []).push(input);
+    this.addPair(input.producer, consumer, input.how, 'forward', at, input);
+  }
+
+  /** After a statement: the tensors layers took in it that a variable still holds are watched for later reads. */
+  private settleLayerInputs(ctx: Ctx, st: State): void {
+    const inputs = ctx.layerInputs!;
+    ctx.layerInputs = null;
+    for (const t of inputs) {
+      if (t.liveAfterLayer) continue;
+      if ((t.reads ?? 0) > (t.readsAtLayer ?? 0)) {
+        t.liveAfterLayer = true;
+        continue;
+      }
+      for (const vals of st.env.values()) {
+        if (vals.includes(t)) {
+          t.liveAfterLayer = true;
+          break;
+        }
+      }
+    }
+  }
+
+  private addPair(producer: Obj, consumer: Obj, how: LayerPair['how'], where: LayerPair['where'], at: Site, input?: TensorVal): void {
     const k = `${producer.id}>${consumer.id}`;
     if (this.pairKeys.has(k)) return;
     this.pairKeys.add(k);
-    this.pairs.push({ producer, consumer, how, where, at });
+    this.pairs.push(input ? { producer, consumer, how, where, at, input } : { producer, consumer, how, where, at });
   }
 
   private noteOptimized(args: Val[][]): void {
@@ -2067,7 +2105,7 @@ export class PyTorchModel {
       const inTensor = input.length === 1 ? input[0] : null;
       if (inTensor?.producer && ctx.purpose === 'construct') {
         const first = firstLayer(obj) ?? obj;
-        this.addPair(inTensor.producer, first, inTensor.how, 'forward', site);
+        this.addForwardPair(inTensor, first, ctx, site);
       }
       if (ctx.purpose === 'construct' && obj.spec.kind === 'batchnorm' && inTensor) {
         const seq = inTensor.path.find((p) => p.spec?.kind === 'recurrent' || p.spec?.kind === 'attention');
@@ -2600,6 +2638,7 @@ export class PyTorchModel {
       const outer = ctx.topStmt;
       if (!outer || ctx.stepOffsets.some((o) => o >= outer.span.start && o < outer.span.end)) ctx.topStmt = s;
       const exited = this.execStmt(s, ctx, st);
+      if (ctx.layerInputs) this.settleLayerInputs(ctx, st);
       ctx.topStmt = outer;
       if (exited) return true;
       if (s.k === 'simple' && (s.kind === 'break' || s.kind === 'continue')) break;

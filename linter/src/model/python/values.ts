@@ -107,6 +107,24 @@ export interface TensorVal {
    * inference loop over data (NL008).
    */
   inModel?: boolean;
+  /** How many times a name was read to get this tensor, counted as the body runs. */
+  reads?: number;
+  /** {@link reads} when a layer was last applied to this tensor in forward() (see {@link reusedAfterLayer}). */
+  readsAtLayer?: number;
+  /** A variable still held this tensor after the statement that applied that layer to it. */
+  liveAfterLayer?: boolean;
+}
+
+/**
+ * Whether a layer's output also goes somewhere besides the layer applied to it in forward():
+ * read again after that layer took it, while a variable still held it on that path
+ * (`d = conv(x); y = bn(d); ...; return y + d`, or `return bn(d) + d`). A read on another path
+ * (after `if use_bn: x = bn(x)` joins with the path without it) is not a reuse: there, the
+ * assignment replaced the variable's tensor. (NL003: a bias that also reaches a residual is not
+ * cancelled.)
+ */
+export function reusedAfterLayer(t: TensorVal): boolean {
+  return !!t.liveAfterLayer && (t.reads ?? 0) > (t.readsAtLayer ?? 0);
 }
 
 /** A mutable Python list/tuple being built (`layers = []; layers.append(...)`). */

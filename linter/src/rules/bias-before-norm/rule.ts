@@ -3,7 +3,7 @@
  * normalization that subtracts the per-channel mean, cancelling the bias exactly.
  */
 import { defineRule, type RuleContext } from '../define';
-import { constOf, type Obj } from '../../model/python/values';
+import { constOf, reusedAfterLayer, type Obj } from '../../model/python/values';
 import { kerasAxisMatch } from '../../model/python/keras-axes';
 import { kwText, layerName, setKeywordEdit } from '../util';
 
@@ -56,6 +56,9 @@ export default defineRule({
     for (const p of ctx.model.pairs) {
       // `direct`: nothing in between, not even the producer's own activation (Keras `activation=`).
       if (p.how !== 'direct' || done.has(p.producer)) continue;
+      // The producer's output also goes elsewhere (`d = conv(x); y = bn(d); ...; y + d`): the
+      // bias reaches the residual, so the normalization does not cancel it.
+      if (p.input && reusedAfterLayer(p.input)) continue;
       const prod = p.producer;
       if (!prod.spec || !PRODUCERS.has(prod.spec.kind) || !prod.call || !prod.site || !prod.spec.biasParam) continue;
       if (!cancelsBias(ctx, prod, p.consumer)) continue;
