@@ -218,4 +218,62 @@ with torch.no_grad():
     const opted = await lintFiles({ 'm.py': src }, { assumeUnknownModulesNormalize: true });
     assert.deepEqual(findings({ 'm.py': src }, opted), ['m.py:5:NL001']);
   });
+  it('NL003: the fix is unsafe when the normalization is conditional and the layer is also built without it', async () => {
+    const src = `import torch.nn as nn
+
+
+def make_layers(cfg, batch_norm=False):
+    layers = []
+    for v in cfg:
+        conv = nn.Conv2d(3, v, 3, padding=1)
+        if batch_norm:
+            layers += [conv, nn.BatchNorm2d(v), nn.ReLU(inplace=True)]
+        else:
+            layers += [conv, nn.ReLU(inplace=True)]
+    return nn.Sequential(*layers)
+
+
+def block(cin, cout, normalize=True):
+    return [nn.Linear(cin, cout), nn.BatchNorm1d(cout) if normalize else nn.Identity()]
+
+
+class Down(nn.Module):
+    def __init__(self, cin, cout, batchnorm=True):
+        super().__init__()
+        self.batchnorm = batchnorm
+        self.conv = nn.Conv2d(cin, cout, 4, 2, 1)
+        self.bn = nn.BatchNorm2d(cout)
+
+    def forward(self, x):
+        x = self.conv(x)
+        if self.batchnorm:
+            x = self.bn(x)
+        return x
+
+
+class Always(nn.Module):
+    def __init__(self, c, wide=False):
+        super().__init__()
+        if wide:
+            self.body = nn.Sequential(nn.Conv2d(c, 2 * c, 3), nn.BatchNorm2d(2 * c))
+        else:
+            self.body = nn.Sequential(nn.Conv2d(c, c, 3), nn.BatchNorm2d(c))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+features = make_layers([64, 128], batch_norm=True)
+mlp = nn.Sequential(*block(8, 16), *block(16, 4, normalize=False))
+wide = Always(8, wide=True)
+`;
+    const diags = (await lintFiles({ 'm.py': src })).filter((d) => d.code === 'NL003');
+    const byLine = new Map(diags.map((d) => [src.slice(0, d.span.start).split('\n').length, d.fix]));
+    assert.deepEqual([...byLine.keys()].sort((a, b) => a - b), [7, 16, 23, 37, 39]);
+    for (const line of [7, 16, 23]) {
+      assert.equal(byLine.get(line)?.applicability, 'unsafe', `line ${line}`);
+      assert.match(byLine.get(line)!.title, /the normalization is conditional/);
+    }
+    for (const line of [37, 39]) assert.equal(byLine.get(line)?.applicability, 'safe', `line ${line}`);
+  });
 });

@@ -2,6 +2,10 @@
  * NL003 bias-before-norm: a convolution or linear layer with a bias feeds directly into a
  * normalization that subtracts the per-channel mean, cancelling the bias exactly.
  */
+import type { Span } from '../../core/diagnostic';
+import type { LayerPair } from '../../model/python/facts';
+import type { Expr, Stmt } from '../../model/python/ir';
+import { forEachExprInBody } from '../../model/python/interp';
 import { defineRule, type RuleContext } from '../define';
 import { constOf, reusedAfterLayer, type Obj } from '../../model/python/values';
 import { kerasAxisMatch } from '../../model/python/keras-axes';
@@ -41,6 +45,94 @@ export function normChannels(ctx: RuleContext, norm: Obj): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
+const within = (inner: Span, outer: Span): boolean => inner.start >= outer.start && inner.end <= outer.end;
+const spanOf = (body: Stmt[]): Span | null => (body.length ? { start: body[0].span.start, end: body[body.length - 1].span.end } : null);
+
+/**
+ * The branches around `target` in `body`: the `if`/`elif`/`else` bodies and the arms of
+ * conditional expressions (`a if c else b`) that contain it, outermost first, through
+ * functions, classes, loops, `with` and `try`.
+ */
+function branchesAround(body: Stmt[], target: Span, out: Span[] = []): Span[] {
+  for (const s of body) {
+    if (!within(target, s.span)) continue;
+    switch (s.k) {
+      case 'if':
+        for (const branch of [s.body, s.orelse]) {
+          const b = spanOf(branch);
+          if (b && within(target, b)) {
+            out.push(b);
+            branchesAround(branch, target, out);
+          }
+        }
+        break;
+      case 'func':
+      case 'class':
+        branchesAround(s.def.body, target, out);
+        break;
+      case 'for':
+      case 'while':
+        branchesAround(s.body, target, out);
+        branchesAround(s.orelse, target, out);
+        break;
+      case 'with':
+        branchesAround(s.body, target, out);
+        break;
+      case 'try':
+        branchesAround(s.body, target, out);
+        for (const h of s.handlers) branchesAround(h.body, target, out);
+        branchesAround(s.orelse, target, out);
+        branchesAround(s.finalbody, target, out);
+        break;
+      default:
+        forEachExprInBody([s], (e) => forEachCondArm(e, target, out));
+    }
+  }
+  return out;
+}
+
+/** The arms of the conditional expressions inside `e` that contain `target`. */
+function forEachCondArm(e: Expr, target: Span, out: Span[]): void {
+  if (!within(target, e.span)) return;
+  if (e.k === 'cond') {
+    for (const arm of [e.body, e.orelse]) if (within(target, arm.span)) out.push(arm.span);
+  }
+  switch (e.k) {
+    case 'call':
+      forEachCondArm(e.fn, target, out);
+      for (const a of e.args) forEachCondArm(a, target, out);
+      for (const k of e.kwargs) forEachCondArm(k.value, target, out);
+      break;
+    case 'list': case 'tuple': case 'set':
+      for (const x of e.elts) forEachCondArm(x, target, out);
+      break;
+    case 'cond':
+      forEachCondArm(e.body, target, out);
+      forEachCondArm(e.orelse, target, out);
+      break;
+    case 'bin': forEachCondArm(e.left, target, out); forEachCondArm(e.right, target, out); break;
+    case 'star': forEachCondArm(e.value, target, out); break;
+    default: break;
+  }
+}
+
+/**
+ * Whether the normalization is there only on some configurations the producer is built in:
+ * created or applied in a branch (`if batch_norm:`, `bn if use_bn else nn.Identity()`,
+ * `if self.use_bn: x = self.bn(x)` in forward()) that the producer's construction is not in.
+ * Removing the bias there also removes it where nothing cancels it (torchvision's
+ * `make_layers(cfg, batch_norm=False)`, pix2pix blocks built with `batchnorm=False`).
+ */
+function normIsConditional(pair: LayerPair, prod: Obj): boolean {
+  const site = prod.site!;
+  const norm = pair.consumer.site;
+  for (const at of [norm, pair.where === 'forward' ? pair.at : null]) {
+    if (!at || at.file !== site.file) continue;
+    if (branchesAround(at.file.ir.body, at.span).some((b) => !within(site.span, b))) return true;
+  }
+  return false;
+}
+
 export default defineRule({
   meta: {
     code: 'NL003',
@@ -74,6 +166,7 @@ export default defineRule({
       const text = ctx.text(prod.site.file.path);
       const keras = prod.spec.framework === 'keras';
       const file = prod.site.file;
+      const conditional = normIsConditional(p, prod);
       const shift = keras && constOf(ctx.model.argOf(p.consumer, 'center').value) === false ? `and with \`${kwText(file, 'center', 'False')}\` nothing replaces it` : 'and its own shift (β) replaces the bias';
       ctx.report({
         site: prod.site,
@@ -81,10 +174,11 @@ export default defineRule({
         message: `\`${layerName(prod)}\` has a bias that the following \`${layerName(p.consumer)}\` cancels: the normalization subtracts the per-channel mean, ${shift}; pass \`${kwText(file, param, 'False')}\``,
         related: p.consumer.site ? [{ site: p.consumer.site, message: `\`${layerName(p.consumer)}\` normalizes the output here` }] : [],
         fix: {
-          title: keras
+          title: (keras
             ? `Set \`${kwText(file, 'use_bias', 'False')}\` (weights saved with the bias will no longer load into this layer)`
-            : 'Set `bias=False` (checkpoints saved with the bias will no longer load with `strict=True`)',
-          applicability: 'safe',
+            : 'Set `bias=False` (checkpoints saved with the bias will no longer load with `strict=True`)') +
+            (conditional ? '; the normalization is conditional: where it is left out, the bias is removed too' : ''),
+          applicability: conditional ? 'unsafe' : 'safe',
           edits: [setKeywordEdit(text, prod.call, param, 'False', file)],
         },
       });
