@@ -561,6 +561,34 @@ export class PyTorchModel {
     return c.batchnorm || (c.unknown && this.opts.assumeUnknownModulesNormalize && obj.kind !== 'sym');
   }
 
+  /**
+   * Does training `obj` normalize with batch statistics somewhere: it carries BatchNorm
+   * ({@link carriesBatchNorm}) outside the Keras sub-models frozen with `trainable = False`,
+   * whose BatchNormalization layers Keras runs in inference mode (TensorFlow ≥ 2.0, Keras
+   * BatchNormalization docs: "setting `layer.trainable = False` ... the layer will run in
+   * inference mode"). TensorFlow.js keeps normalizing a frozen layer with batch statistics in
+   * `fit()` (measured with tfjs 4.22), so there frozen parts count. The freeze is not
+   * flow-sensitive: a base unfrozen again for fine-tuning still counts as frozen.
+   */
+  trainsBatchNorm(obj: Obj): boolean {
+    if (!this.carriesBatchNorm(obj)) return false;
+    if (this.kerasFrozen.size === 0 || obj.site?.file.ir.lang === 'ts' || !this.isKeras(obj)) return true;
+    return this.batchNormOutsideFrozen(obj, new Set());
+  }
+
+  private batchNormOutsideFrozen(obj: Obj, seen: Set<Obj>): boolean {
+    if (seen.has(obj) || this.kerasFrozen.has(obj)) return false;
+    seen.add(obj);
+    if (obj.kind === 'layer' && obj.spec?.kind === 'batchnorm') return true;
+    if (obj.kind === 'factory') {
+      if (obj.factoryCarry ? obj.factoryCarry.batchnorm : this.opts.assumeUnknownModulesNormalize) return true;
+    }
+    if (obj.kind === 'opaque' && this.opts.assumeUnknownModulesNormalize) return true;
+    const parts = [...obj.children, ...obj.created];
+    for (const vals of obj.attrs.values()) parts.push(...objsOf(vals));
+    return parts.some((p) => p.kind !== 'loader' && p.kind !== 'optimizer' && p.kind !== 'trainer' && this.batchNormOutsideFrozen(p, seen));
+  }
+
   /** Does this object carry a BatchNorm that is not already a SyncBatchNorm (NL006)? */
   carriesUnsyncedBatchNorm(obj: Obj): boolean {
     const c = this.carry(obj);

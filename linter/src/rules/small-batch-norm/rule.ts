@@ -23,7 +23,8 @@ export default defineRule({
     const ddpWrapped = new Set([...model.ddp.values()].map((f) => f.obj));
     for (const l of model.loaders) {
       if (l.hasBatchSampler) continue;
-      const trained = [...l.trains].filter((o) => model.carriesBatchNorm(o));
+      // (A Keras base frozen with `trainable = False` normalizes with its moving statistics.)
+      const trained = [...l.trains].filter((o) => model.trainsBatchNorm(o));
       if (trained.length === 0) continue;
       const opts = ctx.config(l.site.file.path).options;
       const bs = constOf(l.batchSize);
