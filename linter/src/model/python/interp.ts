@@ -1581,7 +1581,7 @@ export class PyTorchModel {
       case 'conv':
       case 'convtranspose':
       case 'linear':
-        return [tensor(obj, this.kerasActivates(obj) ? 'preserving' : 'direct', path, inModel)];
+        return [tensor(obj, this.kerasActivates(obj) ? 'preserving' : 'direct', spatialConv(obj) ? dropSequence(path) : path, inModel)];
       case 'recurrent': {
         const cell = /Cell$/.test(obj.q ?? '');
         const sequences = !cell && constOf(this.argOf(obj, 'return_sequences').value) === true;
@@ -2142,7 +2142,11 @@ export class PyTorchModel {
       }
       if (ctx.purpose === 'construct' && (obj.spec.kind === 'recurrent') && ctx.loopIds.length > 0) this.noteLoopCall(obj, ctx, site);
       const last = lastLayer(obj) ?? obj;
-      const path = inTensor ? [...inTensor.path, ...layersIn(obj)] : layersIn(obj);
+      let path = inTensor ? inTensor.path.slice() : [];
+      for (const l of layersIn(obj)) {
+        path.push(l);
+        if (spatialConv(l)) path = dropSequence(path);
+      }
       if (obj.spec.kind === 'activation' || obj.spec.kind === 'dropout' || obj.spec.kind === 'identity') {
         if (inTensor) return [tensor(inTensor.producer, inTensor.how === 'direct' && obj.spec.kind !== 'identity' ? 'preserving' : inTensor.how, path)];
       }
@@ -3090,6 +3094,16 @@ function hasForcedTrainingCall(body: Stmt[]): boolean {
  */
 function trainsByHand(body: Stmt[], fitCounts = true): boolean {
   return callsIn(body).some((c) => c.fn.k === 'attr' && KERAS_TRAIN_CALLS.has(c.fn.attr) && (fitCounts || c.fn.attr !== 'fit'));
+}
+
+/**
+ * A 2-D or 3-D convolution: its input is a feature map (an image, a video volume), so a
+ * sequence model's output folded back into one (MobileViT, CoAtNet, a ViT decoder) is no
+ * longer on the sequence path after it. (`ConvLSTM2D` is recurrent, not a convolution here;
+ * `Conv1D` over time keeps the sequence.)
+ */
+function spatialConv(o: Obj): boolean {
+  return (o.spec?.kind === 'conv' || o.spec?.kind === 'convtranspose') && (o.spec.dims ?? 0) >= 2;
 }
 
 /** A path whose time axis was indexed or reduced away: sequence layers no longer count. */
