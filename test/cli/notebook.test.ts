@@ -208,6 +208,26 @@ describe('CLI: notebooks', function () {
     assert.equal((JSON.parse(r.stdout) as JsonFinding[]).length, 2);
   });
 
+  it('warns about a syntax error at its cell and line, and not about a `%` operand continued in parentheses', () => {
+    const code = (src: string[]): object => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: src });
+    const dir = makeProject({
+      'pyproject.toml': '',
+      'nb.ipynb': JSON.stringify({
+        cells: [
+          code(['import torch.nn as nn\n', '%matplotlib inline\n', 'bn = nn.BatchNorm2d(3)\n']),
+          { cell_type: 'markdown', metadata: {}, source: ['# Data'] },
+          code(['print(\n', '    "samples: %d"\n', '    % (3,)\n', ')\n', 'x = (1,\n']),
+        ],
+        metadata: { language_info: { name: 'python' } },
+        nbformat: 4,
+        nbformat_minor: 5,
+      }),
+    });
+    const r = runCli(['check', '.'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stderr.trim().split('\n'), ['warning: nb.ipynb:cell 3:line 5: syntax error (1 error node); normlint checked the code that parses']);
+  });
+
   it('checks a notebook whose outputs make it larger than the 10 MiB source limit', () => {
     const nb = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8'));
     const png = 'iVBORw0KGgo'.padEnd(12 * 1024 * 1024, 'A');

@@ -55,6 +55,18 @@ describe('notebook: masking IPython syntax', () => {
     }
   });
 
+  it('masks only lines that start a logical line, as IPython does', () => {
+    // keras-io's 3D image classification notebook: a `%` operand continued inside parentheses.
+    const formatted = 'print(\n    "Number of samples: %d"\n    % (len(x_train),)\n)\n';
+    assert.equal(maskCell(formatted), formatted);
+    // Inside a triple-quoted string and after a backslash continuation: Python too.
+    for (const src of ['s = """\n%d items\n!done\n"""\n', 'y = a \\\n    % b\n']) assert.equal(maskCell(src), src);
+    // After the brackets close (even with a bracket in a string or a comment), magics again.
+    assert.equal(maskCell('x = [\n    1,\n]\n!ls\n'), 'x = [\n    1,\n]\n...\n');
+    assert.equal(maskCell('s = ("a(",\n     "b")\n%time f()\n'), 's = ("a(",\n     "b")\n...      \n');
+    assert.equal(maskCell("t = 'it''s'  # (\n%matplotlib inline\n"), "t = 'it''s'  # (\n...               \n");
+  });
+
   it('masks only the first line of a cell magic with a Python body, the whole cell otherwise', () => {
     assert.equal(maskCell('%%time\nmodel.train()\n'), '      \nmodel.train()\n');
     assert.equal(maskCell('%%bash\nmodel.eval()\nls\n'), '      \n            \n  \n');

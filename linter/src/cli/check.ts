@@ -266,7 +266,20 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
       }
       // (`at`: milliseconds since the process started.)
       if (opts.debugStats) io.stderr.write(`normlint-stats: ${JSON.stringify({ root: display(plan.root), ...run.stats, at: Math.round(performance.now()) })}\n`);
-      for (const w of run.warnings) if (plan.requested.has(w.file)) warn(`${display(path.join(plan.root, w.file))}:${w.line}: ${w.message}`);
+      for (const w of run.warnings) {
+        if (!plan.requested.has(w.file)) continue;
+        const abs = path.join(plan.root, w.file);
+        // In a notebook, the program line as `cell N:line R` (what findings show).
+        const nb = run.notebook(w.file);
+        const text = nb ? run.texts.get(w.file) : undefined;
+        let where = String(w.line);
+        if (nb && text !== undefined) {
+          const rf = new ReportedFile(abs, display(abs), text, nb);
+          const cell = nb.codeCellAt(rf.index.lineStart(w.line - 1));
+          if (cell) where = `cell ${cell.cell}:line ${rf.displayRow(w.line - 1)}`;
+        }
+        warn(`${display(abs)}:${where}: ${w.message}`);
+      }
       for (const e of run.internalErrors) {
         err(`internal error (the rest of the project was checked; please report it): ${e}`);
         internalError = true;

@@ -84,9 +84,66 @@ export function maskCell(source: string): string {
   const cellMagic = /^%%(\w+)/.exec(first);
   if (cellMagic) {
     if (!PYTHON_BODY_CELL_MAGICS.has(cellMagic[1])) return blank(source);
-    return [blank(first), ...lines.slice(1).map(maskLine)].join('');
+    return blank(first) + maskLines(lines.slice(1));
   }
-  return lines.map(maskLine).join('');
+  return maskLines(lines);
+}
+
+/**
+ * Masks the IPython lines among `lines`. As in IPython, only a line that starts a logical line
+ * can be one: a line inside brackets, a string or after a `\` continuation is Python, such as
+ * the `% (a, b)` operand of a string formatted over several lines.
+ */
+function maskLines(lines: string[]): string {
+  const st: LogicalState = { depth: 0, quote: null, continued: false };
+  let out = '';
+  for (const line of lines) {
+    if (st.depth === 0 && st.quote === null && !st.continued && IPYTHON_LINE.test(line)) {
+      out += maskLine(line);
+      continue;
+    }
+    scanLine(line, st);
+    out += line;
+  }
+  return out;
+}
+
+/** Where a line of Python leaves the next one: open brackets, an open string, a `\` continuation. */
+interface LogicalState {
+  depth: number;
+  /** The quote of a string still open (`'`, `"`, `'''`, `"""`), or null. */
+  quote: string | null;
+  continued: boolean;
+}
+
+/** Advances `st` over one line (with its line ending). */
+function scanLine(line: string, st: LogicalState): void {
+  const end = line.replace(/\r?\n$/, '').length;
+  let i = 0;
+  while (i < end) {
+    const ch = line[i];
+    if (st.quote !== null) {
+      if (ch === '\\') i += 2;
+      else if (line.startsWith(st.quote, i)) {
+        i += st.quote.length;
+        st.quote = null;
+      } else i++;
+      continue;
+    }
+    if (ch === '#') break;
+    if (ch === '"' || ch === "'") {
+      st.quote = line.startsWith(ch.repeat(3), i) ? ch.repeat(3) : ch;
+      i += st.quote.length;
+      continue;
+    }
+    if (ch === '(' || ch === '[' || ch === '{') st.depth++;
+    else if ((ch === ')' || ch === ']' || ch === '}') && st.depth > 0) st.depth--;
+    i++;
+  }
+  // A backslash before the line ending continues the logical line (inside a string too).
+  st.continued = end > 0 && line[end - 1] === '\\';
+  // A one-quote string does not span lines (unless continued).
+  if (st.quote !== null && st.quote.length === 1 && !st.continued) st.quote = null;
 }
 
 function maskLine(line: string): string {
