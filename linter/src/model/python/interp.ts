@@ -27,7 +27,7 @@ import type { CallExpr, ClassDef, Expr, FuncDef, Keyword, Param, Stmt } from './
 import { ProjectIndex, type ProjectFile, type Binding } from './project';
 import {
   type Carry, type ClassRef, type Env, type Obj, type ObjKind, type SeqVal, type Site, type TensorVal, type Val,
-  MAX_STRING, constOf, hardConstOf, objsOf, union, valKey,
+  MAX_STRING, constOf, hardConstOf, mergeDict, objsOf, union, valKey,
 } from './values';
 import type {
   DdpFact, ForcedTrainingFact, FrozenBaseCallFact, InferenceInTrainingFact, FrozenTrainFact, InferenceFact, InferenceKind, LayerPair, LightningTrainerFact, LoaderFact, Mode, ModeInfo,
@@ -948,11 +948,14 @@ export class PyTorchModel {
       }
       case 'dict': {
         const entries = new Map<string, Val[]>();
+        let open = false;
         e.keys.forEach((k, i) => {
           const v = this.evalExpr(e.values[i], ctx, st);
-          if (k && k.k === 'str') entries.set(k.value, v);
+          if (k === null) open = !mergeDict(entries, v) || open;
+          else if (k.k === 'str') entries.set(k.value, v);
+          else open = true;
         });
-        return [{ t: 'dict', entries }];
+        return [open ? { t: 'dict', entries, open } : { t: 'dict', entries }];
       }
       case 'subscript': {
         const o = this.evalExpr(e.obj, ctx, st);
@@ -1081,6 +1084,11 @@ export class PyTorchModel {
       for (const v of this.evalExpr(d, ctx, st)) if (v.t === 'dict') for (const [k, x] of v.entries) kw.set(k, x);
     }
     return { pos, kw };
+  }
+
+  /** Whether every `**splat` of a call is one dict known in full (see `mergeDict`). */
+  private splatsClosed(call: CallExpr, ctx: Ctx, st: State): boolean {
+    return call.doubleStar.every((d) => mergeDict(new Map(), this.evalExpr(d, ctx, st)));
   }
 
   evalCall(call: CallExpr, ctx: Ctx, st: State): Val[] {
@@ -1287,12 +1295,16 @@ export class PyTorchModel {
       if (!this.loaderByObj.has(obj)) {
         const bsIdx = DATALOADER_PARAMS.findIndex((p) => p.name === 'batch_size');
         const bsKw = call.kwargs.find((k) => k.name === 'batch_size') ?? null;
+        // `**kwargs` may pass a `batch_sampler` (then the batch size is not this call's), unless
+        // every splat is a dict known in full, or `batch_size` is written out (with a
+        // `batch_sampler`, DataLoader only accepts the default batch size).
+        const splatSampler = call.doubleStar.length > 0 && !bsKw && call.args.length <= bsIdx && !this.splatsClosed(call, ctx, st);
         const batchSize = kw.get('batch_size') ?? pos[bsIdx] ?? (call.args.length <= bsIdx && !kw.has('batch_sampler') ? [{ t: 'const', v: 1 }] : []);
         const datasetLen = objsOf(pos[0] ?? kw.get('dataset') ?? []).map((o) => constOf(o.attrs.get('__len__') ?? [])).find((n) => typeof n === 'number');
         const fact: LoaderFact = {
           obj, site, call, batchSize, batchSizeArg: bsKw, batchSizeSpan: bsKw?.span ?? null, framework: 'pytorch', datasetLength: typeof datasetLen === 'number' ? datasetLen : null,
           dropLast: kw.get('drop_last') ?? pos[DATALOADER_PARAMS.findIndex((p) => p.name === 'drop_last')] ?? null,
-          hasBatchSampler: kw.has('batch_sampler') || call.doubleStar.length > 0,
+          hasBatchSampler: kw.has('batch_sampler') || splatSampler,
           trains: new Set(), accumulation: false,
         };
         this.loaders.push(fact);
@@ -1422,9 +1434,9 @@ export class PyTorchModel {
     }
     if (q === 'builtins.dict') {
       const entries = new Map<string, Val[]>();
-      for (const v of pos[0] ?? []) if (v.t === 'dict') for (const [k, x] of v.entries) entries.set(k, x);
+      const open = pos.length > 1 || (pos.length === 1 && !mergeDict(entries, pos[0])) || call.doubleStar.length > 0 && !this.splatsClosed(call, ctx, st);
       for (const [k, x] of kw) entries.set(k, x);
-      return [{ t: 'dict', entries }];
+      return [open ? { t: 'dict', entries, open } : { t: 'dict', entries }];
     }
     if (q === 'builtins.max' || q === 'builtins.min') {
       const cs = pos.map((p) => constOf(p));
@@ -1967,6 +1979,18 @@ export class PyTorchModel {
     }
     if (objs.length === 0 || objs.length !== recv.length) {
       // Seq and argparse methods.
+      if (m === 'update') {
+        // `kwargs.update(other)` / `kwargs.update(k=v)` (pytorch/examples' `train_kwargs.update(cuda_kwargs)`).
+        const dicts = recv.filter((v): v is Extract<Val, { t: 'dict' }> => v.t === 'dict');
+        if (dicts.length === 1 && recv.length === 1) {
+          const { pos, kw } = this.argVals(call, ctx, st);
+          const d = dicts[0];
+          if (pos.length > 1 || (pos.length === 1 && !mergeDict(d.entries, pos[0]))) d.open = true;
+          if (call.doubleStar.length > 0 && !this.splatsClosed(call, ctx, st)) d.open = true;
+          for (const [k, x] of kw) d.entries.set(k, x);
+          return [];
+        }
+      }
       if (m === 'append' || m === 'extend' || m === 'insert') {
         const seqs = recv.filter((v): v is SeqVal => v.t === 'seq');
         if (seqs.length === 1) {

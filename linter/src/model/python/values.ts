@@ -146,7 +146,8 @@ export type Val =
    * good for "the batch size is 8 unless overridden", never for pruning a branch.
    */
   | { t: 'const'; v: number | string | boolean | null; soft?: boolean }
-  | { t: 'dict'; entries: Map<string, Val[]> }
+  /** `open`: may hold keys besides `entries` (from a `**` splat or an `update()` normlint could not read). */
+  | { t: 'dict'; entries: Map<string, Val[]>; open?: boolean }
   | { t: 'partial'; fn: Val[]; kwargs: ReadonlyMap<string, Val[]> }
   | { t: 'argparse'; defaults: Map<string, Val[]> }
   | SeqVal
@@ -166,7 +167,7 @@ export function valKey(v: Val): string {
     case 'const': return `k:${typeof v.v}:${String(v.v)}`;
     case 'seq': return `s:${v.key}`;
     case 'tensor': return `t:${v.producer ? v.producer.id : '-'}:${v.how}`;
-    case 'dict': return `d:${[...v.entries.keys()].join(',')}`;
+    case 'dict': return `d${v.open ? '+' : ''}:${[...v.entries.keys()].join(',')}`;
     case 'partial': return `p:${v.fn.map(valKey).join('|')}`;
     case 'argparse': return 'a';
   }
@@ -196,6 +197,17 @@ export function union(a: Val[], b: Val[]): Val[] {
     if (out.length > MAX_VALUES) return [];
   }
   return out ?? a;
+}
+
+/**
+ * Copies the entries of the dicts among `vals` into `into` (a `**splat` or an `update()`
+ * argument); returns false when they may bring keys it cannot list: the value is not exactly
+ * one dict, or that dict is open.
+ */
+export function mergeDict(into: Map<string, Val[]>, vals: Val[]): boolean {
+  if (vals.length !== 1 || vals[0].t !== 'dict') return false;
+  for (const [k, x] of vals[0].entries) into.set(k, x);
+  return !vals[0].open;
 }
 
 /** The longest string constant tracked (longer ones are unknown). */
