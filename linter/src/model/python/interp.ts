@@ -285,6 +285,8 @@ export class PyTorchModel {
   private readonly globalCache = new Map<ProjectFile, Map<string, Val[]>>();
   private readonly layerKeys = new Set<number>();
   private readonly loaderByObj = new Map<Obj, LoaderFact>();
+  /** Loaders whose batch size is a parameter of the function that builds them (see `bindLoaderBatchSize`); `vals` null: unknown. */
+  private readonly loaderParams = new Map<LoaderFact, { sym: Obj; vals: Val[] | null }>();
   private readonly opts: ModelOptions;
 
   constructor(index: ProjectIndex, opts: ModelOptions) {
@@ -2341,6 +2343,37 @@ export class PyTorchModel {
     return sym.root.startsWith('global:') ? [sym.root.slice(7), ...sym.path].join('.') : undefined;
   }
 
+  /**
+   * A DataLoader built in a function with one of its parameters as the batch size
+   * (`def train_model(model, batch_size=1): ... DataLoader(ds, batch_size=batch_size)`, as in
+   * milesial/Pytorch-UNet): each call that trains with it gives the argument, or the
+   * parameter's default, as a batch size it has (the union over the calls). A call whose
+   * argument is unknown makes the batch size unknown for good.
+   */
+  private bindLoaderBatchSize(l: Obj, def: FuncDef, file: ProjectFile, bound: ReadonlyMap<string, Val[]>): void {
+    const lf = this.loaderByObj.get(l);
+    if (!lf) return;
+    let p = this.loaderParams.get(lf);
+    if (!p) {
+      const v = lf.batchSize;
+      const o = v.length === 1 && v[0].t === 'obj' ? v[0].obj : null;
+      if (!o || o.kind !== 'sym' || !o.sym || !o.sym.root.startsWith('param:') || o.sym.path.length > 0) return;
+      p = { sym: o, vals: [] };
+      this.loaderParams.set(lf, p);
+    }
+    const root = p.sym.sym!.root;
+    if (p.vals === null || this.symMemo.get(`${file.path}:${def.span.start}|${root}|`) !== p.sym) return;
+    const param = def.params[Number(root.slice('param:'.length))];
+    const v = bound.get(root) ?? (param?.default ? this.evalIn(param.default, file) : undefined);
+    if (!v || v.length === 0 || v.some((x) => x.t !== 'const')) {
+      p.vals = null;
+      lf.batchSize = [];
+      return;
+    }
+    p.vals = union(p.vals, v);
+    lf.batchSize = p.vals;
+  }
+
   private emitStep(fact: TrainStepFact, ctx: Ctx): void {
     const symbolic = fact.obj.kind === 'sym' || modesOf(fact.mode).has('entry') || fact.loaders.some((l) => l.kind === 'sym');
     if (symbolic && ctx.summary) {
@@ -2568,6 +2601,7 @@ export class PyTorchModel {
       for (const target of resolveSym(fact.obj)) {
         if (fact.keras && target.kind !== 'sym' && !this.isKeras(target)) continue;
         const loaders = fact.loaders.flatMap((l) => resolveSym(l));
+        for (const l of loaders) this.bindLoaderBatchSize(l, f.def, file, bound);
         const frozen = fact.frozen || [...st.frozen.keys()].some((f) => f === target || this.isDescendant(target, f));
         this.emitStep({ ...fact, obj: target, mode: subst(fact.mode, target), via: [...fact.via, site], loaders, frozen }, ctx);
         own(st, 'trained').add(target);
