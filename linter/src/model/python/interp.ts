@@ -1707,10 +1707,27 @@ export class PyTorchModel {
     }
     if (m === 'fit' && !ownMethod && models.every((o) => this.isKeras(o) || o.kind === 'sym')) {
       const { pos, kw } = this.argVals(call, ctx, st);
-      if (ctx.purpose === 'flow') this.kerasFit(models, call, pos, kw, ctx, st, site);
+      if (ctx.purpose === 'flow') {
+        this.kerasFit(models, call, pos, kw, ctx, st, site);
+        for (const o of models) this.runTrainStep(o, ctx, st, site);
+      }
       return [];
     }
     return null;
+  }
+
+  /**
+   * `fit()` on an instance of a Keras model subclass that overrides `train_step(data)`: Keras
+   * runs it on every batch, so its gradient computation is followed (NL002) with `self` bound
+   * to this instance, whose attributes are the sub-models it was built with
+   * (`SimSiam(encoder, predictor)`, keras-io). The batch itself stays unknown.
+   */
+  private runTrainStep(model: Obj, ctx: Ctx, st: State, site: Site): void {
+    if (model.kind !== 'instance' || !model.cls || !this.isKerasClass(model.cls)) return;
+    const step = this.findMethod(model.cls, 'train_step');
+    if (!step) return;
+    const self: Val[] = [{ t: 'obj', obj: model }];
+    this.applySummary({ t: 'fn', file: step.cls.file, def: step.def, cls: step.cls, self: model }, [self, []], NO_KWARGS, ctx, st, site, []);
   }
 
   /** `model.fit(x, y, batch_size=N)` or `model.fit(dataset)`: a training step of `models` with those batches (NL004). */
@@ -2139,7 +2156,10 @@ export class PyTorchModel {
     }
     // `model.predict(x)` of a Keras model is inference by construction (no training flag):
     // inside a gradient computation, the model trains in inference mode (NL002).
-    if (how === 'predict' && ctx.purpose === 'flow' && ctx.tape > 0 && (this.isKeras(obj) || obj.kind === 'sym')) {
+    // (Not a method of the model's own class that happens to be called `generate` or `sample`:
+    // keras-io's GAN-ADA `self.generate(batch_size, training=True)` passes the flag on.)
+    const ownMethod = call.fn.k === 'attr' && !!obj.cls && !!this.findMethod(obj.cls, call.fn.attr);
+    if (how === 'predict' && !ownMethod && ctx.purpose === 'flow' && ctx.tape > 0 && (this.isKeras(obj) || obj.kind === 'sym')) {
       this.emitInferenceInTraining({ site, call, obj, receiver: exprName(call.fn.k === 'attr' ? call.fn.obj : call.fn) ?? 'model', fn: ctx.fn, via: [], predict: true }, ctx);
     }
     if (this.isKeras(obj)) return this.applyKeras(obj, pos[0] ?? [], ctx, site);
