@@ -520,7 +520,7 @@ export class PyTorchModel {
       case 'layer':
         if (obj.spec?.kind === 'batchnorm') {
           c.batchnorm = true;
-          c.batchnorm1d = obj.spec.dims === 1;
+          c.batchnorm1d = obj.spec.dims === 1 || !!obj.onOneByOne;
           c.batchnormTracked = constOf(this.argOf(obj, 'track_running_stats').value) !== false;
           c.batchnormUnsynced = obj.q !== 'torch.nn.SyncBatchNorm';
         }
@@ -1189,6 +1189,14 @@ export class PyTorchModel {
     const self = st.env.get(selfName) ?? [];
     for (const vals of this.basesOf(cls)) {
       for (const b of vals) {
+        // `class ConvBNReLU(nn.Sequential)` calling `super().__init__(conv, bn, relu)`
+        // (torchvision's Conv2dNormActivation, DeepLabV3's ASPPPooling): its submodules.
+        if (b.t === 'ext' && method === '__init__' && ctx.purpose === 'construct' && (pos.length > 0 || kw.size > 0)) {
+          const q = canonicalTorchName(b.q);
+          if (torchLayer(q)?.kind !== 'container') continue;
+          for (const so of objsOf(self)) if (so.children.length === 0) so.children = this.containerChildren(q, pos, kw, ctx, site);
+          return [];
+        }
         if (b.t !== 'cls') continue;
         const m = this.findMethod(b.cls, method);
         if (!m) continue;
@@ -1249,6 +1257,37 @@ export class PyTorchModel {
     return [{ t: 'obj', obj }];
   }
 
+  /**
+   * The submodules an `nn.Sequential`/`nn.ModuleList`/`nn.ModuleDict` is built with (a
+   * Sequential's consecutive pairs recorded), for the container itself or for a subclass's
+   * `super().__init__(...)`.
+   */
+  private containerChildren(q: string, pos: Val[][], kw: ReadonlyMap<string, Val[]>, ctx: Ctx, site: Site): Obj[] {
+    const kids: Obj[] = [];
+    const addKid = (vals: Val[]): void => {
+      for (const o of objsOf(vals)) if (!kids.includes(o)) kids.push(o);
+    };
+    if (q.endsWith('Sequential')) {
+      for (const a of pos) {
+        // nn.Sequential(OrderedDict([('conv', ...), ...]))
+        const seqs = a.filter((v): v is SeqVal => v.t === 'seq');
+        if (seqs.length === 1 && seqs[0].items.every((it) => it.some((x) => x.t === 'seq'))) {
+          for (const pair of seqs[0].items) for (const p of pair) if (p.t === 'seq' && p.items[1]) addKid(p.items[1]);
+        } else addKid(a);
+      }
+      for (const vals of kw.values()) addKid(vals);
+      this.recordSequence(kids.map((k) => [{ t: 'obj', obj: k }] as Val[]), ctx, site);
+    } else {
+      for (const a of [...pos, ...kw.values()]) {
+        for (const v of a) {
+          if (v.t === 'seq') for (const it of v.items) addKid(it);
+          if (v.t === 'dict') for (const it of v.entries.values()) addKid(it);
+        }
+      }
+    }
+    return kids;
+  }
+
   private recordCreated(obj: Obj, ctx: Ctx): void {
     if (ctx.building && ctx.building !== obj && !ctx.building.created.includes(obj)) ctx.building.created.push(obj);
   }
@@ -1265,31 +1304,7 @@ export class PyTorchModel {
       // The creation environment, captured once (a memoized object keeps its first one).
       obj.env ??= argEnv(call, st.env);
       obj.site = site;
-      if (spec.kind === 'container') {
-        const kids: Obj[] = [];
-        const addKid = (vals: Val[]): void => {
-          for (const o of objsOf(vals)) if (!kids.includes(o)) kids.push(o);
-        };
-        if (q.endsWith('Sequential')) {
-          for (const a of pos) {
-            // nn.Sequential(OrderedDict([('conv', ...), ...]))
-            const seqs = a.filter((v): v is SeqVal => v.t === 'seq');
-            if (seqs.length === 1 && seqs[0].items.every((it) => it.some((x) => x.t === 'seq'))) {
-              for (const pair of seqs[0].items) for (const p of pair) if (p.t === 'seq' && p.items[1]) addKid(p.items[1]);
-            } else addKid(a);
-          }
-          for (const vals of kw.values()) addKid(vals);
-          this.recordSequence(kids.map((k) => [{ t: 'obj', obj: k }] as Val[]), ctx, site);
-        } else {
-          for (const a of [...pos, ...kw.values()]) {
-            for (const v of a) {
-              if (v.t === 'seq') for (const it of v.items) addKid(it);
-              if (v.t === 'dict') for (const it of v.entries.values()) addKid(it);
-            }
-          }
-        }
-        obj.children = kids;
-      }
+      if (spec.kind === 'container') obj.children = this.containerChildren(q, pos, kw, ctx, site);
       return this.constructed(obj, site, ctx, st);
     }
     if (q === DATALOADER || q === 'torch.utils.data.dataloader.DataLoader') {
@@ -1770,6 +1785,7 @@ export class PyTorchModel {
   private recordSequence(items: Val[][], ctx: Ctx, site: Site | null): void {
     const objs = items.map((vals) => (vals.length === 1 && vals[0].t === 'obj' ? vals[0].obj : null));
     if (objs.filter((o) => o && o.kind === 'layer').length < 2) return;
+    markOneByOneNorms(objs);
     for (let i = 0; i + 1 < objs.length; i++) {
       const a = objs[i];
       if (!a) continue;
@@ -3182,6 +3198,39 @@ function trainsByHand(body: Stmt[], fitCounts = true): boolean {
  */
 function spatialConv(o: Obj): boolean {
   return (o.spec?.kind === 'conv' || o.spec?.kind === 'convtranspose') && (o.spec.dims ?? 0) >= 2;
+}
+
+/** A literal `1` or a tuple/list of `1`s (an output size or kernel size of one). */
+function allOnes(e: Expr | undefined): boolean {
+  if (!e) return false;
+  if (e.k === 'num') return e.value === 1;
+  return (e.k === 'tuple' || e.k === 'list') && e.elts.length > 0 && e.elts.every((x) => x.k === 'num' && x.value === 1);
+}
+
+/** A PyTorch layer's argument expression, by position or keyword, as written. */
+function argExpr(o: Obj, index: number, name: string): Expr | undefined {
+  return o.call?.kwargs.find((k) => k.name === name)?.value ?? o.call?.args[index];
+}
+
+/**
+ * Marks the BatchNorm2d/3d layers of a Sequential that normalize 1×1 maps (see
+ * `Obj.onOneByOne`): after `nn.AdaptiveAvgPool2d(1)`/`AdaptiveMaxPool2d((1, 1))` (or 3d), with
+ * only convolutions of kernel size 1 without padding, activations and dropout between.
+ */
+function markOneByOneNorms(objs: Array<Obj | null>): void {
+  let pooled = false;
+  for (const o of objs) {
+    const q = o?.kind === 'layer' ? o.q ?? '' : '';
+    const kind = o?.spec?.kind;
+    if (/^torch\.nn\.Adaptive(Avg|Max)Pool[23]d$/.test(q)) pooled = allOnes(argExpr(o!, 0, 'output_size'));
+    else if (!pooled || !o) pooled = false;
+    else if (kind === 'conv' && q.startsWith('torch.nn.')) {
+      const padding = argExpr(o, 4, 'padding');
+      pooled = allOnes(argExpr(o, 2, 'kernel_size')) && (!padding || (padding.k === 'num' && padding.value === 0));
+    }
+    else if (kind === 'batchnorm' && (o.spec!.dims ?? 0) >= 2) o.onOneByOne = true;
+    else if (kind !== 'activation' && kind !== 'dropout' && kind !== 'identity' && kind !== 'batchnorm') pooled = false;
+  }
 }
 
 /** A path whose time axis was indexed or reduced away: sequence layers no longer count. */

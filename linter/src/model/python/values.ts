@@ -29,7 +29,10 @@ export interface Carry {
   dropout: boolean;
   /** Some part of the module could not be resolved (an unknown factory or a loaded checkpoint). */
   unknown: boolean;
-  /** BatchNorm1d present (a batch of one raises in training). */
+  /**
+   * A BatchNorm that sees one value per channel per example, so a batch of one raises in
+   * training: BatchNorm1d (on `[N, C]`), or a BatchNorm2d/3d on 1×1 maps (`Obj.onOneByOne`).
+   */
   batchnorm1d: boolean;
   /**
    * Some BatchNorm keeps running statistics (`track_running_stats=True`, the default): only
@@ -86,6 +89,13 @@ export interface Obj {
   constructMode?: { mode: 'train' | 'eval' | 'bneval' | 'entry' | 'unknown'; site: Site | null; how: 'explicit' };
   /** Weights were loaded during construction (`load_state_dict`, pretrained factory). */
   weightsLoaded?: boolean;
+  /**
+   * A BatchNorm2d/3d that normalizes 1×1 maps: in a Sequential after a global pooling to size 1
+   * (`nn.AdaptiveAvgPool2d(1)`) with only 1×1 convolutions and activations between (the
+   * image-pooling branch of DeepLabV3's ASPP). Like BatchNorm1d on `[N, C]`, it sees one value
+   * per channel per example, so a batch of one raises in training.
+   */
+  onOneByOne?: boolean;
 }
 
 /** A tensor flowing through `forward()`: which layer produced it, and how directly. */

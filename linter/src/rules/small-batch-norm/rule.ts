@@ -59,7 +59,8 @@ export default defineRule({
             : `BatchNorm is trained with batches of ${bs}${per}: statistics from fewer than ${opts.minBatchSize} examples are noisy and accuracy drops; use a larger batch, GroupNorm, or SyncBatchNorm under DDP.${accum}`,
         });
       }
-      // The last batch may hold one example: only BatchNorm1d on [N, C] inputs raises on it.
+      // The last batch may hold one example: only a BatchNorm with one value per channel (BatchNorm1d
+      // on [N, C], BatchNorm2d on 1×1 maps) raises on it.
       const dropLast = l.dropLast ? constOf(l.dropLast) : false;
       // Off where the dataset length is known and the last batch is not one example.
       const lastBatchOfOne = l.datasetLength === null || typeof bs !== 'number' || l.datasetLength % bs === 1;
@@ -67,7 +68,7 @@ export default defineRule({
         const text = ctx.text(l.site.file.path);
         ctx.report({
           site: l.site,
-          message: 'This training DataLoader feeds a model with BatchNorm1d and does not set `drop_last=True`: when the dataset size leaves a last batch of one example, training raises "Expected more than 1 value per channel when training"',
+          message: 'This training DataLoader feeds a model with a BatchNorm that sees one value per channel of each example (BatchNorm1d, or BatchNorm2d on the 1×1 maps of a global pooling) and does not set `drop_last=True`: when the dataset size leaves a last batch of one example, training raises "Expected more than 1 value per channel when training"',
           fix: { title: 'Set `drop_last=True`', applicability: 'safe', edits: [setKeywordEdit(text, l.call, 'drop_last', 'True')] },
         });
       }
