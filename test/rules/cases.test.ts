@@ -218,6 +218,27 @@ with torch.no_grad():
     const opted = await lintFiles({ 'm.py': src }, { assumeUnknownModulesNormalize: true });
     assert.deepEqual(findings({ 'm.py': src }, opted), ['m.py:5:NL001']);
   });
+  it('NL006: a wrap inside a helper is reported at the wrap, through the call, with an unsafe fix', async () => {
+    const src = `import torch
+import torch.nn as nn
+
+
+def smart_ddp(model):
+    return nn.parallel.DistributedDataParallel(model, device_ids=[0])
+
+
+model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8))
+model = smart_ddp(model)
+`;
+    const diags = (await lintFiles({ 'm.py': src })).filter((d) => d.code === 'NL006');
+    assert.equal(diags.length, 1);
+    const line = (offset: number): number => src.slice(0, offset).split('\n').length;
+    assert.equal(line(diags[0].span.start), 6);
+    assert.deepEqual(diags[0].related?.map((r) => [line(r.span.start), r.message]), [[10, 'reached through this call']]);
+    assert.equal(diags[0].fix?.applicability, 'unsafe');
+    assert.match(applyEdits(src, diags[0].fix!.edits), /def smart_ddp\(model\):\n    model = nn\.SyncBatchNorm\.convert_sync_batchnorm\(model\)\n    return/);
+  });
+
   it('NL003: the fix is unsafe when the normalization is conditional and the layer is also built without it', async () => {
     const src = `import torch.nn as nn
 

@@ -130,6 +130,8 @@ export interface DdpFact {
   /** The wrap statement (to insert the conversion before it) and the wrapped expression's source. */
   stmtSpan: Span;
   argText: string;
+  /** The calls of helpers that led to a wrap inside one (`make_data_parallel(model)`), outermost last. */
+  via?: Site[];
 }
 
 /** A Lightning `Trainer(...)` that fits a module. */

@@ -81,6 +81,8 @@ interface Summary {
   hasStep: boolean;
   /** Objects returned, with their modes on return. */
   returns: Array<{ obj: Obj; mode: ModeInfo }>;
+  /** DDP wraps of symbolic objects (`def wrap(model): return DDP(model)`), resolved at each call (NL006). */
+  ddp: DdpFact[];
 }
 
 /** The flow state at a program point. */
@@ -2466,13 +2468,22 @@ export class PyTorchModel {
   }
 
   private noteDdp(obj: Obj, call: CallExpr, ctx: Ctx, st: State, site: Site): void {
-    const k = `${site.file.path}:${site.span.start}:${obj.id}`;
-    if (this.ddp.has(k)) return;
     const arg = call.args[0] ?? call.kwargs.find((kw) => kw.name === 'module')?.value;
-    this.ddp.set(k, {
+    const fact: DdpFact = {
       site, call, obj, converted: st.converted.has(obj), convertedAfter: null,
       stmtSpan: ctx.topStmt?.span ?? call.span, argText: arg ? exprName(arg) ?? '' : '',
-    });
+    };
+    // A parameter (or global) wrapped in a helper: the wrap happens at each call, to the caller's object.
+    if (obj.kind === 'sym' && ctx.summary) {
+      if (!ctx.summary.ddp.some((f) => f.obj === obj && f.site.span.start === site.span.start)) ctx.summary.ddp.push(fact);
+      return;
+    }
+    this.addDdp(fact);
+  }
+
+  private addDdp(fact: DdpFact): void {
+    const k = `${fact.site.file.path}:${fact.site.span.start}:${fact.obj.id}`;
+    if (!this.ddp.has(k)) this.ddp.set(k, fact);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -2491,7 +2502,7 @@ export class PyTorchModel {
       return empty;
     }
     const summary: Summary = {
-      infer: [], steps: [], inferTrain: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [],
+      infer: [], steps: [], inferTrain: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [], ddp: [],
     };
     const ctx = this.newCtx(file, 'flow', def, cls, 0, `flow:${file.path}:${def.span.start}`);
     ctx.summary = summary;
@@ -2645,6 +2656,13 @@ export class PyTorchModel {
       }
     }
     for (const fz of s.freezes) for (const target of resolveSym(fz.obj)) this.freeze(st, target, fz.site);
+    for (const d of s.ddp) {
+      for (const target of resolveSym(d.obj)) {
+        const fact: DdpFact = { ...d, obj: target, converted: d.converted || st.converted.has(target), via: [...(d.via ?? []), site] };
+        if (target.kind === 'sym' && ctx.summary) ctx.summary.ddp.push(fact);
+        else this.addDdp(fact);
+      }
+    }
     for (const o of s.converted) for (const target of resolveSym(o)) own(st, 'converted').add(target);
     for (const ft of s.frozenTrains) {
       for (const target of resolveSym(ft.obj)) {
@@ -3102,7 +3120,7 @@ function assignsRequiresGrad(body: Stmt[]): boolean {
 }
 
 function emptySummary(): Summary {
-  return { infer: [], steps: [], inferTrain: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [] };
+  return { infer: [], steps: [], inferTrain: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [], ddp: [] };
 }
 
 

@@ -27,8 +27,14 @@ export default defineRule({
       }
       return min;
     };
+    const reported = new Set<string>();
     for (const f of model.ddp.values()) {
       if (f.converted || !model.carriesUnsyncedBatchNorm(f.obj)) continue;
+      // A wrap in a helper is one finding, whichever caller's model reached it first.
+      const at = `${f.site.file.path}:${f.site.span.start}:${f.convertedAfter ? 'after' : ''}`;
+      if (reported.has(at)) continue;
+      reported.add(at);
+      const via = (f.via ?? []).map((site) => ({ site, message: 'reached through this call' }));
       // A Keras model under the torch backend: `convert_sync_batchnorm` does not convert Keras
       // layers (Keras 3 has `BatchNormalization(synchronized=True)` instead).
       if (model.isKeras(f.obj)) continue;
@@ -41,7 +47,7 @@ export default defineRule({
           site: f.convertedAfter,
           severity,
           message: `SyncBatchNorm conversion runs after the model was wrapped in DistributedDataParallel: DDP already holds the original BatchNorm layers, so each process keeps normalizing over its own batch${batchNote}; convert before wrapping`,
-          related: [{ site: f.site, message: 'wrapped in DistributedDataParallel here' }],
+          related: [{ site: f.site, message: 'wrapped in DistributedDataParallel here' }, ...via],
         });
         continue;
       }
@@ -50,7 +56,9 @@ export default defineRule({
         site: f.site,
         severity,
         message: `BatchNorm model wrapped in DistributedDataParallel without SyncBatchNorm: each process normalizes over its own batch${batchNote}, not the global one; convert with \`nn.SyncBatchNorm.convert_sync_batchnorm\` before wrapping`,
-        fix: syncBatchNormFix(model, text, f, 'safe'),
+        related: via,
+        // In a helper, the conversion also applies to its other callers' models: unsafe.
+        fix: syncBatchNormFix(model, text, f, via.length ? 'unsafe' : 'safe'),
       });
     }
     for (const t of model.lightning) {
