@@ -2188,7 +2188,8 @@ export class PyTorchModel {
       else if (ctx.evalNamed && !ctx.file.isTestFile) kind = 'eval-function';
       else if (how === 'predict') kind = 'eval-function';
       else if (st.trained.has(obj) && call.span.start > lastStep(ctx) && ctx.loops.length === 0) kind = 'after-training';
-      else if (ctx.stepOffsets.length === 0 && st.weighted.has(obj) && !ctx.file.isTestFile && !(ctx.summary && ctx.fn)) kind = 'load-and-predict';
+      // (Weights loaded on this path, or by the constructor: `if pretrained: self.load_state_dict(...)`.)
+      else if (ctx.stepOffsets.length === 0 && (st.weighted.has(obj) || !!obj.weightsLoaded) && !ctx.file.isTestFile && !(ctx.summary && ctx.fn)) kind = 'load-and-predict';
       if (kind) this.noteInference(obj, call.fn.k === 'attr' && how === 'predict' ? call.fn.obj : call.fn, kind, ctx, st, site);
       else if (!st.noGrad) own(st, 'forwarded').add(obj);
     }
@@ -2715,9 +2716,13 @@ export class PyTorchModel {
     if (!result) {
       for (const c of callees) {
         for (const f of this.calleeOf(c, file, cls, def)) {
-          if (f.t !== 'fn') continue;
-          const ff = f.cls?.file ?? this.fileOfFunction(f.def);
-          if (ff && this.isModeRelevant(f.def.body, ff, f.cls ?? null, f.def)) {
+          // A project class whose constructor does something mode-relevant (loads weights:
+          // `if pretrained: self.load_state_dict(...)`) makes its instantiation relevant.
+          const init = f.t === 'cls' ? this.findMethod(f.cls, '__init__') : null;
+          const g = f.t === 'fn' ? { def: f.def, cls: f.cls ?? null } : init ? { def: init.def, cls: init.cls } : null;
+          if (!g) continue;
+          const ff = g.cls?.file ?? this.fileOfFunction(g.def);
+          if (ff && this.isModeRelevant(g.def.body, ff, g.cls, g.def)) {
             result = true;
             break;
           }
