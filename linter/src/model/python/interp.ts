@@ -334,8 +334,9 @@ export class PyTorchModel {
       });
     }
     // Structure: a generic instance of every module class and its forward() data flow, and
-    // every other body that constructs layers (helpers such as `conv_bn`, module-level
-    // `nn.Sequential`s) evaluated once with its parameters' defaults.
+    // every other body that constructs layers or project modules (helpers such as `conv_bn`,
+    // module-level `nn.Sequential`s, factories such as `vgg11_bn()` that nothing calls)
+    // evaluated once with its parameters' defaults.
     for (const ref of this.moduleClasses) this.guard(`${ref.file.path}: class ${ref.def.name}`, () => this.analyzeForward(ref));
     for (const f of this.index.files) {
       this.guard(f.path, () => this.moduleEnv(f));
@@ -343,7 +344,7 @@ export class PyTorchModel {
         if (cls && this.isModuleClass(cls)) return;
         if (this.summaries.get(def) && this.relevantMemo.get(def)) return;
         this.guard(`${f.path}: ${def.name}()`, () => {
-          if (constructsLayers(def.body)) this.evalFunctionBody(def, cls, cls ? [[]] : [], new Map(), 1, null, 'generic');
+          if (constructsLayers(def.body) || this.mayBuild(def, f)) this.evalFunctionBody(def, cls, cls ? [[]] : [], new Map(), 1, null, 'generic');
         });
       });
     }
