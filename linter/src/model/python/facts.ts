@@ -215,4 +215,9 @@ export interface InferenceInTrainingFact {
   predict?: boolean;
   /** An explicit `training: false` (TensorFlow.js, in a closure that trains every variable). */
   flag?: Keyword;
+  /**
+   * The call is in a helper that a gradient computation calls (`loss = self._compute_loss(data)`
+   * under the tape), not under the tape itself: the helper may also run outside training.
+   */
+  helper?: boolean;
 }

@@ -83,6 +83,11 @@ interface Summary {
   returns: Array<{ obj: Obj; mode: ModeInfo }>;
   /** DDP wraps of symbolic objects (`def wrap(model): return DDP(model)`), resolved at each call (NL006). */
   ddp: DdpFact[];
+  /**
+   * Calls of symbolic models without a `training` argument outside any gradient computation:
+   * NL002 facts where the function is called inside one (a loss helper under the tape).
+   */
+  plainCalls: InferenceInTrainingFact[];
 }
 
 /** The flow state at a program point. */
@@ -2181,6 +2186,15 @@ export class PyTorchModel {
     if (how === 'predict' && !ownMethod && ctx.purpose === 'flow' && ctx.tape > 0 && (this.isKeras(obj) || obj.kind === 'sym')) {
       this.emitInferenceInTraining({ site, call, obj, receiver: exprName(call.fn.k === 'attr' ? call.fn.obj : call.fn) ?? 'model', fn: ctx.fn, via: [], predict: true }, ctx);
     }
+    // A symbolic model called without `training` outside a gradient computation (Keras files
+    // only): NL002 where a gradient computation calls this function (see `Summary.plainCalls`).
+    if (how === 'call' && obj.kind === 'sym' && ctx.purpose === 'flow' && ctx.summary && ctx.tape === 0 && ctx.allVars === 0 && !kw.has('training') &&
+      !call.kwargs.some((k) => k.name === 'training') && ctx.file.ir.lang !== 'ts' && mentionsKeras(ctx.file)) {
+      const list = ctx.summary.plainCalls;
+      if (!list.some((f) => f.obj === obj && f.site.span.start === site.span.start)) {
+        list.push({ site, call, obj, receiver: exprName(call.fn) ?? 'model', fn: ctx.fn, via: [], helper: true });
+      }
+    }
     if (this.isKeras(obj)) return this.applyKeras(obj, pos[0] ?? [], ctx, site);
     const input = (pos[0] ?? []).filter((v): v is TensorVal => v.t === 'tensor');
     if (ctx.purpose === 'flow' && isModuleLike(obj)) {
@@ -2504,7 +2518,7 @@ export class PyTorchModel {
       return empty;
     }
     const summary: Summary = {
-      infer: [], steps: [], inferTrain: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [], ddp: [],
+      infer: [], steps: [], inferTrain: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [], ddp: [], plainCalls: [],
     };
     const ctx = this.newCtx(file, 'flow', def, cls, 0, `flow:${file.path}:${def.span.start}`);
     ctx.summary = summary;
@@ -2646,6 +2660,17 @@ export class PyTorchModel {
         this.emitInferenceInTraining({ ...fact, obj: target, via: [...fact.via, site] }, ctx);
       }
     }
+    // A helper's plain model calls, made under the caller's tape (or, from a helper outside
+    // one, passed on to that helper's callers).
+    for (const fact of s.plainCalls) {
+      for (const target of resolveSym(fact.obj)) {
+        const moved = { ...fact, obj: target, via: [...fact.via, site] };
+        if (ctx.tape > 0 && (target.kind === 'sym' || this.isKeras(target))) this.emitInferenceInTraining(moved, ctx);
+        else if (ctx.tape === 0 && target.kind === 'sym' && ctx.summary && !ctx.summary.plainCalls.some((f) => f.obj === target && f.site.span.start === fact.site.span.start)) {
+          ctx.summary.plainCalls.push(moved);
+        }
+      }
+    }
     for (const fact of s.steps) {
       for (const target of resolveSym(fact.obj)) {
         if (fact.keras && target.kind !== 'sym' && !this.isKeras(target)) continue;
@@ -2702,7 +2727,8 @@ export class PyTorchModel {
     if (memo === 'pending') return false;
     if (memo !== undefined) return memo;
     this.relevantMemo.set(key, 'pending');
-    let result = (!!def && (EVAL_FN_NAME.test(heuristicName(def, file)) || def.decorators.some(isNoGradDecorator))) || assignsRequiresGrad(body) || hasForcedTrainingCall(body);
+    let result = (!!def && (EVAL_FN_NAME.test(heuristicName(def, file)) || def.decorators.some(isNoGradDecorator) || callsParameterModel(def, file))) ||
+      assignsRequiresGrad(body) || hasForcedTrainingCall(body);
     const callees: CallExpr[] = [];
     if (!result) {
       for (const c of callsIn(body)) {
@@ -3126,7 +3152,7 @@ function assignsRequiresGrad(body: Stmt[]): boolean {
 }
 
 function emptySummary(): Summary {
-  return { infer: [], steps: [], inferTrain: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [], ddp: [] };
+  return { infer: [], steps: [], inferTrain: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [], ddp: [], plainCalls: [] };
 }
 
 
@@ -3517,6 +3543,33 @@ export function forEachExprInBody(body: Stmt[], f: (e: Expr) => void): void {
       default: break;
     }
   }
+}
+
+/** Whether a Python file imports TensorFlow or Keras (plain model calls matter to NL002 there). Memoized per file. */
+const kerasFiles = new WeakMap<ProjectFile, boolean>();
+function mentionsKeras(file: ProjectFile): boolean {
+  let v = kerasFiles.get(file);
+  if (v === undefined) {
+    v = file.ir.body.some((s) => s.k === 'import' && /^(tensorflow|keras|tf_keras)(\.|$)/.test(s.imp.level === 0 ? s.imp.module : ''));
+    kerasFiles.set(file, v);
+  }
+  return v;
+}
+
+/**
+ * A function of a Keras file that calls a parameter, or an attribute of its first parameter,
+ * without a `training` argument (`model(x)`, `self.encoder(x)`): called inside a gradient
+ * computation, it trains that model in inference mode (`Summary.plainCalls`), so it is analyzed.
+ */
+function callsParameterModel(def: FuncDef, file: ProjectFile): boolean {
+  if (def.params.length === 0 || file.ir.lang === 'ts' || !mentionsKeras(file)) return false;
+  const names = new Set(def.params.map((p) => p.name));
+  const first = def.params[0].name;
+  return callsIn(def.body).some((c) => {
+    if (c.kwargs.some((k) => k.name === 'training')) return false;
+    if (c.fn.k === 'name') return names.has(c.fn.id);
+    return c.fn.k === 'attr' && c.fn.obj.k === 'name' && c.fn.obj.id === first;
+  });
 }
 
 /** Calls that update weights with gradients (Keras optimizers, a hand-written SGD step). */

@@ -93,13 +93,20 @@ export default defineRule({
       const advice = f.predict ? (isScript(file) ? `call it with \`apply(x, {${on}})\`` : `call it as \`${f.receiver}(x, ${on})\``) : `pass \`${on}\``;
       const where = isScript(file)
         ? 'inside this gradient computation (a function the optimizer minimizes or `tf.variableGrads` differentiates)'
-        : 'inside this gradient computation (a `tf.GradientTape` block or a loss `optimizer.minimize` calls)';
+        : f.helper
+          ? 'in a helper called inside a gradient computation (a `tf.GradientTape` block)'
+          : 'inside this gradient computation (a `tf.GradientTape` block or a loss `optimizer.minimize` calls)';
       ctx.report({
         site: f.site,
         span: f.flag?.span ?? f.site.span,
         message: `\`${f.receiver}\` is called ${how} ${where}: it runs in inference mode, so BatchNormalization normalizes with its moving statistics and never updates them while the weights train; ${advice}`,
         related: f.via.map((site) => ({ site, message: 'reached through this call' })),
-        fix: f.predict ? null : { title: `Pass \`${on}\``, applicability: 'safe', edits: [setKeywordEdit(ctx.text(file.path), f.call, 'training', 'True', file)] },
+        // In a helper the tape calls, the helper may also run for evaluation (`test_step`): unsafe.
+        fix: f.predict ? null : {
+          title: f.helper ? `Pass \`${on}\` (the helper is called inside the gradient computation; check its other callers)` : `Pass \`${on}\``,
+          applicability: f.helper ? 'unsafe' : 'safe',
+          edits: [setKeywordEdit(ctx.text(file.path), f.call, 'training', 'True', file)],
+        },
       });
     }
   },
