@@ -33,8 +33,10 @@ export default defineRule({
       // Without running statistics the momentum is never used.
       if (constOf(ctx.model.argOf(layer, 'track_running_stats').value) === false) continue;
       const m = constOf(arg.value);
-      // Keras `momentum=0` (moving statistics = the last batch) is a deliberate choice, not a port.
-      if (typeof m !== 'number' || m < 0 || m > 1 || (keras ? m >= 0.5 || m === 0 : m <= 0.5)) continue;
+      // Statistics of the last batch only (Keras `momentum=0`, PyTorch `momentum=1`) is a
+      // deliberate choice (semantic-segmentation-pytorch's BatchNorm tests), never a port: the
+      // other framework's reading (statistics never updated) is useless.
+      if (typeof m !== 'number' || m < 0 || m > 1 || (keras ? m >= 0.5 || m === 0 : m <= 0.5 || m === 1)) continue;
       const literal = arg.expr.k === 'num' ? arg.expr : null;
       const fixed = literal ? complement(literal.raw, m) : complement(String(m), m);
       const file = layer.site.file;
