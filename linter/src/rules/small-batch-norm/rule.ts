@@ -55,7 +55,8 @@ export default defineRule({
           message: keras
             ? isScript(l.site.file)
               ? `BatchNormalization is trained with batches of ${bs}: statistics from fewer than ${opts.minBatchSize} examples are noisy and accuracy drops; use a larger batch, or normalize per example (tf.layers.layerNormalization)`
-              : `BatchNormalization is trained with batches of ${bs}: statistics from fewer than ${opts.minBatchSize} examples are noisy and accuracy drops; use a larger batch or GroupNormalization (under a tf.distribute strategy the per-replica batch is smaller still)`
+              : `BatchNormalization is trained with batches of ${bs}: statistics from fewer than ${opts.minBatchSize} examples are noisy and accuracy drops; use a larger batch or GroupNormalization${
+                /\bdistribute\b/.test(ctx.text(l.site.file.path)) ? ' (under the tf.distribute strategy the per-replica batch is smaller still)' : ''}`
             : `BatchNorm is trained with batches of ${bs}${per}: statistics from fewer than ${opts.minBatchSize} examples are noisy and accuracy drops; use a larger batch, GroupNorm, or SyncBatchNorm under DDP.${accum}`,
         });
       }
