@@ -203,6 +203,12 @@ interface Ctx {
   kerasTrains: boolean;
   /** Tensors layers were applied to in the current statement (see `settleLayerInputs`); null when none. */
   layerInputs: TensorVal[] | null;
+  /**
+   * Per enclosing `with tf.GradientTape()`: the models whose variables its `tape.gradient(...)`
+   * calls differentiate (`student.trainable_variables` → `student`), or null when unknown (see
+   * `tapeSources`, `trainedUnderTape`).
+   */
+  tapeSources: Array<Expr[] | null>;
 }
 
 function modeInfo(mode: Mode, site: Site | null, how: ModeSource['how']): ModeInfo {
@@ -699,7 +705,7 @@ export class PyTorchModel {
     return {
       file, purpose, fn, cls, building: null, depth, key, returns: [], summary: null,
       evalNamed: false, lightningStep: false, loops: [], topStmt: null, loopIds: [], skipConstruct: false, stepOffsets: [], exitStates: [], accumulation: false,
-      tape: 0, allVars: 0, kerasEvalNamed: false, kerasTrains: false, layerInputs: null,
+      tape: 0, allVars: 0, kerasEvalNamed: false, kerasTrains: false, layerInputs: null, tapeSources: [],
     };
   }
 
@@ -1665,7 +1671,7 @@ export class PyTorchModel {
     // except in a TensorFlow.js closure that trains every variable (no `varList`): there the
     // model called in inference mode is the one being trained.
     const explicitOff = !!flag && hardConstOf(kw.get('training') ?? []) === false;
-    if (ctx.purpose === 'flow' && ctx.tape > 0 && !inModel && (!flag || (explicitOff && ctx.allVars > 0))) {
+    if (ctx.purpose === 'flow' && ctx.tape > 0 && !inModel && (!flag || (explicitOff && ctx.allVars > 0)) && this.trainedUnderTape(obj, ctx, st)) {
       this.emitInferenceInTraining({ site, call, obj, receiver: exprName(call.fn) ?? 'model', fn: ctx.fn, via: [], ...(flag ? { flag } : {}) }, ctx);
     }
     if (ctx.purpose === 'flow' && forced && flag && ctx.tape === 0) {
@@ -2355,6 +2361,34 @@ export class PyTorchModel {
     return before;
   }
 
+  /**
+   * Whether the gradient computations around the current point train `obj`: some enclosing
+   * `GradientTape` differentiates its variables, or one's sources are unknown. A teacher in
+   * distillation, or a discriminator under the generator's tape, runs in inference mode there
+   * and trains nothing (only the student's / generator's variables get gradients).
+   */
+  private trainedUnderTape(obj: Obj, ctx: Ctx, st: State): boolean {
+    if (ctx.tapeSources.length === 0) return true;
+    for (const sources of ctx.tapeSources) {
+      if (sources === null) return true;
+      for (const e of sources) {
+        for (const root of objsOf(this.evalExpr(e, ctx, st))) if (root === obj || this.partOf(obj, root, new Set())) return true;
+      }
+    }
+    return false;
+  }
+
+  /** `o` is `root` or one of its parts (symbolic attributes, sub-models, layers), transitively. */
+  private partOf(o: Obj, root: Obj, seen: Set<Obj>): boolean {
+    if (o === root) return true;
+    if (seen.has(root) || seen.size > 2000) return false;
+    seen.add(root);
+    if (this.isDescendant(o, root)) return true;
+    for (const c of root.children) if (this.partOf(o, c, seen)) return true;
+    for (const vals of root.attrs.values()) for (const c of objsOf(vals)) if (this.partOf(o, c, seen)) return true;
+    return false;
+  }
+
   /** Records an NL002 Keras/TensorFlow.js fact; on a symbolic object, in the summary (resolved at call sites). */
   private emitInferenceInTraining(fact: InferenceInTrainingFact, ctx: Ctx): void {
     if (fact.obj.kind === 'sym') {
@@ -2657,6 +2691,8 @@ export class PyTorchModel {
     for (const fact of s.inferTrain) {
       for (const target of resolveSym(fact.obj)) {
         if (target.kind !== 'sym' && !this.isKeras(target)) continue;
+        // (A tape in the caller around this call may differentiate other models only.)
+        if (ctx.tape > 0 && !this.trainedUnderTape(target, ctx, st)) continue;
         this.emitInferenceInTraining({ ...fact, obj: target, via: [...fact.via, site] }, ctx);
       }
     }
@@ -2665,7 +2701,9 @@ export class PyTorchModel {
     for (const fact of s.plainCalls) {
       for (const target of resolveSym(fact.obj)) {
         const moved = { ...fact, obj: target, via: [...fact.via, site] };
-        if (ctx.tape > 0 && (target.kind === 'sym' || this.isKeras(target))) this.emitInferenceInTraining(moved, ctx);
+        if (ctx.tape > 0 && (target.kind === 'sym' || this.isKeras(target))) {
+          if (this.trainedUnderTape(target, ctx, st)) this.emitInferenceInTraining(moved, ctx);
+        }
         else if (ctx.tape === 0 && target.kind === 'sym' && ctx.summary && !ctx.summary.plainCalls.some((f) => f.obj === target && f.site.span.start === fact.site.span.start)) {
           ctx.summary.plainCalls.push(moved);
         }
@@ -2910,15 +2948,20 @@ export class PyTorchModel {
       case 'with': {
         const prev = st.noGrad;
         let tape = 0;
+        const enclosing = ctx.fn ? ctx.fn.body : ctx.file.ir.body;
         for (const item of s.items) {
           const v = this.evalExpr(item.ctx, ctx, st);
           if (isNoGradContext(item.ctx, v)) st.noGrad = true;
-          if (item.ctx.k === 'call' && /(^|\.)GradientTape$/.test(exprName(item.ctx.fn) ?? '') && !attributionTape(s, item, ctx.fn ? ctx.fn.body : ctx.file.ir.body)) tape++;
+          if (item.ctx.k === 'call' && /(^|\.)GradientTape$/.test(exprName(item.ctx.fn) ?? '') && !attributionTape(s, item, enclosing)) {
+            tape++;
+            ctx.tapeSources.push(tapeSources(item, enclosing));
+          }
           if (item.as) this.assign(item.as, v.filter((x) => x.t === 'obj'), ctx, st);
         }
         ctx.tape += tape;
         const exited = this.execBlock(s.body, ctx, st);
         ctx.tape -= tape;
+        ctx.tapeSources.length -= tape;
         st.noGrad = prev;
         return exited;
       }
@@ -3570,6 +3613,39 @@ function callsParameterModel(def: FuncDef, file: ProjectFile): boolean {
     if (c.fn.k === 'name') return names.has(c.fn.id);
     return c.fn.k === 'attr' && c.fn.obj.k === 'name' && c.fn.obj.id === first;
   });
+}
+
+/** Attributes that list a model's variables (`tape.gradient(loss, model.trainable_variables)`). */
+const VARIABLE_LISTS = /^(trainable_variables|trainable_weights|variables|weights)$/;
+
+/**
+ * The models whose variables a tape's `tape.gradient(target, sources)` calls in `enclosing`
+ * differentiate, as the expressions before `.trainable_variables` (`student`, `self.encoder`),
+ * from sources written as such attributes, their sums (`a.trainable_variables +
+ * b.trainable_variables`) and lists of them. Null when the tape's gradients are not taken in
+ * `enclosing` or a source is anything else (then every model under the tape counts as trained).
+ */
+function tapeSources(item: { as: Expr | null }, enclosing: Stmt[]): Expr[] | null {
+  if (item.as?.k !== 'name') return null;
+  const tape = item.as.id;
+  const out: Expr[] = [];
+  const leaves = (e: Expr): boolean => {
+    if (e.k === 'bin' && e.op === '+') return leaves(e.left) && leaves(e.right);
+    if (e.k === 'list' || e.k === 'tuple') return e.elts.length > 0 && e.elts.every(leaves);
+    if (e.k === 'attr' && VARIABLE_LISTS.test(e.attr) && exprName(e.obj) !== null) {
+      out.push(e.obj);
+      return true;
+    }
+    return false;
+  };
+  let found = false;
+  for (const c of callsIn(enclosing)) {
+    if (c.fn.k !== 'attr' || c.fn.attr !== 'gradient' || c.fn.obj.k !== 'name' || c.fn.obj.id !== tape) continue;
+    const src = c.args[1] ?? c.kwargs.find((k) => k.name === 'sources')?.value;
+    if (!src || !leaves(src)) return null;
+    found = true;
+  }
+  return found ? out : null;
 }
 
 /** Calls that update weights with gradients (Keras optimizers, a hand-written SGD step). */
