@@ -36,7 +36,7 @@ import type {
 import {
   DATALOADER, DATALOADER_PARAMS, DATASET_SIZES, DDP_WRAPPERS, EXTERNAL_PACKAGES, EXPORT_CALLS, LIGHTNING_BASES, LIGHTNING_TRAINERS, MODULE_BASES,
   MODULE_WRAPPERS, NO_GRAD_CONTEXTS, SELF_RETURNING_METHODS, SYNC_BN_CONVERTERS, WHOLE_MODULE_LOADERS,
-  TORCH_LAYERS, canonicalTorchName, torchLayer, type ParamSpec,
+  TORCH_LAYERS, canonicalTorchName, torchLayer, type LayerSpec, type ParamSpec,
 } from '../frameworks/pytorch';
 import { factoryCarry, kerasApplicationCarry, timmCarry } from '../frameworks/factories';
 import {
@@ -152,6 +152,8 @@ function own<K extends SharedKey>(st: State, k: K): State[K] {
 
 /** The keyword arguments of a call without any (shared: read-only, as every `kw` is once built). */
 const NO_KWARGS: ReadonlyMap<string, Val[]> = new Map();
+
+const NO_SITES: ReadonlySet<string> = new Set();
 
 /** Never changed: new states start with these (see {@link own}). */
 const NO_MODES: ReadonlyMap<Obj, ModeInfo> = new Map();
@@ -361,6 +363,31 @@ export class PyTorchModel {
     }
     this.guard('keras frozen models', () => this.joinFrozenCalls());
     return this;
+  }
+
+  /** Where each layer is applied to a tensor (forward(), call(), functional chains), by call site. */
+  private readonly layerCalls = new Map<Obj, Set<string>>();
+
+  /** Per producing layer: the call sites whose output a forward() layer took, with that layer. */
+  private readonly consumed = new Map<Obj, Array<{ at: string; consumer: Obj }>>();
+
+  private noteLayerCall(obj: Obj, at: string): void {
+    let sites = this.layerCalls.get(obj);
+    if (!sites) this.layerCalls.set(obj, (sites = new Set()));
+    sites.add(at);
+  }
+
+  /**
+   * The call sites where a layer is called by name (not through a container). More than one
+   * is a shared layer (the same weights on two inputs, a Siamese branch).
+   */
+  layerCallSites(obj: Obj): ReadonlySet<string> {
+    return this.layerCalls.get(obj) ?? NO_SITES;
+  }
+
+  /** Which layers took the output of `producer`'s call at `at` in forward()/call() (see `layerCallSites`). */
+  consumersAt(producer: Obj, at: string): Obj[] {
+    return (this.consumed.get(producer) ?? []).filter((c) => c.at === at).map((c) => c.consumer);
   }
 
   /** Whether a Keras or TensorFlow.js model or layer was frozen (`trainable = False`) somewhere. */
@@ -1587,10 +1614,24 @@ export class PyTorchModel {
    * layer to its input tensors, recording layer pairs (NL003/NL011) and BatchNorm on a sequence
    * path (NL005). Recurrent layers output a sequence only with `return_sequences=True`.
    */
+  /** A Keras layer or model called by name at `site` (not through a container): noted as an application there. */
+  private applyDirect(obj: Obj, inputVals: Val[], ctx: Ctx, site: Site): Val[] {
+    return this.markApplication(obj, site, this.applyKeras(obj, inputVals, ctx, site));
+  }
+
+  /** Notes that `obj` is applied at `site`, and marks the tensors it produced there with it. */
+  private markApplication(obj: Obj, site: Site, out: Val[]): Val[] {
+    const at = `${site.file.path}:${site.span.start}`;
+    this.noteLayerCall(obj, at);
+    for (const v of out) if (v.t === 'tensor' && v.producer === lastLayer(obj) && v.at === undefined) v.at = at;
+    return out;
+  }
+
   private applyKeras(obj: Obj, inputVals: Val[], ctx: Ctx, site: Site, wrapper: Obj | null = null): Val[] {
     const inputs = tensorsIn(inputVals);
     const inPath = mergePaths(inputs);
-    const inT = inputs.length === 1 ? inputs[0] : null;
+    // (Alternatives after branches join, not the tensors of a list such as `Add()([x, y])`.)
+    const inT = inputVals.every((v) => v.t === 'tensor') ? singleInput(inputs) : inputs.length === 1 ? inputs[0] : null;
     const spec = obj.kind === 'layer' ? obj.spec : undefined;
     // Only tensors that come from `keras.Input` or a `call()` input are a model definition: a
     // layer called on data (a unit test, an interactive check) is not.
@@ -1608,6 +1649,7 @@ export class PyTorchModel {
       return cur;
     }
     if (inT?.producer) this.addForwardPair(inT, obj, ctx, site);
+    if (inputs.length > 1 && inputVals.every((v) => v.t === 'tensor')) this.noteConsumed(inputs, obj);
     const path = [...inPath, obj];
     switch (spec.kind) {
       case 'batchnorm': {
@@ -1687,7 +1729,7 @@ export class PyTorchModel {
         this.emitInference(fact, ctx);
       }
     }
-    return this.applyKeras(obj, inputVals, ctx, site);
+    return this.applyDirect(obj, inputVals, ctx, site);
   }
 
   /**
@@ -1828,9 +1870,23 @@ export class PyTorchModel {
    */
   private addForwardPair(input: TensorVal, consumer: Obj, ctx: Ctx, at: Site): void {
     if (!input.producer) return;
+    this.noteConsumed([input], consumer);
     input.readsAtLayer = input.reads ?? 0;
     (ctx.layerInputs ??= []).push(input);
     this.addPair(input.producer, consumer, input.how, 'forward', at, input);
+  }
+
+  /**
+   * A layer took these tensors (one, or alternatives after branches join: `x = dense(a)` or
+   * `x = dense(x)`, then `bn(x)`): for each producer's call site, which layers its output reached.
+   */
+  private noteConsumed(inputs: TensorVal[], consumer: Obj): void {
+    for (const t of inputs) {
+      if (!t.producer || t.at === undefined) continue;
+      let list = this.consumed.get(t.producer);
+      if (!list) this.consumed.set(t.producer, (list = []));
+      if (!list.some((c) => c.at === t.at && c.consumer === consumer)) list.push({ at: t.at, consumer });
+    }
   }
 
   /** After a statement: the tensors layers took in it that a variable still holds are watched for later reads. */
@@ -2201,7 +2257,7 @@ export class PyTorchModel {
         list.push({ site, call, obj, receiver: exprName(call.fn) ?? 'model', fn: ctx.fn, via: [], helper: true });
       }
     }
-    if (this.isKeras(obj)) return this.applyKeras(obj, pos[0] ?? [], ctx, site);
+    if (this.isKeras(obj)) return this.applyDirect(obj, pos[0] ?? [], ctx, site);
     const input = (pos[0] ?? []).filter((v): v is TensorVal => v.t === 'tensor');
     if (ctx.purpose === 'flow' && isModuleLike(obj)) {
       let kind: InferenceKind | null = null;
@@ -2215,12 +2271,20 @@ export class PyTorchModel {
       else if (!st.noGrad) own(st, 'forwarded').add(obj);
     }
     // Data flow through layers.
-    if (obj.kind === 'layer' && obj.spec) {
-      const inTensor = input.length === 1 ? input[0] : null;
+    if (obj.kind === 'layer' && obj.spec) return this.markApplication(obj, site, this.layerForward(obj as Obj & { spec: LayerSpec }, input, ctx, site));
+    if (input.length > 0 || ctx.purpose === 'construct') return [tensor(obj.kind === 'instance' ? obj : null, 'direct', input.length ? mergePaths(input) : [])];
+    return [tensor(null, 'direct', [])];
+  }
+
+  /** Data flow through a PyTorch layer called in forward() (see `forwardCall`). */
+  private layerForward(obj: Obj & { spec: LayerSpec }, input: TensorVal[], ctx: Ctx, site: Site): Val[] {
+    {
+      const inTensor = singleInput(input);
       if (inTensor?.producer && ctx.purpose === 'construct') {
         const first = firstLayer(obj) ?? obj;
         this.addForwardPair(inTensor, first, ctx, site);
       }
+      if (input.length > 1 && ctx.purpose === 'construct') this.noteConsumed(input, firstLayer(obj) ?? obj);
       if (ctx.purpose === 'construct' && obj.spec.kind === 'batchnorm' && inTensor) {
         const seq = inTensor.path.find((p) => p.spec?.kind === 'recurrent' || p.spec?.kind === 'attention');
         if (seq) this.sequenceNorms.push({ norm: obj, seq, at: site, why: 'after-sequence-layer' });
@@ -2243,8 +2307,6 @@ export class PyTorchModel {
       }
       return [tensor(last, 'direct', path)];
     }
-    if (input.length > 0 || ctx.purpose === 'construct') return [tensor(obj.kind === 'instance' ? obj : null, 'direct', input.length ? mergePaths(input) : [])];
-    return [tensor(null, 'direct', [])];
   }
 
   private readonly loopCalls = new Map<number, { norms: Array<{ obj: Obj; site: Site }>; seqs: Obj[] }>();
@@ -3238,6 +3300,17 @@ function isModuleLike(o: Obj): boolean {
 
 function tensor(producer: Obj | null, how: TensorVal['how'], path: Obj[], inModel = false): TensorVal {
   return inModel ? { t: 'tensor', producer, how, path, inModel } : { t: 'tensor', producer, how, path };
+}
+
+/**
+ * The one input a layer gets: a single tensor, or alternatives from branches that the same
+ * layer produced the same way (`x = dense(a)` or `x = dense(x)`, then `bn(x)`: the same
+ * adjacency on every path; they differ only in the call site). Else null.
+ */
+function singleInput(inputs: TensorVal[]): TensorVal | null {
+  if (inputs.length === 0) return null;
+  const [t] = inputs;
+  return inputs.every((u) => u.producer === t.producer && u.how === t.how && (u.inModel ?? false) === (t.inModel ?? false)) ? t : null;
 }
 
 /** The tensors of a value set, looking into lists and tuples (`layers.Add()([x, y])`, `mha(query, value)`). */

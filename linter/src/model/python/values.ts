@@ -117,6 +117,8 @@ export interface TensorVal {
    * inference loop over data (NL008).
    */
   inModel?: boolean;
+  /** The call site (`path:offset`) of the layer call that produced it, when called by name. */
+  at?: string;
   /** How many times a name was read to get this tensor, counted as the body runs. */
   reads?: number;
   /** {@link reads} when a layer was last applied to this tensor in forward() (see {@link reusedAfterLayer}). */
@@ -176,7 +178,7 @@ export function valKey(v: Val): string {
     case 'obj': return `o:${v.obj.id}`;
     case 'const': return `k:${typeof v.v}:${String(v.v)}`;
     case 'seq': return `s:${v.key}`;
-    case 'tensor': return `t:${v.producer ? v.producer.id : '-'}:${v.how}`;
+    case 'tensor': return `t:${v.producer ? v.producer.id : '-'}:${v.how}${v.at === undefined ? '' : `@${v.at}`}`;
     case 'dict': return `d${v.open ? '+' : ''}:${[...v.entries.keys()].join(',')}`;
     case 'partial': return `p:${v.fn.map(valKey).join('|')}`;
     case 'argparse': return 'a';

@@ -152,6 +152,10 @@ export default defineRule({
       // bias reaches the residual, so the normalization does not cancel it.
       if (p.input && reusedAfterLayer(p.input)) continue;
       const prod = p.producer;
+      // A shared layer (called at several sites: the same weights on two inputs) keeps its bias
+      // where one of its outputs reaches no cancelling normalization.
+      const sites = ctx.model.layerCallSites(prod);
+      if (sites.size > 1 && [...sites].some((at) => !ctx.model.consumersAt(prod, at).some((c) => cancelsBias(ctx, prod, c)))) continue;
       if (!prod.spec || !PRODUCERS.has(prod.spec.kind) || !prod.call || !prod.site || !prod.spec.biasParam) continue;
       if (!cancelsBias(ctx, prod, p.consumer)) continue;
       const param = prod.spec.biasParam;
