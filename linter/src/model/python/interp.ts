@@ -2990,6 +2990,20 @@ export class PyTorchModel {
             for (const p of params) for (const o of p.children) this.freeze(st, o, { file: ctx.file, span: s.span });
           }
         }
+        // `for phase in ["train", "val"]:` (the PyTorch transfer-learning tutorial): each value in
+        // turn, so `if phase == "train":` tests decide the same way all through the body.
+        const loopVar = s.k === 'for' && s.target.k === 'name' ? s.target.id : null;
+        const unrolled = s.k === 'for' && loopVar !== null ? literalItems(s.iter) : null;
+        if (unrolled && loopVar !== null && !hasBreak(s.body)) {
+          for (const item of unrolled) {
+            st.env.set(loopVar, [{ t: 'const', v: item }]);
+            this.execBlock(s.body, ctx, st);
+          }
+          ctx.loops.pop();
+          ctx.loopIds.pop();
+          this.execBlock(s.orelse, ctx, st);
+          break;
+        }
         let head = cloneState(st);
         for (let i = 0; i < MAX_LOOP_ITERATIONS; i++) {
           const body = cloneState(head);
@@ -3000,6 +3014,14 @@ export class PyTorchModel {
             break;
           }
           head = next;
+        }
+        // A loop known to run at least once (`range(10)`, a literal list) leaves the state of
+        // the end of some iteration, not the state before it: after
+        // `for epoch in range(10): model.train(); ...; model.eval()` the model is in eval mode.
+        if (s.k === 'for' && runsAtLeastOnce(s.iter) && !hasBreak(s.body)) {
+          const last = cloneState(head);
+          this.execBlock(s.body, ctx, last);
+          head = last;
         }
         ctx.loops.pop();
         ctx.loopIds.pop();
@@ -3775,6 +3797,38 @@ function attributionTape(w: Extract<Stmt, { k: 'with' }>, item: { as: Expr | nul
 /** A function's name as the name heuristics read it: TypeScript/JavaScript camelCase in snake_case (`predictTopK` → `predict_top_k`). */
 function heuristicName(def: FuncDef, file: ProjectFile): string {
   return file.ir.lang === 'ts' ? snakeCase(def.name) : def.name;
+}
+
+/** The constants of a literal list or tuple of 2 to 8 strings or numbers (`["train", "val"]`), else null. */
+function literalItems(e: Expr): Array<string | number> | null {
+  if ((e.k !== 'list' && e.k !== 'tuple') || e.elts.length < 2 || e.elts.length > 8) return null;
+  const out: Array<string | number> = [];
+  for (const x of e.elts) {
+    if (x.k === 'str') out.push(x.value);
+    else if (x.k === 'num') out.push(x.value);
+    else return null;
+  }
+  return out;
+}
+
+/** `range(n)`/`range(a, b)` with literal bounds that run at least once, or a non-empty literal list or tuple. */
+function runsAtLeastOnce(e: Expr): boolean {
+  if (e.k === 'list' || e.k === 'tuple') return e.elts.length > 0 && !e.elts.some((x) => x.k === 'star');
+  if (e.k !== 'call' || e.fn.k !== 'name' || e.fn.id !== 'range' || e.kwargs.length > 0) return false;
+  const nums = e.args.map((a) => (a.k === 'num' ? a.value : a.k === 'unary' && a.op === '-' && a.operand.k === 'num' ? -a.operand.value : null));
+  if (nums.some((n) => n === null)) return false;
+  const [a, b, step] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1];
+  return nums.length >= 1 && nums.length <= 3 && (step > 0 ? a < b : step < 0 && a > b);
+}
+
+/** A `break` that leaves this loop (not one of a nested loop). */
+function hasBreak(body: Stmt[]): boolean {
+  return body.some((s) =>
+    (s.k === 'simple' && s.kind === 'break') ||
+    (s.k === 'if' && (hasBreak(s.body) || hasBreak(s.orelse))) ||
+    (s.k === 'with' && hasBreak(s.body)) ||
+    (s.k === 'try' && (hasBreak(s.body) || s.handlers.some((h) => hasBreak(h.body)) || hasBreak(s.orelse) || hasBreak(s.finalbody))) ||
+    (s.k === 'block' && s.bodies.some(hasBreak)));
 }
 
 /** The names a `for` target binds (`m`, `name, p`, `(i, (x, y))`). */
