@@ -1309,15 +1309,22 @@ export class PyTorchModel {
       for (const o of objsOf(vals)) if (!kids.includes(o)) kids.push(o);
     };
     if (q.endsWith('Sequential')) {
+      // The members in order, unknown ones included (`nn.PixelShuffle(2)` between a conv and a
+      // BatchNorm makes them not adjacent, even though it is nothing the model tracks).
+      const order: Val[][] = [];
+      const member = (vals: Val[]): void => {
+        addKid(vals);
+        order.push(vals);
+      };
       for (const a of pos) {
         // nn.Sequential(OrderedDict([('conv', ...), ...]))
         const seqs = a.filter((v): v is SeqVal => v.t === 'seq');
         if (seqs.length === 1 && seqs[0].items.every((it) => it.some((x) => x.t === 'seq'))) {
-          for (const pair of seqs[0].items) for (const p of pair) if (p.t === 'seq' && p.items[1]) addKid(p.items[1]);
-        } else addKid(a);
+          for (const pair of seqs[0].items) for (const p of pair) if (p.t === 'seq' && p.items[1]) member(p.items[1]);
+        } else member(a);
       }
-      for (const vals of kw.values()) addKid(vals);
-      this.recordSequence(kids.map((k) => [{ t: 'obj', obj: k }] as Val[]), ctx, site);
+      for (const vals of kw.values()) member(vals);
+      this.recordSequence(order, ctx, site);
     } else {
       for (const a of [...pos, ...kw.values()]) {
         for (const v of a) {
