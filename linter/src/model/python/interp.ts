@@ -205,6 +205,8 @@ interface Ctx {
   kerasTrains: boolean;
   /** Tensors layers were applied to in the current statement (see `settleLayerInputs`); null when none. */
   layerInputs: TensorVal[] | null;
+  /** The statements being executed, outermost first (see `fixAnchor`). */
+  stmts: Stmt[];
   /**
    * Per enclosing `with tf.GradientTape()`: the models whose variables its `tape.gradient(...)`
    * calls differentiate (`student.trainable_variables` → `student`), or null when unknown (see
@@ -732,7 +734,7 @@ export class PyTorchModel {
     return {
       file, purpose, fn, cls, building: null, depth, key, returns: [], summary: null,
       evalNamed: false, lightningStep: false, loops: [], topStmt: null, loopIds: [], skipConstruct: false, stepOffsets: [], exitStates: [], accumulation: false,
-      tape: 0, allVars: 0, kerasEvalNamed: false, kerasTrains: false, layerInputs: null, tapeSources: [],
+      tape: 0, allVars: 0, kerasEvalNamed: false, kerasTrains: false, layerInputs: null, tapeSources: [], stmts: [],
     };
   }
 
@@ -1731,7 +1733,7 @@ export class PyTorchModel {
       if (kind) {
         const fact: InferenceFact = {
           site, obj: target, mode: modeInfo('train', site, 'explicit'), kind, via: [], fn: ctx.fn,
-          insertBefore: ctx.topStmt?.span ?? site.span, receiver: exprName(call.fn) ?? 'model', trainsAfter: false, fresh: false, trainingFlag: flag,
+          insertBefore: fixAnchor(ctx, exprName(call.fn), site.span.start), receiver: exprName(call.fn) ?? 'model', trainsAfter: false, fresh: false, trainingFlag: flag,
         };
         this.emitInference(fact, ctx);
       }
@@ -2388,7 +2390,7 @@ export class PyTorchModel {
   private noteInference(obj: Obj, recvExpr: Expr, kind: InferenceKind, ctx: Ctx, st: State, site: Site): void {
     const fact: InferenceFact = {
       site, obj, mode: this.modeOf(st, obj), kind, via: [], fn: ctx.fn,
-      insertBefore: ctx.topStmt?.span ?? site.span, receiver: exprName(recvExpr) ?? 'model',
+      insertBefore: fixAnchor(ctx, exprName(recvExpr), site.span.start), receiver: exprName(recvExpr) ?? 'model',
       trainsAfter: lastStep(ctx) > site.span.start || ctx.loops.some((l) => l.span.start <= lastStep(ctx) && lastStep(ctx) < l.span.end),
       fresh: !st.weighted.has(obj) && !obj.weightsLoaded,
     };
@@ -2920,7 +2922,9 @@ export class PyTorchModel {
       if (++this.steps_ > MAX_STEPS) return false;
       const outer = ctx.topStmt;
       if (!outer || ctx.stepOffsets.some((o) => o >= outer.span.start && o < outer.span.end)) ctx.topStmt = s;
+      ctx.stmts.push(s);
       const exited = this.execStmt(s, ctx, st);
+      ctx.stmts.pop();
       if (ctx.layerInputs) this.settleLayerInputs(ctx, st);
       ctx.topStmt = outer;
       if (exited) return true;
@@ -3836,6 +3840,61 @@ function hasBreak(body: Stmt[]): boolean {
     (s.k === 'with' && hasBreak(s.body)) ||
     (s.k === 'try' && (hasBreak(s.body) || s.handlers.some((h) => hasBreak(h.body)) || hasBreak(s.orelse) || hasBreak(s.finalbody))) ||
     (s.k === 'block' && s.bodies.some(hasBreak)));
+}
+
+/**
+ * Where the NL001 fix inserts `model.eval()`: before the outermost enclosing statement with no
+ * training step (`ctx.topStmt`: the whole `with torch.no_grad():` block or evaluation loop), but
+ * not before the statement that binds the receiver (`model = build(...)` inside
+ * `if __name__ == "__main__":` makes the fix go inside that block, after the assignment).
+ */
+function fixAnchor(ctx: Ctx, receiver: string | null | undefined, at: number): Span {
+  const top = ctx.topStmt;
+  const i = top ? ctx.stmts.indexOf(top) : -1;
+  if (!top || i < 0) return top?.span ?? { start: at, end: at };
+  const root = receiver?.split('.')[0];
+  for (let k = i; k < ctx.stmts.length; k++) {
+    const s = ctx.stmts[k];
+    if (!root || !bindsBefore([s], root, at)) return s.span;
+  }
+  return ctx.stmts[ctx.stmts.length - 1].span;
+}
+
+/** Whether `body` binds `name` (assignment, loop or `with` target, import, def, class) before offset `at`. */
+function bindsBefore(body: Stmt[], name: string, at: number): boolean {
+  for (const s of body) {
+    if (s.span.start >= at) return false;
+    switch (s.k) {
+      case 'assign':
+        if (s.targets.some((t) => targetNames(t).has(name))) return true;
+        break;
+      case 'for':
+        if (targetNames(s.target).has(name) || bindsBefore(s.body, name, at) || bindsBefore(s.orelse, name, at)) return true;
+        break;
+      case 'while':
+        if (bindsBefore(s.body, name, at) || bindsBefore(s.orelse, name, at)) return true;
+        break;
+      case 'if':
+        if (bindsBefore(s.body, name, at) || bindsBefore(s.orelse, name, at)) return true;
+        break;
+      case 'with':
+        if (s.items.some((it) => it.as && targetNames(it.as).has(name)) || bindsBefore(s.body, name, at)) return true;
+        break;
+      case 'try':
+        if (bindsBefore(s.body, name, at) || s.handlers.some((h) => bindsBefore(h.body, name, at)) || bindsBefore(s.orelse, name, at) || bindsBefore(s.finalbody, name, at)) return true;
+        break;
+      case 'import':
+        if ((s.imp.asname ?? s.imp.name ?? s.imp.module.split('.')[0]) === name) return true;
+        break;
+      case 'func':
+      case 'class':
+        if (s.def.name === name) return true;
+        break;
+      default:
+        break;
+    }
+  }
+  return false;
 }
 
 /** The names a `for` target binds (`m`, `name, p`, `(i, (x, y))`). */
