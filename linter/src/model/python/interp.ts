@@ -2388,6 +2388,10 @@ export class PyTorchModel {
   }
 
   private noteInference(obj: Obj, recvExpr: Expr, kind: InferenceKind, ctx: Ctx, st: State, site: Site): void {
+    // A `no_grad` forward of a module that the same loop trains, whose output another module
+    // takes outside `no_grad` (a GAN's generator making fakes for the discriminator's step) is
+    // part of training, not inference.
+    if (kind === 'no_grad' && this.feedsTraining(ctx, st, exprName(recvExpr))) return;
     const fact: InferenceFact = {
       site, obj, mode: this.modeOf(st, obj), kind, via: [], fn: ctx.fn,
       insertBefore: fixAnchor(ctx, exprName(recvExpr), site.span.start), receiver: exprName(recvExpr) ?? 'model',
@@ -2458,6 +2462,44 @@ export class PyTorchModel {
     for (const c of root.children) if (this.partOf(o, c, seen)) return true;
     for (const vals of root.attrs.values()) for (const c of objsOf(vals)) if (this.partOf(o, c, seen)) return true;
     return false;
+  }
+
+  /**
+   * See `noteInference`: the statement around the `no_grad` call assigns names that a call of a
+   * module (another network: `netD(fake)`) takes outside `no_grad`, in a loop that trains and
+   * calls the receiver outside `no_grad` too. Inline validation (`print(model(val).mean())`)
+   * feeds no module and stays a finding.
+   */
+  private feedsTraining(ctx: Ctx, st: State, receiver: string | undefined): boolean {
+    let assigned: Set<string> | null = null;
+    for (let k = ctx.stmts.length - 1; k >= 0 && !assigned; k--) {
+      const s = ctx.stmts[k];
+      if (s.k === 'assign') {
+        assigned = new Set();
+        for (const t of s.targets) targetNames(t, assigned);
+      } else if (s.k === 'for' || s.k === 'while') break;
+    }
+    if (!assigned || assigned.size === 0) return false;
+    const names = assigned;
+    const mentions = (e: Expr): boolean => {
+      let hit = false;
+      const stack: Expr[] = [e];
+      while (stack.length && !hit) {
+        const x = stack.pop()!;
+        if (x.k === 'name') hit = names.has(x.id);
+        else if (x.k === 'attr') stack.push(x.obj);
+        else if (x.k === 'call') stack.push(x.fn, ...x.args, ...x.kwargs.map((kw) => kw.value));
+        else if (x.k === 'bin') stack.push(x.left, x.right);
+        else if (x.k === 'list' || x.k === 'tuple') stack.push(...x.elts);
+        else if (x.k === 'subscript') stack.push(x.obj, x.index);
+      }
+      return hit;
+    };
+    return trainedInSameLoop(ctx, receiver, (c) => {
+      if (!c.args.some(mentions) && !c.kwargs.some((kw) => mentions(kw.value))) return false;
+      const root = c.fn.k === 'name' ? c.fn.id : null;
+      return !!root && objsOf(st.env.get(root) ?? this.lookup(root, ctx, st)).some(isModuleLike);
+    });
   }
 
   /** Records an NL002 Keras/TensorFlow.js fact; on a symbolic object, in the summary (resolved at call sites). */
@@ -3895,6 +3937,72 @@ function bindsBefore(body: Stmt[], name: string, at: number): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Whether the innermost loop around the current point has a training step and also calls
+ * `receiver` outside `no_grad` (`fake = netG(z)` under `no_grad` for the discriminator, then
+ * `netD(netG(z))` and `optG.step()` in the same batch loop), and some call outside `no_grad`
+ * satisfies `fed` (when given).
+ */
+function trainedInSameLoop(ctx: Ctx, receiver: string | undefined, fed?: (c: CallExpr) => boolean): boolean {
+  if (!receiver) return false;
+  let loop: Extract<Stmt, { k: 'for' | 'while' }> | null = null;
+  for (let k = ctx.stmts.length - 1; k >= 0 && !loop; k--) {
+    const s = ctx.stmts[k];
+    if (s.k === 'for' || s.k === 'while') loop = s;
+  }
+  if (!loop) return false;
+  const span = loop.span;
+  if (!ctx.stepOffsets.some((o) => o >= span.start && o < span.end)) return false;
+  let found = false;
+  let calledOutside = false;
+  let feeds = !fed;
+  const check = (e: Expr): void => forEachCall(e, (c) => {
+    const n = exprName(c.fn);
+    if (n === receiver || n === `${receiver}.forward`) calledOutside = true;
+    if (fed && !feeds && fed(c)) feeds = true;
+    found = calledOutside && feeds;
+  });
+  const visit = (body: Stmt[]): void => {
+    for (const s of body) {
+      switch (s.k) {
+        case 'with':
+          if (s.items.some((it) => /(^|\.)(no_grad|inference_mode)$/.test((it.ctx.k === 'call' ? exprName(it.ctx.fn) : exprName(it.ctx)) ?? ''))) break;
+          s.items.forEach((it) => check(it.ctx));
+          visit(s.body);
+          break;
+        case 'if':
+        case 'while':
+          check(s.test);
+          visit(s.body);
+          visit(s.orelse);
+          break;
+        case 'for':
+          check(s.iter);
+          visit(s.body);
+          visit(s.orelse);
+          break;
+        case 'try':
+          visit(s.body);
+          s.handlers.forEach((h) => visit(h.body));
+          visit(s.orelse);
+          visit(s.finalbody);
+          break;
+        case 'block':
+          s.exprs.forEach(check);
+          s.bodies.forEach(visit);
+          break;
+        case 'func':
+        case 'class':
+          break;
+        default:
+          forEachExprInBody([s], check);
+      }
+    }
+  };
+  visit(loop.body);
+  return found;
 }
 
 /** The names a `for` target binds (`m`, `name, p`, `(i, (x, y))`). */
