@@ -1448,7 +1448,12 @@ export class PyTorchModel {
       return [{ t: 'obj', obj }];
     }
     if (q.startsWith('torchvision.models.')) {
-      const fc = factoryCarry(q);
+      let fc = factoryCarry(q);
+      if (fc?.batchnorm) {
+        const frozen = frozenDetectionBackbone(q, kw);
+        if (frozen === null) fc = null;
+        else if (frozen) fc = { ...fc, batchnorm: false };
+      }
       if (fc !== undefined) {
         const obj = this.alloc('factory', site, ctx.key, { q, factoryCarry: fc });
         this.recordCreated(obj, ctx);
@@ -4003,6 +4008,32 @@ function trainedInSameLoop(ctx: Ctx, receiver: string | undefined, fed?: (c: Cal
   };
   visit(loop.body);
   return found;
+}
+
+/**
+ * torchvision's Faster/Mask/Keypoint R-CNN, RetinaNet and FCOS constructors build their
+ * backbone with `FrozenBatchNorm2d` (fixed statistics, the same in both modes) when the model is
+ * "trained": `weights` given, or `weights_backbone` given, which defaults to ImageNet weights
+ * (torchvision ≥ 0.13 `models/detection/*.py`: `is_trained = weights is not None or
+ * weights_backbone is not None`; before: `pretrained`, `pretrained_backbone=True`). True when
+ * frozen, false for `weights_backbone=None` without weights (trainable BatchNorm2d), null when
+ * an argument is not a constant; false for other constructors.
+ */
+function frozenDetectionBackbone(q: string, kw: ReadonlyMap<string, Val[]>): boolean | null {
+  if (!/^torchvision\.models\.detection\.(fasterrcnn|maskrcnn|keypointrcnn|retinanet|fcos)_/.test(q)) return false;
+  // undefined: absent; null: not a constant; else whether the argument is set (not None/False).
+  const given = (name: string): boolean | null | undefined => {
+    const v = kw.get(name);
+    if (v === undefined) return undefined;
+    if (v.length > 0 && v.every((x) => x.t === 'obj' || x.t === 'ext')) return true;
+    const c = constOf(v);
+    return c === undefined ? null : c !== null && c !== false;
+  };
+  const w = given('weights') ?? given('pretrained') ?? false;
+  const wb = given('weights_backbone') ?? given('pretrained_backbone') ?? true;
+  if (w === true || wb === true) return true;
+  if (w === null || wb === null) return null;
+  return false;
 }
 
 /** The names a `for` target binds (`m`, `name, p`, `(i, (x, y))`). */
