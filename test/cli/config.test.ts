@@ -167,6 +167,23 @@ describe('cli: configuration', function () {
     }
   });
 
+  it('an invalid config that applies to no checked file is reported and skipped, not fatal', () => {
+    const dir = makeProject({
+      'other/normlint.toml': 'bogus = 1\n',
+      'other/notes.txt': 'no Python here\n',
+      'proj/m.py': MOMENTUM_PY,
+    });
+    const r = runCli(['check', 'proj'], dir);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /NL007/);
+    assert.equal(r.stderr, 'warning: other/normlint.toml:1: unknown key `bogus` (config ignored: it applies to no checked file)\n');
+    // Checking a file it governs is an error again.
+    fs.writeFileSync(path.join(dir, 'other', 'x.py'), MOMENTUM_PY);
+    const again = runCli(['check', 'other', 'proj'], dir);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /^error: other\/normlint\.toml:1: unknown key `bogus`$/m);
+  });
+
   it('min-batch-size reaches the rules', () => {
     const train = `import torch
 import torch.nn as nn

@@ -188,9 +188,22 @@ export async function runCheck(opts: CheckOptions, io: CheckIo, rules: readonly 
     }
     plans.push({ root, files: [...all].sort(), requested });
   }
+  // An invalid config file is an error when it governs a checked file; one found only while
+  // walking the project for context (`check proj` run from a folder whose `other/` has a broken
+  // normlint.toml) is reported and skipped (its directory's files use the config above it).
   if (configs.configErrors.length) {
-    for (const m of configs.configErrors) err(m);
-    return 2;
+    const requestedAbs = plans.flatMap((p) => [...p.requested].map((r) => path.join(p.root, r)));
+    const problems = configs.configProblems;
+    const governs = (i: number): boolean => {
+      const dir = path.dirname(problems[i].abs);
+      return requestedAbs.some((f) => isUnder(dir, f));
+    };
+    const fatal = configs.configErrors.filter((_, i) => governs(i));
+    if (fatal.length) {
+      for (const m of fatal) err(m);
+      return 2;
+    }
+    for (const m of configs.configErrors) warn(`${m} (config ignored: it applies to no checked file)`);
   }
 
   const display = (abs: string): string => displayPath(abs, io.cwd);
