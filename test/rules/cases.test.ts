@@ -205,6 +205,11 @@ for i, x in enumerate(DataLoader(range(64), batch_size=4)):
     const diags = await lintFiles({ 'm.py': src });
     assert.deepEqual(diags.map((d) => d.code), ['NL004']);
     assert.match(diags[0].message, /batches of 4.*Gradient accumulation does not help/s);
+    // A scheduler stepped every N iterations is not accumulation (Pytorch-UNet).
+    const sched = src.replace('opt.step()\n        opt.zero_grad()', 'scheduler.step()').replace('    (model(x).sum() / 8).backward()', '    model(x).sum().backward()\n    opt.step()');
+    const plain = await lintFiles({ 'm.py': sched });
+    assert.deepEqual(plain.map((d) => d.code), ['NL004']);
+    assert.doesNotMatch(plain[0].message, /accumulation/);
   });
 
   it('a whole module loaded with torch.load is unknown: silent unless assume-unknown-modules-normalize', async () => {

@@ -3328,7 +3328,9 @@ function hasAccumulation(body: Stmt[]): boolean {
     }
     return false;
   };
-  return someStmt(body, (s) => s.k === 'if' && hasMod(s.test) && callsIn(s.body).some((c) => c.fn.k === 'attr' && c.fn.attr === 'step'));
+  // (An optimizer's step: `scheduler.step()` every N iterations is not accumulation.)
+  const optimizerStep = (c: CallExpr): boolean => c.fn.k === 'attr' && c.fn.attr === 'step' && !/sched|lr|warmup|swa|ema/i.test(exprName(c.fn.obj) ?? '');
+  return someStmt(body, (s) => s.k === 'if' && hasMod(s.test) && callsIn(s.body).some(optimizerStep));
 }
 
 /** Does a body assign `x.requires_grad = ...` (freezing parameters)? */
