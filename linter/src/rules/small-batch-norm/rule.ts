@@ -40,7 +40,8 @@ export default defineRule({
           severity: 'error',
           message: keras
             ? 'BatchNormalization is trained with batches of 1: each example is normalized by its own statistics (a Dense output becomes the constant β), and the moving statistics learn nothing useful'
-            : `BatchNorm is trained with batches of 1${per}: each example is normalized by its own statistics, and BatchNorm1d on [N, C] inputs raises "Expected more than 1 value per channel when training".${accum}`,
+            : `BatchNorm is trained with batches of 1${per}: each example is normalized by its own statistics${
+              trained.some((o) => model.carry(o).batchnorm1d) ? ', and a BatchNorm with one value per channel (BatchNorm1d on [N, C]) raises "Expected more than 1 value per channel when training"' : ''}.${accum}`,
         });
         continue;
       }
