@@ -223,6 +223,68 @@ with torch.no_grad():
     const opted = await lintFiles({ 'm.py': src }, { assumeUnknownModulesNormalize: true });
     assert.deepEqual(findings({ 'm.py': src }, opted), ['m.py:5:NL001']);
   });
+  it('NL004 messages: the BatchNorm1d error only for a model that has one; the tf.distribute note only where a strategy is used', async () => {
+    const torchSrc = (norm: string): string => `import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+model = nn.Sequential(nn.Linear(4, 8, bias=False), ${norm}, nn.ReLU())
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+model.train()
+for x in DataLoader(range(64), batch_size=1):
+    model(x).sum().backward()
+    opt.step()
+`;
+    const [conv] = (await lintFiles({ 'm.py': torchSrc('nn.Unflatten(1, (8, 1, 1)), nn.BatchNorm2d(8)') })).filter((d) => d.code === 'NL004');
+    assert.match(conv.message, /batches of 1: each example is normalized by its own statistics\.$/);
+    const [flat] = (await lintFiles({ 'm.py': torchSrc('nn.BatchNorm1d(8)') })).filter((d) => d.code === 'NL004');
+    assert.match(flat.message, /BatchNorm1d on \[N, C\]\) raises "Expected more than 1 value per channel when training"/);
+
+    const kerasSrc = (strategy: string): string => `import tensorflow as tf
+from tensorflow import keras
+${strategy}
+model = keras.Sequential([keras.layers.Conv2D(8, 3, use_bias=False), keras.layers.BatchNormalization()])
+model.compile(optimizer="adam", loss="mse")
+model.fit(tf.zeros([64, 8, 8, 3]), tf.zeros([64, 6, 6, 8]), batch_size=4)
+`;
+    const [plain] = await lintFiles({ 'k.py': kerasSrc('') });
+    assert.doesNotMatch(plain.message, /tf\.distribute/);
+    const [mirrored] = await lintFiles({ 'k.py': kerasSrc('strategy = tf.distribute.MirroredStrategy()') });
+    assert.match(mirrored.message, /under the tf\.distribute strategy the per-replica batch is smaller still/);
+  });
+
+  it('NL002: a model call in a helper under the tape names the helper and gets an unsafe fix', async () => {
+    const src = `import tensorflow as tf
+from tensorflow import keras
+
+model = keras.Sequential([keras.layers.Conv2D(8, 3, use_bias=False), keras.layers.BatchNormalization()])
+opt = keras.optimizers.SGD()
+
+
+def loss_of(m, x):
+    return tf.reduce_mean(m(x))
+
+
+def step(x):
+    with tf.GradientTape() as tape:
+        loss = loss_of(model, x)
+    grads = tape.gradient(loss, model.trainable_variables)
+    opt.apply_gradients(zip(grads, model.trainable_variables))
+
+
+for x in []:
+    step(x)
+`;
+    const [d] = (await lintFiles({ 'm.py': src })).filter((x) => x.code === 'NL002');
+    const line = (offset: number): number => src.slice(0, offset).split('\n').length;
+    assert.equal(line(d.span.start), 9);
+    assert.match(d.message, /^`m` is called without `training=True` in a helper called inside a gradient computation/);
+    assert.deepEqual(d.related.map((r) => line(r.span.start)), [14, 20]);
+    assert.equal(d.fix?.applicability, 'unsafe');
+    assert.match(d.fix!.title, /the helper is called inside the gradient computation; check its other callers/);
+    assert.equal(applyEdits(src, d.fix!.edits).split('\n')[8], '    return tf.reduce_mean(m(x, training=True))');
+  });
+
   it('NL006: a wrap inside a helper is reported at the wrap, through the call, with an unsafe fix', async () => {
     const src = `import torch
 import torch.nn as nn

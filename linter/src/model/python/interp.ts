@@ -3835,19 +3835,10 @@ function attributionTape(w: Extract<Stmt, { k: 'with' }>, item: { as: Expr | nul
   }
   if (sources.length === 0) return false;
   const computed = new Set<string>();
-  const collect = (body: Stmt[]): void => {
-    for (const st of body) {
-      if (st.k === 'assign') for (const t of st.targets) targetNames(t, computed);
-      else if (st.k === 'for') {
-        targetNames(st.target, computed);
-        collect(st.body);
-      } else if (st.k === 'if' || st.k === 'while') {
-        collect(st.body);
-        collect(st.orelse);
-      } else if (st.k === 'with') collect(st.body);
-    }
-  };
-  collect(w.body);
+  someStmt(w.body, (st) => {
+    boundNames(st, computed);
+    return false;
+  });
   return sources.every((src) => {
     const elts = src.k === 'list' || src.k === 'tuple' ? src.elts : [src];
     return elts.length > 0 && elts.every((e) => e.k === 'name' && (watched.has(e.id) || computed.has(e.id)));
@@ -3909,41 +3900,37 @@ function fixAnchor(ctx: Ctx, receiver: string | null | undefined, at: number): S
   return ctx.stmts[ctx.stmts.length - 1].span;
 }
 
-/** Whether `body` binds `name` (assignment, loop or `with` target, import, def, class) before offset `at`. */
+/** Whether `body` binds `name` (see {@link boundNames}) in a statement that starts before offset `at`. */
 function bindsBefore(body: Stmt[], name: string, at: number): boolean {
-  for (const s of body) {
-    if (s.span.start >= at) return false;
-    switch (s.k) {
-      case 'assign':
-        if (s.targets.some((t) => targetNames(t).has(name))) return true;
-        break;
-      case 'for':
-        if (targetNames(s.target).has(name) || bindsBefore(s.body, name, at) || bindsBefore(s.orelse, name, at)) return true;
-        break;
-      case 'while':
-        if (bindsBefore(s.body, name, at) || bindsBefore(s.orelse, name, at)) return true;
-        break;
-      case 'if':
-        if (bindsBefore(s.body, name, at) || bindsBefore(s.orelse, name, at)) return true;
-        break;
-      case 'with':
-        if (s.items.some((it) => it.as && targetNames(it.as).has(name)) || bindsBefore(s.body, name, at)) return true;
-        break;
-      case 'try':
-        if (bindsBefore(s.body, name, at) || s.handlers.some((h) => bindsBefore(h.body, name, at)) || bindsBefore(s.orelse, name, at) || bindsBefore(s.finalbody, name, at)) return true;
-        break;
-      case 'import':
-        if ((s.imp.asname ?? s.imp.name ?? s.imp.module.split('.')[0]) === name) return true;
-        break;
-      case 'func':
-      case 'class':
-        if (s.def.name === name) return true;
-        break;
-      default:
-        break;
-    }
+  return someStmt(body, (s) => s.span.start < at && boundNames(s).has(name));
+}
+
+/**
+ * The names one statement binds itself (not in its nested bodies): assignment, loop and `with`
+ * targets, imports, `def` and `class` names.
+ */
+function boundNames(s: Stmt, into = new Set<string>()): Set<string> {
+  switch (s.k) {
+    case 'assign':
+      for (const t of s.targets) targetNames(t, into);
+      break;
+    case 'for':
+      targetNames(s.target, into);
+      break;
+    case 'with':
+      for (const it of s.items) if (it.as) targetNames(it.as, into);
+      break;
+    case 'import':
+      if (s.imp.name !== '*') into.add(s.imp.asname ?? s.imp.name ?? s.imp.module.split('.')[0]);
+      break;
+    case 'func':
+    case 'class':
+      into.add(s.def.name);
+      break;
+    default:
+      break;
   }
-  return false;
+  return into;
 }
 
 /**
@@ -3975,7 +3962,7 @@ function trainedInSameLoop(ctx: Ctx, receiver: string | undefined, fed?: (c: Cal
     for (const s of body) {
       switch (s.k) {
         case 'with':
-          if (s.items.some((it) => /(^|\.)(no_grad|inference_mode)$/.test((it.ctx.k === 'call' ? exprName(it.ctx.fn) : exprName(it.ctx)) ?? ''))) break;
+          if (s.items.some((it) => isNoGradContext(it.ctx, []))) break;
           s.items.forEach((it) => check(it.ctx));
           visit(s.body);
           break;
