@@ -87,7 +87,15 @@ export interface FrozenTrainFact {
   via: Site[];
   /** The `.train()` statement, for inserting the BN-eval helper after it. */
   stmtSpan: Span;
+  /** The name of the module put in training mode at the site (`net` in `net.train()`). */
   receiver: string;
+  /**
+   * The attribute path from the trained module to the frozen one (`[]`: the same module;
+   * `['backbone']`: `receiver.backbone`), or null when it is not a chain of attributes. The
+   * frozen module's name where the freeze is written may not exist where `.train()` is (a
+   * helper that trains its parameter `net`).
+   */
+  frozenPath: string[] | null;
 }
 
 /** A `DataLoader(...)` construction. */

@@ -2382,6 +2382,37 @@ export class PyTorchModel {
     }
   }
 
+  /**
+   * The attribute path from `anc` to its submodule `o` (`[]` when they are the same object,
+   * `['backbone', 'layer1']` for `anc.backbone.layer1`), or null when `o` is not reached through
+   * attributes (a container member, a module found only by identity) within a few levels.
+   */
+  private attrPath(o: Obj, anc: Obj): string[] | null {
+    if (o === anc) return [];
+    // Symbolic objects (a parameter's `net.backbone`) name their path from the root.
+    const up: string[] = [];
+    for (let c: Obj | undefined = o; c?.sym?.parent; c = c.sym.parent) {
+      const name = c.sym.path[c.sym.path.length - 1];
+      if (name === undefined) break;
+      up.unshift(name);
+      if (c.sym.parent === anc) return up;
+    }
+    const seen = new Set<Obj>();
+    const search = (from: Obj, depth: number): string[] | null => {
+      if (depth === 0 || seen.has(from)) return null;
+      seen.add(from);
+      for (const [name, vals] of from.attrs) {
+        for (const c of objsOf(vals)) {
+          if (c === o) return [name];
+          const rest = search(c, depth - 1);
+          if (rest) return [name, ...rest];
+        }
+      }
+      return null;
+    };
+    return search(anc, 4);
+  }
+
   private isDescendant(o: Obj, anc: Obj): boolean {
     let p = o.sym?.parent;
     while (p) {
@@ -2625,7 +2656,7 @@ export class PyTorchModel {
       if (!this.carriesBatchNorm(frozen)) continue;
       if (obj.kind === 'instance' && obj.cls && this.overridesTrainForBn(obj.cls)) continue;
       const k = `${site.file.path}:${site.span.start}`;
-      if (!this.frozenTrains.has(k)) this.frozenTrains.set(k, { site, obj, frozen, frozenAt: at, via, stmtSpan, receiver });
+      if (!this.frozenTrains.has(k)) this.frozenTrains.set(k, { site, obj, frozen, frozenAt: at, via, stmtSpan, receiver, frozenPath: this.attrPath(frozen, obj) });
     }
   }
 

@@ -4,7 +4,7 @@
  * drifting.
  */
 import { defineRule, indentAt, lineStartOf, type RuleContext } from '../define';
-import { layerName, nnPrefix } from '../util';
+import { nnPrefix } from '../util';
 
 export default defineRule({
   meta: {
@@ -21,19 +21,23 @@ export default defineRule({
       const text = ctx.text(f.site.file.path);
       const frozenText = text.slice(f.frozenAt.span.start, f.frozenAt.span.end);
       const m = /([A-Za-z_][\w.]*)\.(?:parameters|named_parameters|requires_grad_)\(/.exec(frozenText);
-      const frozenName = m && f.frozenAt.file === f.site.file ? m[1] : f.receiver;
+      // Named from the `.train()` receiver when the frozen module is an attribute path below it:
+      // that name exists where the fix goes (the freeze may be written in another function,
+      // under that function's names). Else (message only) as the freeze writes it.
+      const written = text.slice(f.site.span.start, f.site.span.end).replace(/\s+/g, '');
+      const atSite = f.frozenPath && written.startsWith(`${f.receiver}.train(`) ? [f.receiver, ...f.frozenPath].join('.') : null;
+      const frozenName = atSite ?? (m && f.frozenAt.file === f.site.file ? m[1] : f.receiver);
       const prefix = nnPrefix(ctx.model, f.site.file);
       // Insert the BatchNorm-eval loop on the line after the `.train()` statement.
       const nl = text.indexOf('\n', f.stmtSpan.end);
       const at = nl < 0 ? text.length : nl + 1;
       const indent = indentAt(text, f.stmtSpan.start);
-      void layerName;
       ctx.report({
         site: f.site,
         message: `\`${f.receiver}.train()\` puts the frozen BatchNorm layers of \`${frozenName}\` back into training mode: requires_grad=False stops their weights, not their running statistics, which keep updating with every batch; set those BatchNorm modules to eval after \`.train()\` (or use FrozenBatchNorm2d)`,
         related: [{ site: f.frozenAt, message: 'parameters frozen here' }, ...f.via.map((site) => ({ site, message: 'reached through this call' }))],
         fix:
-          prefix && /^[A-Za-z_][\w.]*$/.test(frozenName) && lineStartOf(text, at) === at
+          prefix && atSite && /^[A-Za-z_][\w.]*$/.test(atSite) && lineStartOf(text, at) === at
             ? {
                 title: `Put the BatchNorm layers of \`${frozenName}\` in eval mode after \`.train()\``,
                 applicability: 'unsafe',
