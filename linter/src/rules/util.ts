@@ -126,16 +126,29 @@ export function sourcesOf(info: ModeInfo, mode: ModeSource['mode']): ModeSource[
 
 
 /**
- * The SyncBatchNorm conversion inserted before a DDP wrap (`model = nn.SyncBatchNorm.
- * convert_sync_batchnorm(model)`), spelled with the file's import of `torch.nn`; null when the
- * file imports neither `torch` nor `torch.nn` or the wrapped expression is not a plain name.
+ * The SyncBatchNorm conversion before a DDP wrap, spelled with the file's import of `torch.nn`:
+ * a statement inserted before the wrap when the wrapped expression is a name or attribute chain
+ * (`model = nn.SyncBatchNorm.convert_sync_batchnorm(model)`), else the wrapped expression itself
+ * converted in place (`DDP(nn.SyncBatchNorm.convert_sync_batchnorm(model.to(device)), ...)`:
+ * the conversion replaces BatchNorm children in place and returns the module it was given, so
+ * the names bound to it see the conversion either way). Null when the file imports neither
+ * `torch` nor `torch.nn`, or the wrap has no module argument.
  */
 export function syncBatchNormFix(model: PyTorchModel, text: string, f: DdpFact, applicability: Fix['applicability']): Fix | null {
   const prefix = nnPrefix(model, f.site.file);
-  if (prefix === null || !/^[A-Za-z_][\w.]*$/.test(f.argText)) return null;
+  if (prefix === null) return null;
+  if (/^[A-Za-z_][\w.]*$/.test(f.argText)) {
+    return {
+      title: `Convert \`${f.argText}\` to SyncBatchNorm before the DDP wrap`,
+      applicability,
+      edits: [insertLinesBefore(text, f.stmtSpan.start, [`${f.argText} = ${prefix}SyncBatchNorm.convert_sync_batchnorm(${f.argText})`])],
+    };
+  }
+  if (!f.argSpan) return null;
+  const arg = text.slice(f.argSpan.start, f.argSpan.end);
   return {
-    title: `Convert \`${f.argText}\` to SyncBatchNorm before the DDP wrap`,
+    title: 'Convert the wrapped model to SyncBatchNorm before the DDP wrap',
     applicability,
-    edits: [insertLinesBefore(text, f.stmtSpan.start, [`${f.argText} = ${prefix}SyncBatchNorm.convert_sync_batchnorm(${f.argText})`])],
+    edits: [{ start: f.argSpan.start, end: f.argSpan.end, content: `${prefix}SyncBatchNorm.convert_sync_batchnorm(${arg})` }],
   };
 }

@@ -135,9 +135,12 @@ export interface DdpFact {
   converted: boolean;
   /** Conversion seen after the wrap. */
   convertedAfter: Site | null;
-  /** The wrap statement (to insert the conversion before it) and the wrapped expression's source. */
+  /** The wrap statement (to insert the conversion before it). */
   stmtSpan: Span;
+  /** The wrapped expression when it is a name or attribute chain (`model`, `self.net`), else ''. */
   argText: string;
+  /** The wrapped expression's span (null when the wrap has no module argument). */
+  argSpan: Span | null;
   /** The calls of helpers that led to a wrap inside one (`make_data_parallel(model)`), outermost last. */
   via?: Site[];
 }

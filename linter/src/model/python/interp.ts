@@ -556,7 +556,7 @@ export class PyTorchModel {
    */
   carry(obj: Obj, seen = new Set<Obj>()): Carry {
     if (obj.carry) return obj.carry;
-    const c: Carry = { batchnorm: false, dropout: false, unknown: false, batchnorm1d: false, batchnormTracked: false, batchnormUnsynced: false };
+    const c: Carry = { batchnorm: false, dropout: false, unknown: false, batchnorm1d: false, batchnormTracked: false, batchnormUnsynced: false, batchnormCustom: false };
     if (seen.has(obj)) return c;
     seen.add(obj);
     switch (obj.kind) {
@@ -581,6 +581,17 @@ export class PyTorchModel {
       case 'opaque':
         c.unknown = true;
         break;
+      case 'instance': {
+        const bn = obj.cls ? this.batchNormBase(obj.cls) : null;
+        if (bn) {
+          c.batchnorm = true;
+          c.batchnorm1d = bn.dims === 1;
+          c.batchnormTracked = bn.tracked;
+          c.batchnormUnsynced = !bn.synced;
+          c.batchnormCustom = !bn.synced && bn.customForward;
+        }
+        break;
+      }
       default:
         break;
     }
@@ -594,10 +605,66 @@ export class PyTorchModel {
       c.batchnorm1d ||= pc.batchnorm1d;
       c.batchnormTracked ||= pc.batchnormTracked;
       c.batchnormUnsynced ||= pc.batchnormUnsynced;
+      c.batchnormCustom ||= pc.batchnormCustom;
       if (p.kind !== 'sym') c.unknown ||= pc.unknown;
     }
     if (seen.size === 1 || obj.kind !== 'instance') obj.carry = c;
     return c;
+  }
+
+  private readonly bnBaseMemo = new Map<ClassDef, BatchNormBase | null | 'pending'>();
+
+  /**
+   * A project class that is a BatchNorm layer: it derives (through project classes) from
+   * `nn.BatchNorm1d/2d/3d`, `nn.SyncBatchNorm` or `nn.modules.batchnorm._BatchNorm` (timm's
+   * `BatchNormAct2d`, detectron2's `NaiveSyncBatchNorm`, a `BatchNorm2d` with other defaults).
+   * Precision first, it is not one when a class of the chain overrides `train()` (it may keep
+   * itself in eval mode), is named as frozen, or overrides `forward()` without calling
+   * `super().forward(...)` or a `batch_norm(...)` that depends on `self.training` (a forward
+   * that always uses the running statistics behaves the same in both modes). Synced: the chain
+   * has `nn.SyncBatchNorm` or a class named `*Sync*`. Tracked unless a `super().__init__(...)`
+   * of the chain passes `track_running_stats=False`.
+   */
+  private batchNormBase(ref: ClassRef): BatchNormBase | null {
+    const memo = this.bnBaseMemo.get(ref.def);
+    if (memo === 'pending') return null;
+    if (memo !== undefined) return memo;
+    this.bnBaseMemo.set(ref.def, 'pending');
+    let found: BatchNormBase | null = null;
+    const own = ref.def.body;
+    const method = (name: string): FuncDef | null => {
+      for (const s of own) if (s.k === 'func' && s.def.name === name) return s.def;
+      return null;
+    };
+    const fwd = method('forward');
+    const customForward = !!fwd;
+    const veto = method('train') !== null || /frozen/i.test(ref.def.name) || (fwd !== null && !forwardUsesBatchStats(fwd));
+    if (!veto) {
+      for (const vals of this.basesOf(ref)) {
+        for (const v of vals) {
+          let b: BatchNormBase | null = null;
+          if (v.t === 'ext') {
+            const q = canonicalTorchName(v.q);
+            const spec = torchLayer(q);
+            if ((spec?.kind === 'batchnorm' && spec.framework !== 'keras') || q === 'torch.nn._BatchNorm') {
+              b = { dims: spec?.dims ?? null, synced: q === 'torch.nn.SyncBatchNorm', tracked: true, customForward: false };
+            }
+          } else if (v.t === 'cls') b = this.batchNormBase(v.cls);
+          if (b) found ??= b;
+        }
+      }
+      if (found) {
+        const init = method('__init__');
+        found = {
+          dims: found.dims,
+          synced: found.synced || /sync/i.test(ref.def.name),
+          tracked: found.tracked && !(init && passesUntracked(init)),
+          customForward: found.customForward || customForward,
+        };
+      }
+    }
+    this.bnBaseMemo.set(ref.def, found);
+    return found;
   }
 
   /** Does this object (maybe) carry BatchNorm, honouring `assume-unknown-modules-normalize`. */
@@ -2670,7 +2737,7 @@ export class PyTorchModel {
     const arg = call.args[0] ?? call.kwargs.find((kw) => kw.name === 'module')?.value;
     const fact: DdpFact = {
       site, call, obj, converted: st.converted.has(obj), convertedAfter: null,
-      stmtSpan: ctx.topStmt?.span ?? call.span, argText: arg ? exprName(arg) ?? '' : '',
+      stmtSpan: ctx.topStmt?.span ?? call.span, argText: arg && isNameChain(arg) ? exprName(arg) ?? '' : '', argSpan: arg?.span ?? null,
     };
     // A parameter (or global) wrapped in a helper: the wrap happens at each call, to the caller's object.
     if (obj.kind === 'sym' && ctx.summary) {
@@ -3253,6 +3320,42 @@ const BUILD_CALLS = new Set([
 ]);
 
 /** External callables whose result the rules track (layers, models, loaders, optimizers, argparse, copies, loads). */
+/** What {@link PyTorchModel.batchNormBase} knows of a project BatchNorm subclass. */
+interface BatchNormBase {
+  /** 1, 2 or 3 from the torch base (`BatchNorm1d`...), null for `_BatchNorm`/`SyncBatchNorm`. */
+  dims: number | null;
+  synced: boolean;
+  tracked: boolean;
+  /** Some class of the chain overrides `forward()`. */
+  customForward: boolean;
+}
+
+/**
+ * A BatchNorm subclass's `forward()` that still normalizes with batch statistics in training
+ * mode: it calls `super().forward(...)` (or `super(Cls, self).forward(...)`), or a
+ * `batch_norm(...)` function while reading `self.training` (timm's `BatchNormAct2d`).
+ */
+function forwardUsesBatchStats(def: FuncDef): boolean {
+  let superForward = false;
+  let batchNorm = false;
+  let readsTraining = false;
+  forEachExprInBody(def.body, (e) => forEachSubExpr(e, (x) => {
+    if (x.k === 'attr' && x.attr === 'training' && x.obj.k === 'name' && x.obj.id === 'self') readsTraining = true;
+    if (x.k !== 'call') return;
+    if (x.fn.k === 'attr' && x.fn.attr === 'forward' && x.fn.obj.k === 'call' && x.fn.obj.fn.k === 'name' && x.fn.obj.fn.id === 'super') superForward = true;
+    const name = exprName(x.fn);
+    if (name && /(^|\.)batch_norm$/.test(name)) batchNorm = true;
+  }));
+  return superForward || (batchNorm && readsTraining);
+}
+
+/** An `__init__` whose `super().__init__(...)` passes `track_running_stats=False`. */
+function passesUntracked(init: FuncDef): boolean {
+  return callsIn(init.body).some(
+    (c) => c.fn.k === 'attr' && c.fn.attr === '__init__' && c.kwargs.some((k) => k.name === 'track_running_stats' && k.value.k === 'bool' && !k.value.value),
+  );
+}
+
 function buildsTracked(q: string): boolean {
   return !!torchLayer(q) || /^(torchvision\.models|timm|torch\.optim|torch\.utils\.data|argparse|keras|tensorflow\.data)\b/.test(q) || q === 'copy.deepcopy' || q === 'torch.load';
 }
@@ -3724,12 +3827,19 @@ export function callsIn(body: Stmt[]): CallExpr[] {
 
 /** Calls `f` on every call expression inside `e` (including nested ones). */
 export function forEachCall(e: Expr, f: (c: CallExpr) => void): void {
+  forEachSubExpr(e, (x) => {
+    if (x.k === 'call') f(x);
+  });
+}
+
+/** Calls `f` on `e` and every expression inside it (lambda bodies included), outermost first. */
+export function forEachSubExpr(e: Expr, f: (x: Expr) => void): void {
   const stack: Expr[] = [e];
   while (stack.length) {
     const x = stack.pop()!;
+    f(x);
     switch (x.k) {
       case 'call':
-        f(x);
         stack.push(x.fn);
         for (const a of x.args) stack.push(a);
         for (const k of x.kwargs) stack.push(k.value);

@@ -41,6 +41,12 @@ export interface Carry {
   batchnormTracked: boolean;
   /** Some BatchNorm is not already a SyncBatchNorm (what DDP needs converted). */
   batchnormUnsynced: boolean;
+  /**
+   * Some unsynced BatchNorm is a project subclass with its own `forward` (timm's
+   * `BatchNormAct2d` applies an activation): `convert_sync_batchnorm` replaces it with a plain
+   * SyncBatchNorm and drops what the subclass adds.
+   */
+  batchnormCustom: boolean;
 }
 
 export type ObjKind =

@@ -57,8 +57,10 @@ export default defineRule({
         severity,
         message: `BatchNorm model wrapped in DistributedDataParallel without SyncBatchNorm: each process normalizes over its own batch${batchNote}, not the global one; convert with \`nn.SyncBatchNorm.convert_sync_batchnorm\` before wrapping`,
         related: via,
-        // In a helper, the conversion also applies to its other callers' models: unsafe.
-        fix: syncBatchNormFix(model, text, f, via.length ? 'unsafe' : 'safe'),
+        // In a helper, the conversion also applies to its other callers' models; a BatchNorm
+        // subclass with its own forward() (timm's BatchNormAct2d) becomes a plain SyncBatchNorm
+        // and loses what it adds: unsafe.
+        fix: syncBatchNormFix(model, text, f, via.length || model.carry(f.obj).batchnormCustom ? 'unsafe' : 'safe'),
       });
     }
     for (const t of model.lightning) {
