@@ -29,8 +29,23 @@ export function factoryCarry(q: string): { batchnorm: boolean; dropout: boolean 
     for (const e of TORCHVISION) if (e.re.test(c)) return { batchnorm: e.batchnorm, dropout: e.dropout };
   }
   const last = q.slice(q.lastIndexOf('.') + 1);
-  if (/^[a-z][a-z0-9_]*$/.test(last) && !/weights|transforms|get_model_weights|list_models/.test(q)) return q === 'torchvision.models.get_model' ? null : null;
+  if (/^[a-z][a-z0-9_]*$/.test(last) && !/weights|transforms|get_model_weights|list_models/.test(q)) return null;
   return undefined;
+}
+
+/**
+ * The factory a torchvision model name stands for, as `torchvision.models.get_model(name)`
+ * (torchvision ≥ 0.14: one registry of unique names across the classification, detection,
+ * segmentation and video packages) and `torch.hub.load("pytorch/vision", name)`
+ * (the hubconf re-exports the same factories) resolve it; null when the table does not know it.
+ */
+export function torchvisionFactoryByName(name: string): string | null {
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) return null;
+  for (const pkg of ['', 'detection.', 'segmentation.', 'video.']) {
+    const q = `torchvision.models.${pkg}${name}`;
+    if (factoryCarry(q)) return q;
+  }
+  return null;
 }
 
 /** What `timm.create_model(name)` carries, by model name; `null` when the family is unknown. */

@@ -38,7 +38,7 @@ import {
   MODULE_WRAPPERS, NO_GRAD_CONTEXTS, SELF_RETURNING_METHODS, SYNC_BN_CONVERTERS, WHOLE_MODULE_LOADERS,
   TORCH_LAYERS, canonicalTorchName, torchLayer, type LayerSpec, type ParamSpec,
 } from '../frameworks/pytorch';
-import { factoryCarry, kerasApplicationCarry, timmCarry } from '../frameworks/factories';
+import { factoryCarry, kerasApplicationCarry, timmCarry, torchvisionFactoryByName } from '../frameworks/factories';
 import {
   DATASET_KEEPS_BATCH, FIT_BATCH_INDEX, KERAS_BASES, KERAS_BATCHED_DATASETS, KERAS_GENERATOR_FLOWS, KERAS_INPUT, KERAS_LAYER_NAMES, KERAS_PRESERVING,
   isKerasName, kerasLayer,
@@ -1410,7 +1410,17 @@ export class PyTorchModel {
   }
 
   private callExternal(qRaw: string, call: CallExpr, pos: Val[][], kw: ReadonlyMap<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
-    const q = canonicalTorchName(qRaw);
+    let q = canonicalTorchName(qRaw);
+    // A torchvision model by name: `get_model("resnet50", weights=...)`,
+    // `torch.hub.load("pytorch/vision", "resnet50", pretrained=True)`; the other arguments go
+    // to the factory.
+    if (q === 'torchvision.models.get_model' || q === 'torch.hub.load') {
+      const hub = q === 'torch.hub.load';
+      const repo = hub ? constOf(pos[0] ?? kw.get('repo_or_dir') ?? []) : 'pytorch/vision';
+      const name = constOf((hub ? pos[1] ?? kw.get('model') : pos[0] ?? kw.get('name')) ?? []);
+      const named = typeof repo === 'string' && /^pytorch\/vision(:[\w.-]+)?$/.test(repo) && typeof name === 'string' ? torchvisionFactoryByName(name) : null;
+      if (named) q = named;
+    }
     if (isKerasName(q) || q.startsWith('tensorflow.data.')) {
       const k = this.kerasExternal(q, call, pos, kw, ctx, st, site);
       if (k) return k;
@@ -3319,7 +3329,6 @@ const BUILD_CALLS = new Set([
   'batch', 'padded_batch', 'from_tensor_slices', 'image_dataset_from_directory', 'text_dataset_from_directory', 'timeseries_dataset_from_array', 'flow', 'flow_from_directory',
 ]);
 
-/** External callables whose result the rules track (layers, models, loaders, optimizers, argparse, copies, loads). */
 /** What {@link PyTorchModel.batchNormBase} knows of a project BatchNorm subclass. */
 interface BatchNormBase {
   /** 1, 2 or 3 from the torch base (`BatchNorm1d`...), null for `_BatchNorm`/`SyncBatchNorm`. */
@@ -3356,8 +3365,9 @@ function passesUntracked(init: FuncDef): boolean {
   );
 }
 
+/** External callables whose result the rules track (layers, models, loaders, optimizers, argparse, copies, loads). */
 function buildsTracked(q: string): boolean {
-  return !!torchLayer(q) || /^(torchvision\.models|timm|torch\.optim|torch\.utils\.data|argparse|keras|tensorflow\.data)\b/.test(q) || q === 'copy.deepcopy' || q === 'torch.load';
+  return !!torchLayer(q) || /^(torchvision\.models|timm|torch\.optim|torch\.utils\.data|argparse|keras|tensorflow\.data)\b/.test(q) || q === 'copy.deepcopy' || WHOLE_MODULE_LOADERS.has(q);
 }
 
 /** Names read by a call's arguments, per call node. */
