@@ -1007,7 +1007,10 @@ export class PyTorchModel {
         const tens = [...l, ...r].filter((v): v is TensorVal => v.t === 'tensor');
         // Keras residuals (`x = x + shortcut`) keep the layers of both paths (what a functional model contains).
         if (tens.some((t) => t.inModel)) return [tensor(null, 'direct', mergePaths(tens), true)];
-        if (tens.length > 0) return [tensor(null, 'direct', [])];
+        // PyTorch: no producer (a sum is no layer's output, for NL003/NL011), but the layers of
+        // both operands stay on the path: a residual `x + attn(x)` is still on the attention
+        // path (NL005's post-norm transformer block).
+        if (tens.length > 0) return [tensor(null, 'direct', mergePaths(tens))];
         return [];
       }
       case 'unary': {
@@ -2377,7 +2380,9 @@ export class PyTorchModel {
       }
       if (input.length > 1 && ctx.purpose === 'construct') this.noteConsumed(input, firstLayer(obj) ?? obj);
       if (ctx.purpose === 'construct' && obj.spec.kind === 'batchnorm' && inTensor) {
-        const seq = inTensor.path.find((p) => p.spec?.kind === 'recurrent' || p.spec?.kind === 'attention');
+        // A BatchNorm2d/3d normalizes a feature map: attention output folded back into one
+        // (BoTNet-style hybrid blocks, `x + attn_out.reshape(n, c, h, w)`) is an image again.
+        const seq = obj.spec.dims === 2 || obj.spec.dims === 3 ? undefined : inTensor.path.find((p) => p.spec?.kind === 'recurrent' || p.spec?.kind === 'attention');
         if (seq) this.sequenceNorms.push({ norm: obj, seq, at: site, why: 'after-sequence-layer' });
         else if (ctx.loopIds.length > 0) this.noteLoopCall(obj, ctx, site);
       }
