@@ -1086,7 +1086,7 @@ export class PyTorchModel {
           } else if (v.t === 'obj' && v.obj.kind === 'layer' && typeof idx === 'number') {
             const c = v.obj.children[idx < 0 ? v.obj.children.length + idx : idx];
             if (c) out = union(out, [{ t: 'obj', obj: c }]);
-          } else if (v.t === 'tensor') out = union(out, [tensor(v.producer, 'reshaped', dropSequence(v.path))]);
+          } else if (v.t === 'tensor') out = union(out, [tensor(v.producer, 'reshaped', dropSequence(v.path), v.inModel)]);
         }
         return out;
       }
@@ -1161,6 +1161,11 @@ export class PyTorchModel {
             else out = union(out, [{ t: 'obj', obj: this.sym(this.fnKey(ctx), o.sym!.root, [...o.sym!.path, e.attr], o) }]);
           } else if ((o.kind === 'layer' || o.kind === 'factory') && e.attr === 'module') {
             out = union(out, [v]);
+          } else if (KERAS_GRAPH_ENDS.has(e.attr) && (o.kind === 'factory' || o.kind === 'layer') && this.isKeras(o)) {
+            // A Keras model's symbolic input/output (`keras.Model(base.input, head(base.output))`,
+            // transfer learning on a `keras.applications` model): a tensor of a functional
+            // model whose path holds the whole model.
+            out = union(out, [tensor(null, 'direct', e.attr.startsWith('output') ? [o] : [], true)]);
           }
           if (e.attr === 'module' && (o.kind === 'instance' || o.kind === 'factory' || o.kind === 'opaque')) out = union(out, [v]);
           break;
@@ -3326,6 +3331,9 @@ export class PyTorchModel {
 
 // -----------------------------------------------------------------------------------------
 // Helpers
+
+/** A Keras model's symbolic graph ends, as attributes (`base.output`, `model.inputs`). */
+const KERAS_GRAPH_ENDS: ReadonlySet<string> = new Set(['input', 'inputs', 'output', 'outputs']);
 
 /** Call names whose result the rules track (see `mayBuild`). */
 const BUILD_CALLS = new Set([
