@@ -67,6 +67,22 @@ describe('notebook: masking IPython syntax', () => {
     assert.equal(maskCell("t = 'it''s'  # (\n%matplotlib inline\n"), "t = 'it''s'  # (\n...               \n");
   });
 
+  it('masks automagics (a magic without %) only where the line cannot be Python', () => {
+    assert.equal(maskCell('pip install timm\n'), '...             \n');
+    assert.equal(maskCell('cd data/\n'), '...     \n');
+    assert.equal(maskCell('    matplotlib inline\n'), '    ...              \n');
+    assert.equal(maskCell('time model.fit(x)\n'), '...              \n');
+    for (const src of ['time.sleep(1)\n', 'pip = 3\n', 'ls -la\n', 'run\n', 'x = time if fast else 0\n', 'time if fast else slow\n', 'cd(x)\n', 'config["lr"] = 0.1\n']) {
+      assert.equal(maskCell(src), src, src);
+    }
+  });
+
+  it('masks the lines a magic or shell escape continues with a backslash', () => {
+    assert.equal(maskCell('!pip install \\\n    torch \\\n    timm\nx = 1\n'), '...' + ' '.repeat(11) + '\n' + ' '.repeat(11) + '\n' + ' '.repeat(8) + '\nx = 1\n');
+    // Python continued with a backslash is still Python.
+    assert.equal(maskCell('y = a \\\n    + b\n'), 'y = a \\\n    + b\n');
+  });
+
   it('masks only the first line of a cell magic with a Python body, the whole cell otherwise', () => {
     assert.equal(maskCell('%%time\nmodel.train()\n'), '      \nmodel.train()\n');
     assert.equal(maskCell('%%bash\nmodel.eval()\nls\n'), '      \n            \n  \n');

@@ -55,8 +55,19 @@ export interface CellOffset {
 /** Cell magics whose body is Python (IPython 8 built-ins). */
 const PYTHON_BODY_CELL_MAGICS = new Set(['time', 'timeit', 'capture', 'prun']);
 
-/** A line that is IPython syntax, not Python (see the module comment). */
-const IPYTHON_LINE = /^[ \t]*(?:[%!]|\?\??[\w.]|[\w.]+\?\??[ \t]*\r?\n?$|[\w.,()[\] \t*]+=[ \t]*[%!])/;
+/**
+ * A line that is IPython syntax, not Python (see the module comment), including automagics:
+ * a line magic or shell alias written without `%` (`pip install timm`, `cd data`,
+ * `matplotlib inline`), which IPython runs as the magic when the line is not Python (automagic
+ * is on by default, IPython 8 `automagic` and `alias` docs). Only a name followed by an
+ * argument that cannot continue a Python expression counts (`time.sleep(1)`, `pip = 3` and
+ * `ls -la` stay Python).
+ */
+const IPYTHON_LINE = new RegExp(
+  '^[ \\t]*(?:[%!]|\\?\\??[\\w.]|[\\w.]+\\?\\??[ \\t]*\\r?\\n?$|[\\w.,()[\\] \\t*]+=[ \\t]*[%!]' +
+    '|(?:pip|conda|mamba|cd|ls|pwd|mkdir|rm|cp|mv|cat|env|load_ext|reload_ext|matplotlib|run|time|timeit|tensorboard|autoreload|who|whos|config)' +
+    '[ \\t]+(?!(?:if|else|and|or|not|in|is|for|lambda|async|await)\\b)[\\w~/"\'.])',
+);
 
 interface CellNodes {
   cell: number;
@@ -97,9 +108,17 @@ export function maskCell(source: string): string {
 function maskLines(lines: string[]): string {
   const st: LogicalState = { depth: 0, quote: null, continued: false };
   let out = '';
+  // A magic or shell escape continued with `\` goes on over the next lines (IPython joins them).
+  let magicContinued = false;
   for (const line of lines) {
+    if (magicContinued) {
+      out += line.replace(/[^\r\n]/g, ' ');
+      magicContinued = /\\\r?\n$/.test(line);
+      continue;
+    }
     if (st.depth === 0 && st.quote === null && !st.continued && IPYTHON_LINE.test(line)) {
       out += maskLine(line);
+      magicContinued = /\\\r?\n$/.test(line);
       continue;
     }
     scanLine(line, st);
