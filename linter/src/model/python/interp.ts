@@ -2588,17 +2588,21 @@ export class PyTorchModel {
   }
 
   /**
-   * See `noteInference`: the statement around the `no_grad` call assigns names that a call of a
-   * module (another network: `netD(fake)`) takes outside `no_grad`, in a loop that trains and
-   * calls the receiver outside `no_grad` too. Inline validation (`print(model(val).mean())`)
-   * feeds no module and stays a finding.
+   * See `noteInference`: the statement around the `no_grad` call assigns names that, in a loop
+   * that trains and calls the receiver outside `no_grad` too, either a call of a module takes
+   * outside `no_grad` (another network: `netD(fake)`), or reach a `.backward()` (through the
+   * assignments of the loop body: MixMatch's guessed labels `p` → `targets_u` → `loss`, pseudo
+   * labels, a self-distillation target). Inline validation (`print(model(val).mean())`,
+   * accuracy kept for logging) feeds neither and stays a finding.
    */
   private feedsTraining(ctx: Ctx, st: State, receiver: string | undefined): boolean {
     let assigned: Set<string> | null = null;
+    let from = 0;
     for (let k = ctx.stmts.length - 1; k >= 0 && !assigned; k--) {
       const s = ctx.stmts[k];
       if (s.k === 'assign') {
         assigned = new Set();
+        from = s.span.end;
         for (const t of s.targets) targetNames(t, assigned);
       } else if (s.k === 'for' || s.k === 'while') break;
     }
@@ -2606,19 +2610,34 @@ export class PyTorchModel {
     const names = assigned;
     const mentions = (e: Expr): boolean => {
       let hit = false;
-      const stack: Expr[] = [e];
-      while (stack.length && !hit) {
-        const x = stack.pop()!;
-        if (x.k === 'name') hit = names.has(x.id);
-        else if (x.k === 'attr') stack.push(x.obj);
-        else if (x.k === 'call') stack.push(x.fn, ...x.args, ...x.kwargs.map((kw) => kw.value));
-        else if (x.k === 'bin') stack.push(x.left, x.right);
-        else if (x.k === 'list' || x.k === 'tuple') stack.push(...x.elts);
-        else if (x.k === 'subscript') stack.push(x.obj, x.index);
-      }
+      forEachSubExpr(e, (x) => {
+        if (x.k === 'name' && names.has(x.id)) hit = true;
+      });
       return hit;
     };
+    // Names computed from the assigned ones later in the loop body (to a fixed point; in the
+    // same iteration, so a training step before an inline validation is not fed by it).
+    const loop = innermostLoop(ctx);
+    if (loop) {
+      for (let grew = true; grew; ) {
+        grew = false;
+        someStmt(loop.body, (s) => {
+          if (s.k === 'assign' && s.span.start >= from && s.value && mentions(s.value)) {
+            for (const t of s.targets) {
+              for (const n of targetNames(t)) {
+                if (!names.has(n)) {
+                  names.add(n);
+                  grew = true;
+                }
+              }
+            }
+          }
+          return false;
+        });
+      }
+    }
     return trainedInSameLoop(ctx, receiver, (c) => {
+      if (c.fn.k === 'attr' && c.fn.attr === 'backward') return c.span.start >= from && (mentions(c.fn.obj) || c.args.some(mentions));
       if (!c.args.some(mentions) && !c.kwargs.some((kw) => mentions(kw.value))) return false;
       const root = c.fn.k === 'name' ? c.fn.id : null;
       return !!root && objsOf(st.env.get(root) ?? this.lookup(root, ctx, st)).some(isModuleLike);
@@ -4103,13 +4122,18 @@ function boundNames(s: Stmt, into = new Set<string>()): Set<string> {
  * `netD(netG(z))` and `optG.step()` in the same batch loop), and some call outside `no_grad`
  * satisfies `fed` (when given).
  */
+/** The innermost `for`/`while` loop around the current statement, or null. */
+function innermostLoop(ctx: Ctx): Extract<Stmt, { k: 'for' | 'while' }> | null {
+  for (let k = ctx.stmts.length - 1; k >= 0; k--) {
+    const s = ctx.stmts[k];
+    if (s.k === 'for' || s.k === 'while') return s;
+  }
+  return null;
+}
+
 function trainedInSameLoop(ctx: Ctx, receiver: string | undefined, fed?: (c: CallExpr) => boolean): boolean {
   if (!receiver) return false;
-  let loop: Extract<Stmt, { k: 'for' | 'while' }> | null = null;
-  for (let k = ctx.stmts.length - 1; k >= 0 && !loop; k--) {
-    const s = ctx.stmts[k];
-    if (s.k === 'for' || s.k === 'while') loop = s;
-  }
+  const loop = innermostLoop(ctx);
   if (!loop) return false;
   const span = loop.span;
   if (!ctx.stepOffsets.some((o) => o >= span.start && o < span.end)) return false;
