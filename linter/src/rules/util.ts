@@ -4,7 +4,7 @@
  */
 import type { Edit, Fix } from '../core/diagnostic';
 import type { DdpFact } from '../model/python/facts';
-import { insertLinesBefore } from './define';
+import { indentAt, insertLinesBefore, lineStartOf } from './define';
 import type { CallExpr, Expr } from '../model/python/ir';
 import type { PyTorchModel } from '../model/python/interp';
 import type { ModeInfo, ModeSource } from '../model/python/facts';
@@ -137,7 +137,10 @@ export function sourcesOf(info: ModeInfo, mode: ModeSource['mode']): ModeSource[
 export function syncBatchNormFix(model: PyTorchModel, text: string, f: DdpFact, applicability: Fix['applicability']): Fix | null {
   const prefix = nnPrefix(model, f.site.file);
   if (prefix === null) return null;
-  if (/^[A-Za-z_][\w.]*$/.test(f.argText)) {
+  // A statement that shares its line with the header of a block (`if ddp: model = DDP(model)`)
+  // gets the conversion in place: a line before it would run outside that block.
+  const startsLine = lineStartOf(text, f.stmtSpan.start) + indentAt(text, f.stmtSpan.start).length === f.stmtSpan.start;
+  if (startsLine && /^[A-Za-z_][\w.]*$/.test(f.argText)) {
     return {
       title: `Convert \`${f.argText}\` to SyncBatchNorm before the DDP wrap`,
       applicability,

@@ -135,7 +135,7 @@ export interface DdpFact {
   converted: boolean;
   /** Conversion seen after the wrap. */
   convertedAfter: Site | null;
-  /** The wrap statement (to insert the conversion before it). */
+  /** The innermost statement around the wrap (to insert the conversion before it). */
   stmtSpan: Span;
   /** The wrapped expression when it is a name or attribute chain (`model`, `self.net`), else ''. */
   argText: string;

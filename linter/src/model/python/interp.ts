@@ -1040,8 +1040,9 @@ export class PyTorchModel {
             const r = compare(e.ops[0], a, b);
             if (r !== undefined) return [{ t: 'const', v: r, soft: isSoft(vals[0]) || isSoft(vals[1]) }];
           }
-          // `x is None` where x is known to be a non-None object/class.
-          if ((e.ops[0] === 'is' || e.ops[0] === 'is not') && b === null && vals[0].length > 0 && vals[0].every((v) => v.t !== 'const')) {
+          // `x is None` where x is known to be a non-None object/class (not a parameter or
+          // global: a symbolic object may be None, as `gpu` in `if gpu is not None:`).
+          if ((e.ops[0] === 'is' || e.ops[0] === 'is not') && b === null && vals[0].length > 0 && vals[0].every((v) => v.t !== 'const' && !(v.t === 'obj' && v.obj.kind === 'sym'))) {
             return [{ t: 'const', v: e.ops[0] === 'is not' }];
           }
         }
@@ -2776,7 +2777,8 @@ export class PyTorchModel {
     const arg = call.args[0] ?? call.kwargs.find((kw) => kw.name === 'module')?.value;
     const fact: DdpFact = {
       site, call, obj, converted: st.converted.has(obj), convertedAfter: null,
-      stmtSpan: ctx.topStmt?.span ?? call.span, argText: arg && isNameChain(arg) ? exprName(arg) ?? '' : '', argSpan: arg?.span ?? null,
+      // The statement itself (not `topStmt`): a wrap under `if args.distributed:` is converted there only.
+      stmtSpan: ctx.stmts[ctx.stmts.length - 1]?.span ?? call.span, argText: arg && isNameChain(arg) ? exprName(arg) ?? '' : '', argSpan: arg?.span ?? null,
     };
     // A parameter (or global) wrapped in a helper: the wrap happens at each call, to the caller's object.
     if (obj.kind === 'sym' && ctx.summary) {
