@@ -306,6 +306,35 @@ model = smart_ddp(model)
     assert.match(applyEdits(src, diags[0].fix!.edits), /def smart_ddp\(model\):\n    model = nn\.SyncBatchNorm\.convert_sync_batchnorm\(model\)\n    return/);
   });
 
+  it('NL003: the fix is unsafe when the normalization layer class is passed in (a parameter, a local, self attribute); safe when written', async () => {
+    const src = `import torch.nn as nn
+
+
+class A(nn.Module):
+    def __init__(self, c, norm_module=nn.BatchNorm2d):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 1)
+        self.bn = norm_module(c)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+
+
+class B(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 1)
+        self.bn = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+`;
+    const diags = (await lintFiles({ 'm.py': src })).filter((d) => d.code === 'NL003');
+    const line = (offset: number): number => src.slice(0, offset).split('\n').length;
+    assert.deepEqual(diags.map((d) => [line(d.span.start), d.fix?.applicability]), [[7, 'unsafe'], [17, 'safe']]);
+    assert.match(diags[0].fix!.title, /passed in/);
+  });
+
   it('NL003: the fix is unsafe when the normalization is conditional and the layer is also built without it', async () => {
     const src = `import torch.nn as nn
 

@@ -23,7 +23,7 @@
 import { kerasMethodName, TFJS_GRADIENT_FUNCTIONS } from '../frameworks/tfjs';
 import { snakeCase } from '../ts/lower';
 import type { Span } from '../../core/diagnostic';
-import type { CallExpr, ClassDef, Expr, FuncDef, Keyword, Param, Stmt } from './ir';
+import type { CallExpr, ClassDef, Expr, FuncDef, ImportFact, Keyword, Param, Stmt } from './ir';
 import { ProjectIndex, type ProjectFile, type Binding } from './project';
 import {
   type Carry, type ClassRef, type Env, type Obj, type ObjKind, type SeqVal, type Site, type TensorVal, type Val,
@@ -2881,8 +2881,10 @@ export class PyTorchModel {
       const m = this.findMethod(cls, rest[0]);
       return m ? [{ t: 'fn', file: m.cls.file, def: m.def, cls: m.cls }] : [];
     }
+    // A function-local import binds like a module-level one (a project module too:
+    // `import models.wideresnet as models` inside FixMatch's `create_model()`).
     const local = def ? localImportsOf(def).get(head) : undefined;
-    let vals = local ? [local] : this.resolveGlobal(file, head);
+    let vals = local ? this.resolveBinding(file, { k: 'import', imp: local }, new Set()) : this.resolveGlobal(file, head);
     for (const attr of rest) {
       const next: Val[] = [];
       for (const v of vals) {
@@ -3441,22 +3443,20 @@ function argEnv(call: CallExpr, env: Env): Env {
   return out;
 }
 
-const LOCAL_IMPORTS = new WeakMap<FuncDef, Map<string, Val>>();
+const LOCAL_IMPORTS = new WeakMap<FuncDef, Map<string, ImportFact>>();
 
 /**
  * Names a function binds with its own absolute imports (`from torchvision.models import
  * resnet18` inside `def main()`), as external values; cached per function.
  */
-function localImportsOf(def: FuncDef): Map<string, Val> {
+function localImportsOf(def: FuncDef): Map<string, ImportFact> {
   let out = LOCAL_IMPORTS.get(def);
   if (out) return out;
-  const found = new Map<string, Val>();
+  const found = new Map<string, ImportFact>();
   const collect = (b: Stmt[]): void => {
     for (const st of b) {
-      if (st.k === 'import' && st.imp.level === 0 && st.imp.name !== '*') {
-        const bound = st.imp.asname ?? (st.imp.name ?? st.imp.module.split('.')[0]);
-        const q = st.imp.name ? `${st.imp.module}.${st.imp.name}` : st.imp.asname ? st.imp.module : st.imp.module.split('.')[0];
-        found.set(bound, { t: 'ext', q: canonicalTorchName(q) });
+      if (st.k === 'import' && st.imp.name !== '*') {
+        found.set(st.imp.asname ?? (st.imp.name ?? st.imp.module.split('.')[0]), st.imp);
       } else if (st.k === 'if' || st.k === 'try' || st.k === 'with') collect(st.k === 'if' ? [...st.body, ...st.orelse] : st.body);
     }
   };
@@ -4094,7 +4094,8 @@ function bindsBefore(body: Stmt[], name: string, at: number): boolean {
  * The names one statement binds itself (not in its nested bodies): assignment, loop and `with`
  * targets, imports, `def` and `class` names.
  */
-function boundNames(s: Stmt, into = new Set<string>()): Set<string> {
+/** Names a statement binds (assignment and loop targets, `with ... as`, imports, defs), not nested ones. */
+export function boundNames(s: Stmt, into = new Set<string>()): Set<string> {
   switch (s.k) {
     case 'assign':
       for (const t of s.targets) targetNames(t, into);

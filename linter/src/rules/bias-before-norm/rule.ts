@@ -4,8 +4,8 @@
  */
 import type { Span } from '../../core/diagnostic';
 import type { LayerPair } from '../../model/python/facts';
-import type { Expr, Stmt } from '../../model/python/ir';
-import { forEachExprInBody } from '../../model/python/interp';
+import type { Expr, FuncDef, Stmt } from '../../model/python/ir';
+import { boundNames, forEachExprInBody, someStmt } from '../../model/python/interp';
 import { defineRule, type RuleContext } from '../define';
 import { constOf, reusedAfterLayer, type Obj } from '../../model/python/values';
 import { kerasAxisMatch } from '../../model/python/keras-axes';
@@ -133,6 +133,47 @@ function normIsConditional(pair: LayerPair, prod: Obj): boolean {
   return false;
 }
 
+/** The innermost function whose body contains `target` (through classes and compound statements). */
+function enclosingFunction(body: Stmt[], target: Span): FuncDef | null {
+  for (const s of body) {
+    if (!within(target, s.span)) continue;
+    switch (s.k) {
+      case 'func':
+        return enclosingFunction(s.def.body, target) ?? s.def;
+      case 'class':
+        return enclosingFunction(s.def.body, target);
+      case 'if': case 'for': case 'while':
+        return enclosingFunction(s.body, target) ?? enclosingFunction(s.orelse, target);
+      case 'with':
+        return enclosingFunction(s.body, target);
+      case 'try':
+        return enclosingFunction(s.body, target) ?? s.handlers.map((h) => enclosingFunction(h.body, target)).find((d) => d) ??
+          enclosingFunction(s.orelse, target) ?? enclosingFunction(s.finalbody, target);
+      default:
+        return null;
+    }
+  }
+  return null;
+}
+
+/**
+ * Whether the normalization layer's class is passed in rather than written: constructed through
+ * a parameter or a local of its function (`norm_module(num_features=c)`, `norm_layer(planes)`
+ * after `if norm_layer is None: norm_layer = nn.BatchNorm2d`) or an attribute of `self`
+ * (`self._norm_layer(...)`). The layer normlint saw is the default; a caller may pass another
+ * (`nn.Identity`, `FrozenBatchNorm2d`) that leaves the bias doing its job.
+ */
+function normPassedIn(norm: Obj): boolean {
+  const call = norm.call;
+  const site = norm.site;
+  if (!call || !site) return false;
+  const fn = call.fn;
+  if (fn.k === 'attr') return fn.obj.k === 'name' && fn.obj.id === 'self';
+  if (fn.k !== 'name') return false;
+  const def = enclosingFunction(site.file.ir.body, site.span);
+  return !!def && (def.params.some((p) => p.name === fn.id) || someStmt(def.body, (s) => boundNames(s).has(fn.id)));
+}
+
 export default defineRule({
   meta: {
     code: 'NL003',
@@ -171,6 +212,7 @@ export default defineRule({
       const keras = prod.spec.framework === 'keras';
       const file = prod.site.file;
       const conditional = normIsConditional(p, prod);
+      const passedIn = !conditional && normPassedIn(p.consumer);
       const shift = keras && constOf(ctx.model.argOf(p.consumer, 'center').value) === false ? `and with \`${kwText(file, 'center', 'False')}\` nothing replaces it` : 'and its own shift (β) replaces the bias';
       ctx.report({
         site: prod.site,
@@ -181,8 +223,9 @@ export default defineRule({
           title: (keras
             ? `Set \`${kwText(file, 'use_bias', 'False')}\` (weights saved with the bias will no longer load into this layer)`
             : 'Set `bias=False` (checkpoints saved with the bias will no longer load with `strict=True`)') +
-            (conditional ? '; the normalization is conditional: where it is left out, the bias is removed too' : ''),
-          applicability: conditional ? 'unsafe' : 'safe',
+            (conditional ? '; the normalization is conditional: where it is left out, the bias is removed too' : '') +
+            (passedIn ? '; the normalization layer is passed in: where a caller passes another kind, the bias is removed too' : ''),
+          applicability: conditional || passedIn ? 'unsafe' : 'safe',
           edits: [setKeywordEdit(text, prod.call, param, 'False', file)],
         },
       });
