@@ -5,9 +5,9 @@
  * after `fit`).
  */
 import { defineRule, insertLinesAfter, insertLinesBefore, type RuleContext } from '../define';
-import { modesOf } from '../../model/python/interp';
+import { forEachExprInBody, forEachSubExpr, modesOf, someStmt } from '../../model/python/interp';
 import type { InferenceFact } from '../../model/python/facts';
-import type { Keyword } from '../../model/python/ir';
+import type { FuncDef, Keyword } from '../../model/python/ir';
 import { describe, kwText, lit, sourcesOf } from '../util';
 
 const WHY: Record<InferenceFact['kind'], (f: InferenceFact) => string> = {
@@ -18,6 +18,27 @@ const WHY: Record<InferenceFact['kind'], (f: InferenceFact) => string> = {
   'after-training': () => 'after training',
   'load-and-predict': () => 'after loading weights, on a path with no training step',
 };
+
+/** Attributes only BatchNorm statistics code touches. */
+const BN_STATISTICS = new Set(['running_mean', 'running_var', 'num_batches_tracked', 'reset_running_stats']);
+
+/**
+ * A function that reads or resets BatchNorm statistics (`bn.running_mean`,
+ * `reset_running_stats()`) or sets a module's `momentum` (`bn.momentum = None` for a cumulative
+ * average): a statistics procedure whose forward passes run in training mode on purpose.
+ */
+function handlesBatchNormStatistics(def: FuncDef): boolean {
+  let found = false;
+  someStmt(def.body, (s) => {
+    if (s.k === 'assign' && s.targets.some((t) => t.k === 'attr' && t.attr === 'momentum')) found = true;
+    return found;
+  });
+  if (found) return true;
+  forEachExprInBody(def.body, (e) => forEachSubExpr(e, (x) => {
+    if (x.k === 'attr' && BN_STATISTICS.has(x.attr)) found = true;
+  }));
+  return found;
+}
 
 export default defineRule({
   meta: {
@@ -45,6 +66,9 @@ export default defineRule({
       // Recalibrating BatchNorm statistics: an explicit `.train()` followed by no_grad forward
       // passes with no training step in between (torch.optim.swa_utils.update_bn does this).
       if ((f.kind === 'no_grad' || f.kind === 'decorator') && !f.mode.stepSinceSet && trains.every((s) => s.how === 'explicit')) continue;
+      // The same in a function that handles BatchNorm statistics itself (pycls's and fvcore's
+      // precise BN: `bn.momentum = 1.0`, then averaging `running_mean`/`running_var`).
+      if ((f.kind === 'no_grad' || f.kind === 'decorator') && f.fn && handlesBatchNormStatistics(f.fn)) continue;
       // A freshly constructed model with random weights (no load, no training on this path)
       // run in a `test()` or under no_grad is a smoke test: its outputs mean nothing anyway.
       if (f.fresh && trains.every((s) => s.how === 'construct')) continue;
