@@ -2202,11 +2202,20 @@ export class PyTorchModel {
           const { pos } = this.argVals(call, ctx, st);
           const add = m === 'insert' ? pos[1] ?? [] : pos[0] ?? [];
           if (seqs[0].items.length >= MAX_SEQ_ITEMS) return [];
+          const items = seqs[0].items;
           if (m === 'extend') {
-            for (const v of add) if (v.t === 'seq') seqs[0].items.push(...v.items);
-          } else if (m === 'append') seqs[0].items.push(add);
-          else seqs[0].items.unshift(add);
-          this.recordSequence(seqs[0].items.slice(-2), ctx, null);
+            for (const v of add) if (v.t === 'seq') items.push(...v.items);
+          } else if (m === 'append') items.push(add);
+          else {
+            // `layers.insert(i, x)` at Python's index (negative from the end, clamped); an
+            // unknown index inserts at the front.
+            const i = constOf(pos[0] ?? []);
+            const at = typeof i === 'number' && Number.isInteger(i) ? Math.max(0, Math.min(items.length, i < 0 ? items.length + i : i)) : 0;
+            items.splice(at, 0, add);
+            this.recordSequence(items.slice(Math.max(0, at - 1), at + 2), ctx, null);
+            return [];
+          }
+          this.recordSequence(items.slice(-2), ctx, null);
           return [];
         }
       }
