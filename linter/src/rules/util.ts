@@ -2,10 +2,11 @@
  * Helpers shared by the PyTorch rules: names of objects, how `torch`/`nn` are imported in a
  * file, and argument edits.
  */
-import type { Edit, Fix } from '../core/diagnostic';
+import type { Edit, Fix, Span } from '../core/diagnostic';
 import type { DdpFact } from '../model/python/facts';
 import { indentAt, insertLinesBefore, lineStartOf } from './define';
-import type { CallExpr, Expr } from '../model/python/ir';
+import type { CallExpr, Expr, Stmt } from '../model/python/ir';
+import { forEachExprInBody, forEachSubExpr } from '../model/python/interp';
 import type { PyTorchModel } from '../model/python/interp';
 import type { ModeInfo, ModeSource } from '../model/python/facts';
 import type { Obj } from '../model/python/values';
@@ -154,4 +155,55 @@ export function syncBatchNormFix(model: PyTorchModel, text: string, f: DdpFact, 
     applicability,
     edits: [{ start: f.argSpan.start, end: f.argSpan.end, content: `${prefix}SyncBatchNorm.convert_sync_batchnorm(${arg})` }],
   };
+}
+
+const within = (inner: Span, outer: Span): boolean => inner.start >= outer.start && inner.end <= outer.end;
+const bodySpan = (body: Stmt[]): Span | null => (body.length ? { start: body[0].span.start, end: body[body.length - 1].span.end } : null);
+const inBody = (body: Stmt[], x: Span): boolean => {
+  const b = bodySpan(body);
+  return !!b && within(x, b);
+};
+
+/**
+ * Whether `a` and `b` are in different arms of one `if`/`elif`/`else` (or `x if c else y`), so
+ * they never run together: two layers built in exclusive branches of an `__init__` never meet
+ * in one instance, whatever `forward()` does with them.
+ */
+export function inExclusiveBranches(body: Stmt[], a: Span, b: Span): boolean {
+  for (const s of body) {
+    const hasA = within(a, s.span);
+    const hasB = within(b, s.span);
+    if (!hasA && !hasB) continue;
+    if (!hasA || !hasB) return false;
+    switch (s.k) {
+      case 'if': {
+        const aBody = inBody(s.body, a);
+        const bBody = inBody(s.body, b);
+        const aElse = inBody(s.orelse, a);
+        const bElse = inBody(s.orelse, b);
+        if ((aBody && bElse) || (aElse && bBody)) return true;
+        if (aBody && bBody) return inExclusiveBranches(s.body, a, b);
+        if (aElse && bElse) return inExclusiveBranches(s.orelse, a, b);
+        return false;
+      }
+      case 'func':
+      case 'class':
+        return inExclusiveBranches(s.def.body, a, b);
+      case 'for':
+      case 'while':
+        return inExclusiveBranches(s.body, a, b) || inExclusiveBranches(s.orelse, a, b);
+      case 'with':
+        return inExclusiveBranches(s.body, a, b);
+      case 'try':
+        return [s.body, ...s.handlers.map((h) => h.body), s.orelse, s.finalbody].some((bd) => inExclusiveBranches(bd, a, b));
+      default: {
+        let exclusive = false;
+        forEachExprInBody([s], (e) => forEachSubExpr(e, (x) => {
+          if (x.k === 'cond' && ((within(a, x.body.span) && within(b, x.orelse.span)) || (within(b, x.body.span) && within(a, x.orelse.span)))) exclusive = true;
+        }));
+        return exclusive;
+      }
+    }
+  }
+  return false;
 }

@@ -718,11 +718,18 @@ export class PyTorchModel {
    * positional argument expression if written, its possible values (evaluated in the
    * creation environment), and whether the default applies.
    */
-  argOf(obj: Obj, name: string): { expr: Expr | null; keyword: Keyword | null; value: Val[]; defaulted: boolean } {
+  argOf(obj: Obj, name: string): { expr: Expr | null; keyword: Keyword | null; value: Val[]; defaulted: boolean; viaPartial?: boolean } {
     const call = obj.call;
     const spec = obj.spec;
     if (!call || !spec || !obj.site) return { expr: null, keyword: null, value: [], defaulted: false };
     const kw = call.kwargs.find((k) => k.name === name) ?? null;
+    // Bound by the `functools.partial` the layer was created through (the call's own keywords
+    // win); its keyword is the expression when the partial is written in the layer's file.
+    const bound = kw ? undefined : obj.partialKw?.kwargs.get(name);
+    if (bound) {
+      const pk = obj.partialKw?.file === obj.site.file ? obj.partialKw.call?.kwargs.find((k) => k.name === name) ?? null : null;
+      return { expr: pk?.value ?? null, keyword: pk, value: bound, defaulted: false, viaPartial: true };
+    }
     const idx = spec.params.findIndex((p) => p.name === name);
     const star = spec.params.findIndex((p) => p.name === '*');
     let expr: Expr | null = kw ? kw.value : null;
@@ -1345,6 +1352,8 @@ export class PyTorchModel {
         let out: Val[] = [];
         const merged = new Map([...f.kwargs, ...kw]);
         for (const g of f.fn) out = union(out, this.callValue(g, call, pos, merged, ctx, st, site));
+        // Layers created here read the partial's keywords as arguments (see `argOf`).
+        if (f.kwargs.size > 0) for (const o of objsOf(out)) if (o.kind === 'layer' && o.call === call) o.partialKw = { kwargs: f.kwargs, call: f.call, file: f.file };
         return out;
       }
       case 'obj': {
@@ -1517,7 +1526,7 @@ export class PyTorchModel {
       });
     }
     if (q === 'functools.partial') {
-      return [{ t: 'partial', fn: pos[0] ?? [], kwargs: kw }];
+      return [{ t: 'partial', fn: pos[0] ?? [], kwargs: kw, call, file: site.file }];
     }
     if (q === 'argparse.ArgumentParser') {
       return [{ t: 'obj', obj: this.alloc('opaque', site, ctx.key, { q }) }];

@@ -79,6 +79,12 @@ export interface Obj {
   call?: CallExpr;
   /** Environment of the creation call, to resolve its arguments later. */
   env?: Env;
+  /**
+   * Keywords bound by the `functools.partial` the object was created through
+   * (`partial(nn.BatchNorm2d, momentum=0.01)(c)`, Keras `partial(Conv2D, use_bias=False)`):
+   * arguments the creation call does not write.
+   */
+  partialKw?: { kwargs: ReadonlyMap<string, Val[]>; call?: CallExpr; file?: ProjectFile };
   /** Attributes assigned in `__init__` and later (`self.bn = ...`). */
   attrs: Map<string, Val[]>;
   /** Members of a container (`nn.Sequential`, `ModuleList`, `ModuleDict`) in order. */
@@ -166,7 +172,8 @@ export type Val =
   | { t: 'const'; v: number | string | boolean | null; soft?: boolean }
   /** `open`: may hold keys besides `entries` (from a `**` splat or an `update()` normlint could not read). */
   | { t: 'dict'; entries: Map<string, Val[]>; open?: boolean }
-  | { t: 'partial'; fn: Val[]; kwargs: ReadonlyMap<string, Val[]> }
+  /** `functools.partial(fn, k=v...)`: `call` is the `partial(...)` call, in `file`. */
+  | { t: 'partial'; fn: Val[]; kwargs: ReadonlyMap<string, Val[]>; call?: CallExpr; file?: ProjectFile }
   | { t: 'argparse'; defaults: Map<string, Val[]> }
   | SeqVal
   | TensorVal;

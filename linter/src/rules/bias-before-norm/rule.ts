@@ -9,7 +9,7 @@ import { boundNames, forEachExprInBody, someStmt } from '../../model/python/inte
 import { defineRule, type RuleContext } from '../define';
 import { constOf, reusedAfterLayer, type Obj } from '../../model/python/values';
 import { kerasAxisMatch } from '../../model/python/keras-axes';
-import { kwText, layerName, setKeywordEdit } from '../util';
+import { inExclusiveBranches, kwText, layerName, setKeywordEdit } from '../util';
 
 const PRODUCERS = new Set(['conv', 'convtranspose', 'linear']);
 
@@ -199,6 +199,10 @@ export default defineRule({
       if (sites.size > 1 && [...sites].some((at) => !ctx.model.consumersAt(prod, at).some((c) => cancelsBias(ctx, prod, c)))) continue;
       if (!prod.spec || !PRODUCERS.has(prod.spec.kind) || !prod.call || !prod.site || !prod.spec.biasParam) continue;
       if (!cancelsBias(ctx, prod, p.consumer)) continue;
+      // Built in exclusive branches (`if use_bn: fc = Linear(bias=False); bn = ...` / `else:
+      // fc = Linear()`): never in one module, whatever the symbolic forward() pairs.
+      const nsite = p.consumer.site;
+      if (nsite && nsite.file === prod.site.file && inExclusiveBranches(prod.site.file.ir.body, prod.site.span, nsite.span)) continue;
       const param = prod.spec.biasParam;
       const bias = ctx.model.argOf(prod, param);
       // Only a bias that is literally on (default or `bias=True`): a computed flag may differ per caller.
@@ -216,7 +220,7 @@ export default defineRule({
       const shift = keras && constOf(ctx.model.argOf(p.consumer, 'center').value) === false ? `and with \`${kwText(file, 'center', 'False')}\` nothing replaces it` : 'and its own shift (β) replaces the bias';
       ctx.report({
         site: prod.site,
-        span: bias.keyword?.span ?? prod.site.span,
+        span: (!bias.viaPartial && bias.keyword?.span) || prod.site.span,
         message: `\`${layerName(prod)}\` has a bias that the following \`${layerName(p.consumer)}\` cancels: the normalization subtracts the per-channel mean, ${shift}; pass \`${kwText(file, param, 'False')}\``,
         related: p.consumer.site ? [{ site: p.consumer.site, message: `\`${layerName(p.consumer)}\` normalizes the output here` }] : [],
         fix: {

@@ -9,7 +9,7 @@ import { defineRule, type RuleContext } from '../define';
 import type { LayerPair } from '../../model/python/facts';
 import type { Obj } from '../../model/python/values';
 import { kerasAxisMatch, kerasAxisNames, kerasLayout, kerasNormAxis } from '../../model/python/keras-axes';
-import { isScript, kwText, layerName, setKeywordEdit } from '../util';
+import { inExclusiveBranches, isScript, kwText, layerName, setKeywordEdit } from '../util';
 import { normChannels, outChannels } from '../bias-before-norm/rule';
 
 const PRODUCERS = new Set(['conv', 'convtranspose', 'linear']);
@@ -41,6 +41,8 @@ export default defineRule({
       const norm = p.consumer;
       if (!prod.spec || !PRODUCERS.has(prod.spec.kind) || !norm.spec || !NORMS.has(norm.spec.kind) || !norm.site || !norm.call) continue;
       if (prod.spec.framework !== norm.spec.framework) continue;
+      // Built in exclusive branches of one `if`: never in the same module.
+      if (prod.site && prod.site.file === norm.site.file && inExclusiveBranches(norm.site.file.ir.body, prod.site.span, norm.site.span)) continue;
       if (norm.spec.framework === 'keras') {
         if (checkKerasAxis(ctx, p)) done.add(norm);
         continue;
@@ -66,7 +68,8 @@ export default defineRule({
       done.add(norm);
       const param = norm.spec.kind === 'groupnorm' ? 'num_channels' : 'num_features';
       const arg = ctx.model.argOf(norm, param);
-      const literal = arg.expr && arg.expr.k === 'num';
+      // (A count bound by a `functools.partial` is shared by the other layers it builds: no fix.)
+      const literal = arg.expr && arg.expr.k === 'num' && !arg.viaPartial;
       ctx.report({
         site: norm.site,
         span: arg.expr?.span ?? norm.site.span,
