@@ -168,6 +168,28 @@ describe('CLI: notebooks', function () {
     assert.equal(after.split('\n').length, original.split('\n').length + 1);
   });
 
+  it('--fix inserts lines after the last line of a cell (no trailing newline) into that cell', () => {
+    const code = (src: string[]): object => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: src });
+    const cells = [
+      code(['import torch\n', 'from torch import nn, optim\n', 'from torchvision import models']),
+      code([
+        'model = models.densenet121(weights="DEFAULT")\n', 'for param in model.parameters():\n', '    param.requires_grad = False\n',
+        'model.classifier = nn.Linear(1024, 2)\n', 'optimizer = optim.Adam(model.classifier.parameters(), lr=0.003)\n',
+        'loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.zeros(64, 3, 8, 8), torch.zeros(64).long()), batch_size=32)',
+      ]),
+      code(['for x, y in loader:\n', '    nn.functional.cross_entropy(model(x), y).backward()\n', '    optimizer.step()\n', '    model.train()']),
+      code(['print("done")']),
+    ];
+    const dir = makeProject({ 'pyproject.toml': '', 'nb.ipynb': JSON.stringify({ cells, metadata: { language_info: { name: 'python' } }, nbformat: 4, nbformat_minor: 5 }, null, 1) });
+    const f = runCli(['check', '--fix', '--unsafe-fixes', '--select', 'NL010', '.'], dir);
+    assert.equal(f.code, 0, f.stdout + f.stderr);
+    const nb = JSON.parse(fs.readFileSync(path.join(dir, 'nb.ipynb'), 'utf8')) as { cells: Array<{ source: string[] }> };
+    assert.deepEqual(nb.cells[2].source.slice(-4), [
+      '    model.train()\n', '    for module in model.modules():\n', '        if isinstance(module, nn.modules.batchnorm._BatchNorm):\n', '            module.eval()',
+    ]);
+    assert.deepEqual(nb.cells[3].source, ['print("done")']);
+  });
+
   it('honours # noqa and file-level directives inside cells', () => {
     const nb = fs.readFileSync(EXAMPLE, 'utf8').replace('argmax(dim=1)  # expect: NL001', 'argmax(dim=1)  # noqa: NL001');
     const dir = makeProject({ 'pyproject.toml': '', 'nb.ipynb': nb });

@@ -470,7 +470,7 @@ async function fixLoop(
         continue;
       }
       try {
-        run.setText(rel, after);
+        run.setText(rel, after, sel.edits);
       } catch (e) {
         warn(`${display}: fixes skipped: ${(e as Error).message}`);
         refused.add(rel);

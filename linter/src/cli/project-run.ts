@@ -19,7 +19,7 @@
  */
 import path from 'node:path';
 import crypto from 'node:crypto';
-import type { Diagnostic } from '../core/diagnostic';
+import type { Diagnostic, Edit } from '../core/diagnostic';
 import { compareDiagnostics, groupByFile } from '../core/diagnostic';
 import type { RuleMeta } from '../core/rule';
 import type { Engine, FileConfig, FileFacts } from '../core/engine';
@@ -158,14 +158,25 @@ export class ProjectRun {
 
   /**
    * Replace a loaded file's text (after fixes). For a notebook `text` is its new program: the
-   * changes are written into the cells they fall in.
+   * changes are written into the cells they fall in, by `edits` (program offsets, the edits
+   * that turned the current program into `text`) when given, else by a diff of the programs.
    * @throws NotebookError when a notebook's change spans cells or touches IPython syntax
    *   (nothing is changed then).
    */
-  setText(rel: string, text: string): void {
+  setText(rel: string, text: string, edits?: readonly Edit[]): void {
     const nb = this.notebooks.get(rel);
     if (nb) {
-      const next = nb.applyProgramEdits(programEdits(nb.program, text));
+      // The edits that made `text`, when known, go to the cells as they are: a diff of the two
+      // programs may place an insertion at the end of a cell's last line after the `\n` that
+      // ends the cell in the program, in the next cell or past the notebook's end.
+      let next: Notebook | null = null;
+      try {
+        next = edits ? nb.applyProgramEdits(edits) : null;
+      } catch {
+        next = null;
+      }
+      if (next && next.program !== text) next = null;
+      next ??= nb.applyProgramEdits(programEdits(nb.program, text));
       this.notebooks.set(rel, next);
       text = next.program;
     }

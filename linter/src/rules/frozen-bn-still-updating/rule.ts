@@ -3,7 +3,7 @@
  * `model.train()` puts those layers back into training mode, so their running statistics keep
  * drifting.
  */
-import { defineRule, indentAt, lineStartOf, type RuleContext } from '../define';
+import { defineRule, indentAt, type RuleContext } from '../define';
 import { nnPrefix } from '../util';
 
 export default defineRule({
@@ -28,23 +28,25 @@ export default defineRule({
       const atSite = f.frozenPath && written.startsWith(`${f.receiver}.train(`) ? [f.receiver, ...f.frozenPath].join('.') : null;
       const frozenName = atSite ?? (m && f.frozenAt.file === f.site.file ? m[1] : f.receiver);
       const prefix = nnPrefix(ctx.model, f.site.file);
-      // Insert the BatchNorm-eval loop on the line after the `.train()` statement.
+      // The BatchNorm-eval loop goes on the lines after the `.train()` statement, inserted at the
+      // end of its line (before the line break): an insertion after the break would fall outside
+      // a notebook cell whose last line this is, and a file may end without one.
       const nl = text.indexOf('\n', f.stmtSpan.end);
-      const at = nl < 0 ? text.length : nl + 1;
+      const at = nl < 0 ? text.length : text[nl - 1] === '\r' ? nl - 1 : nl;
       const indent = indentAt(text, f.stmtSpan.start);
       ctx.report({
         site: f.site,
         message: `\`${f.receiver}.train()\` puts the frozen BatchNorm layers of \`${frozenName}\` back into training mode: requires_grad=False stops their weights, not their running statistics, which keep updating with every batch; set those BatchNorm modules to eval after \`.train()\` (or use FrozenBatchNorm2d)`,
         related: [{ site: f.frozenAt, message: 'parameters frozen here' }, ...f.via.map((site) => ({ site, message: 'reached through this call' }))],
         fix:
-          prefix && atSite && /^[A-Za-z_][\w.]*$/.test(atSite) && lineStartOf(text, at) === at
+          prefix && atSite && /^[A-Za-z_][\w.]*$/.test(atSite)
             ? {
                 title: `Put the BatchNorm layers of \`${frozenName}\` in eval mode after \`.train()\``,
                 applicability: 'unsafe',
                 edits: [{
                   start: at,
                   end: at,
-                  content: `${nl < 0 ? '\n' : ''}${indent}for module in ${frozenName}.modules():\n${indent}    if isinstance(module, ${prefix}modules.batchnorm._BatchNorm):\n${indent}        module.eval()\n`,
+                  content: [`for module in ${frozenName}.modules():`, `    if isinstance(module, ${prefix}modules.batchnorm._BatchNorm):`, '        module.eval()'].map((l) => `\n${indent}${l}`).join(''),
                 }],
               }
             : null,
