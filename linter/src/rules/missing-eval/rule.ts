@@ -66,6 +66,11 @@ export default defineRule({
       // Recalibrating BatchNorm statistics: an explicit `.train()` followed by no_grad forward
       // passes with no training step in between (torch.optim.swa_utils.update_bn does this).
       if ((f.kind === 'no_grad' || f.kind === 'decorator') && !f.mode.stepSinceSet && trains.every((s) => s.how === 'explicit')) continue;
+      // A function that puts the model in training mode itself before running it (Udacity's
+      // `test(model, train)`: `if train: model.train()`) chooses the mode: not "still" in it.
+      const fn = f.fn;
+      if (fn && f.kind !== 'export' && !f.mode.stepSinceSet && trains.length > 0 &&
+        trains.every((s) => s.how === 'explicit' && s.site && s.site.file === f.site.file && s.site.span.start >= fn.span.start && s.site.span.end <= fn.span.end)) continue;
       // The same in a function that handles BatchNorm statistics itself (pycls's and fvcore's
       // precise BN: `bn.momentum = 1.0`, then averaging `running_mean`/`running_var`).
       if ((f.kind === 'no_grad' || f.kind === 'decorator') && f.fn && handlesBatchNormStatistics(f.fn)) continue;
