@@ -250,6 +250,27 @@ describe('CLI: notebooks', function () {
     assert.deepEqual(r.stderr.trim().split('\n'), ['warning: nb.ipynb:cell 3:line 5: syntax error (1 error node); normlint checked the code that parses']);
   });
 
+  it('warns at an exercise cell left as `x = ` (a line break Python rejects and tree-sitter skips), not cells later', () => {
+    const code = (src: string[]): object => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: src });
+    const dir = makeProject({
+      'pyproject.toml': '',
+      'nb.ipynb': JSON.stringify({
+        cells: [
+          code(['# Licensed under the Apache License\n']),
+          code(['import torch.nn as nn\n', 'bn = nn.BatchNorm2d(3)\n']),
+          code(['batch_size =\n', 'IMG_SHAPE = \n']),
+          code(['def plot(images):\n', '    print(images)\n']),
+        ],
+        metadata: { language_info: { name: 'python' } },
+        nbformat: 4,
+        nbformat_minor: 5,
+      }),
+    });
+    const r = runCli(['check', '.'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^warning: nb\.ipynb:cell 3:line 1: syntax error/);
+  });
+
   it('checks a notebook whose outputs make it larger than the 10 MiB source limit', () => {
     const nb = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8'));
     const png = 'iVBORw0KGgo'.padEnd(12 * 1024 * 1024, 'A');

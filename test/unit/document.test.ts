@@ -46,6 +46,29 @@ describe('ParsedDocument (incremental re-parse)', () => {
     }
   });
 
+  it('matches a full analysis through edits that leave or remove a dangling `x = ` (read as `x` by the parser)', async () => {
+    const engine = await testEngine();
+    const next = rng(7);
+    const pieces = ['=', ' = ', 'y =', ' += ', '\n', '1', '(', ')', '"', 'z = \n', '# =', '\\\n', 'def g():\n    pass\n', ''];
+    const doc = engine.openDocument('model.py', base);
+    try {
+      for (let i = 0; i < 300; i++) {
+        const text = doc.text;
+        const lineEnds = [...text.matchAll(/\n/g)].map((m) => m.index!);
+        // Mostly at line ends (where `x = ` is typed), sometimes anywhere.
+        const a = next() < 0.7 && lineEnds.length ? lineEnds[Math.floor(next() * lineEnds.length)] : Math.floor(next() * (text.length + 1));
+        const b = Math.min(text.length, a + (next() < 0.5 ? 0 : Math.floor(next() * 4)));
+        const ins = pieces[Math.floor(next() * pieces.length)];
+        const start = a > 0 && /[\uDC00-\uDFFF]/.test(text[a] ?? '') ? a - 1 : a;
+        const end = b > 0 && /[\uDC00-\uDFFF]/.test(text[b] ?? '') ? b + 1 : b;
+        doc.update([{ start, end: Math.max(start, end), text: ins }]);
+        assert.deepEqual(doc.facts(), engine.analyze({ path: 'model.py', text: doc.text }), `edit ${i}`);
+      }
+    } finally {
+      doc.dispose();
+    }
+  });
+
   it('reuses untouched statements when typing in valid code, with the same result as a full lowering', async () => {
     const engine = await testEngine();
     const text = fs.readFileSync(path.join(__dirname, '../../examples/cifar/train.py'), 'utf8');

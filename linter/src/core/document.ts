@@ -14,6 +14,7 @@ import type { Stmt } from '../model/python/ir';
 import { editKeepsSuppressions, emptySuppressions, scanSuppressionsLexed, shiftSuppressions, type Suppressions } from './suppression';
 import type { Span } from './diagnostic';
 import { scanSuppressionsFor } from './suppression-script';
+import { danglingAssignments } from '../parse/logical-lines';
 import { isScriptPath, sourceLangOf, type SourceLang } from './source-kind';
 import { lowerTypeScript } from '../model/ts/lower';
 
@@ -167,6 +168,9 @@ export class ParsedDocument {
   update(changes: readonly TextChange[]): void {
     let text = this.text_;
     let dirs = this.directives;
+    // The operators the parser read as spaces in the old text, moved along the changes (those
+    // a change touches are inside its edited range already).
+    let masked = this.tree && this.lang === 'python' ? (this.dangling ??= danglingAssignments(text)) : [];
     for (const c of changes) {
       if (!(c.start >= 0 && c.start <= c.end && c.end <= text.length)) {
         throw new RangeError(`change [${c.start}, ${c.end}) outside the document (length ${text.length})`);
@@ -185,11 +189,39 @@ export class ParsedDocument {
         this.loweredTree?.edit(edit);
       }
       if (dirs) dirs = dirs.comments && editKeepsSuppressions(text, c.start, c.end, c.text, dirs.comments) ? shiftSuppressions(dirs, c.end, c.text.length - (c.end - c.start)) : null;
+      const delta = c.text.length - (c.end - c.start);
+      masked = masked.filter((m) => m.end < c.start || m.start > c.end).map((m) => (m.start > c.end ? { start: m.start + delta, end: m.end + delta } : m));
       text = text.slice(0, c.start) + c.text + text.slice(c.end);
       this.editsSince.push({ start: c.start, oldEnd: c.end, newEnd: c.start + c.text.length });
     }
     this.directives = dirs;
+    if (this.tree && this.lang === 'python') this.editMasking(text, masked);
     this.replace(text, true);
+  }
+
+  /**
+   * The parser reads a dangling assignment operator as spaces (see `maskDangling`): where that
+   * differs between the old text (its masked operators `before`, moved to the new text's
+   * offsets) and `text` outside the edited ranges (typing `1` after `x = ` unmasks the `=`
+   * before it; opening a bracket above can unmask a line below), the old tree gets a
+   * same-length edit, so the incremental parse sees every character that changed.
+   */
+  private editMasking(text: string, before: readonly Span[]): void {
+    const now = danglingAssignments(text);
+    this.dangling = now;
+    const key = (m: Span): string => `${m.start}:${m.end}`;
+    const had = new Set(before.map(key));
+    const has = new Set(now.map(key));
+    const changed = [...before.filter((m) => !has.has(key(m))), ...now.filter((m) => !had.has(key(m)))];
+    for (const m of changed) {
+      const startPosition = pointAt(text, m.start);
+      const endPosition = { row: startPosition.row, column: startPosition.column + (m.end - m.start) };
+      const edit = new Edit({ startIndex: m.start, oldEndIndex: m.end, newEndIndex: m.end, startPosition, oldEndPosition: endPosition, newEndPosition: endPosition });
+      this.tree!.edit(edit);
+      this.loweredTree?.edit(edit);
+      // The statement around it is lowered again, like one the user edited.
+      this.editsSince.push({ start: m.start, oldEnd: m.end, newEnd: m.end });
+    }
   }
 
   /** Replaces the whole text (a full-document sync), re-parsing from scratch. */
@@ -197,7 +229,11 @@ export class ParsedDocument {
     this.replace(text, false);
   }
 
+  /** The dangling operators of the current text (see `editMasking`), once computed. */
+  private dangling: Span[] | null = null;
+
   private replace(text: string, incremental: boolean): void {
+    if (!incremental) this.dangling = null;
     if (!incremental) {
       this.forgetLowering();
       this.directives = null;
@@ -272,7 +308,11 @@ export class ParsedDocument {
     };
     /** The earlier lowering of node `[s, e)` from `known`, moved to its new offsets, or null. */
     const find = (known: Map<string, LoweredChild>, s: number, e: number): LoweredChild | null => {
-      if (!prev || changed.some((r) => r.startIndex < e && s < r.endIndex)) return null;
+      // From the line break before it: the lowering reads the indentation before a node (a
+      // one-line body's `bodyIndent`), which an edit of that line's start changes.
+      const ls = Math.max(0, this.text_.lastIndexOf('\n', s - 1));
+      if (!prev || changed.some((r) => r.startIndex < e && ls < r.endIndex)) return null;
+      if (ls < s && before(ls, s) === null) return null;
       const was = before(s, e);
       const old = was && known.get(`${was[0]}:${was[1]}`);
       if (!old) return null;

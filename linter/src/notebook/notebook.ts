@@ -28,6 +28,7 @@
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { diffLines } from 'diff';
 import type { Edit, Span } from '../core/diagnostic';
+import { scanLine, type LogicalState } from '../parse/logical-lines';
 
 /** A notebook that cannot be used as a Python program; the message says why (one line). */
 export class NotebookError extends Error {}
@@ -125,44 +126,6 @@ function maskLines(lines: string[]): string {
     out += line;
   }
   return out;
-}
-
-/** Where a line of Python leaves the next one: open brackets, an open string, a `\` continuation. */
-interface LogicalState {
-  depth: number;
-  /** The quote of a string still open (`'`, `"`, `'''`, `"""`), or null. */
-  quote: string | null;
-  continued: boolean;
-}
-
-/** Advances `st` over one line (with its line ending). */
-function scanLine(line: string, st: LogicalState): void {
-  const end = line.replace(/\r?\n$/, '').length;
-  let i = 0;
-  while (i < end) {
-    const ch = line[i];
-    if (st.quote !== null) {
-      if (ch === '\\') i += 2;
-      else if (line.startsWith(st.quote, i)) {
-        i += st.quote.length;
-        st.quote = null;
-      } else i++;
-      continue;
-    }
-    if (ch === '#') break;
-    if (ch === '"' || ch === "'") {
-      st.quote = line.startsWith(ch.repeat(3), i) ? ch.repeat(3) : ch;
-      i += st.quote.length;
-      continue;
-    }
-    if (ch === '(' || ch === '[' || ch === '{') st.depth++;
-    else if ((ch === ')' || ch === ']' || ch === '}') && st.depth > 0) st.depth--;
-    i++;
-  }
-  // A backslash before the line ending continues the logical line (inside a string too).
-  st.continued = end > 0 && line[end - 1] === '\\';
-  // A one-quote string does not span lines (unless continued).
-  if (st.quote !== null && st.quote.length === 1 && !st.continued) st.quote = null;
 }
 
 function maskLine(line: string): string {

@@ -11,6 +11,7 @@
 import { Language, Parser } from 'web-tree-sitter';
 import type { Tree } from 'web-tree-sitter';
 import type { SourceLang } from '../core/source-kind';
+import { maskDangling } from './logical-lines';
 
 /** The source parsers over the loaded grammars. */
 export interface SourceParser {
@@ -20,7 +21,9 @@ export interface SourceParser {
   readonly languages: Readonly<Record<SourceLang, Language>>;
   /**
    * Parses `text` as `lang` (default Python). Syntax errors never throw: tree-sitter recovers
-   * and marks them with ERROR and MISSING nodes.
+   * and marks them with ERROR and MISSING nodes. Python: an assignment operator that ends a
+   * logical line (`x = ` left empty) is read as spaces (`maskDangling`; the lowering reports it),
+   * so an incremental re-parse must also `edit` the old tree where that masking changed.
    *
    * @param oldTree - The previous tree of the same document (same language), already `edit`ed
    *   to match `text`, for an incremental re-parse.
@@ -88,7 +91,7 @@ async function load(grammars: GrammarBytes): Promise<SourceParser> {
     language: languages.python,
     languages,
     parse(text: string, oldTree?: Tree | null, lang: SourceLang = 'python'): Tree {
-      const tree = parserFor(lang).parse(text, oldTree);
+      const tree = parserFor(lang).parse(lang === 'python' ? maskDangling(text) : text, oldTree);
       // Only a parser without a language or a cancelled parse returns null; neither can happen.
       if (tree === null) throw new Error('tree-sitter returned no tree');
       return tree;

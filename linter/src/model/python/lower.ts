@@ -24,6 +24,7 @@
  */
 import type { Language, Tree, TreeCursor } from 'web-tree-sitter';
 import type { Span } from '../../core/diagnostic';
+import { danglingAssignments } from '../../parse/logical-lines';
 import { ANON, CursorLowering, END_AT_PAREN, FIRST_EXPR, grammarTables, isExpr, lowerTree, MAX_DEPTH, MEANINGFUL, missing, numberEnd, perLanguage, skipBlank, WRAPPER, type GrammarTables } from '../lowering-base';
 import type {
   ClassStmt,
@@ -185,7 +186,7 @@ const grammarFor = perLanguage((language: Language): Grammar => {
  */
 export function lowerPython(tree: Tree, text: string, reuse?: ReuseStatements): PyFile {
   const g = grammarFor(tree.language);
-  return lowerTree(tree, g, (cursor, hasError, errors) => {
+  const file = lowerTree(tree, g, (cursor, hasError, errors) => {
     // Statements holding a syntax error are always lowered again: error recovery may shape them
     // differently for the same text.
     let safeReuse = reuse;
@@ -197,6 +198,11 @@ export function lowerPython(tree: Tree, text: string, reuse?: ReuseStatements): 
     }
     return new Lowering(cursor, text, g, hasError).body(safeReuse);
   });
+  // Line breaks after an `=` that tree-sitter's recovery reads as whitespace (see
+  // `danglingAssignments`): syntax errors where Python reports them.
+  const dangling = danglingAssignments(text).filter((d) => !file.errors.some((e) => e.start <= d.end && d.start <= e.end));
+  if (dangling.length > 0) file.errors = [...file.errors, ...dangling].sort((a, b) => a.start - b.start);
+  return file;
 }
 
 /**
