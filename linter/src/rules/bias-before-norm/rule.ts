@@ -4,8 +4,8 @@
  */
 import type { Span } from '../../core/diagnostic';
 import type { LayerPair } from '../../model/python/facts';
-import type { Expr, FuncDef, Stmt } from '../../model/python/ir';
-import { boundNames, forEachExprInBody, someStmt } from '../../model/python/interp';
+import type { CallExpr, ClassDef, Expr, FuncDef, Param, Stmt } from '../../model/python/ir';
+import { boundNames, exprName, forEachCall, forEachExprInBody, someStmt } from '../../model/python/interp';
 import { defineRule, type RuleContext } from '../define';
 import { constOf, reusedAfterLayer, type Obj } from '../../model/python/values';
 import { kerasAxisMatch } from '../../model/python/keras-axes';
@@ -156,6 +156,65 @@ function enclosingFunction(body: Stmt[], target: Span): FuncDef | null {
   return null;
 }
 
+/** The class whose body directly holds `def` (a method), or null. */
+function classOf(body: Stmt[], def: FuncDef): ClassDef | null {
+  for (const s of body) {
+    if (!within(def.span, s.span)) continue;
+    if (s.k === 'class') return s.def.body.some((m) => m.k === 'func' && m.def === def) ? s.def : classOf(s.def.body, def);
+    if (s.k === 'func') return classOf(s.def.body, def);
+    if (s.k === 'if' || s.k === 'for' || s.k === 'while') return classOf(s.body, def) ?? classOf(s.orelse, def);
+    if (s.k === 'with' || s.k === 'try') return classOf(s.body, def);
+    return null;
+  }
+  return null;
+}
+
+/** Calls `f` on every call in `body`, nested functions and classes included. */
+function forEachCallDeep(body: Stmt[], f: (c: CallExpr) => void): void {
+  forEachExprInBody(body, (e) => forEachCall(e, f));
+  someStmt(body, (s) => {
+    if (s.k === 'func' || s.k === 'class') {
+      forEachExprInBody(s.def.body, (e) => forEachCall(e, f));
+      forEachCallDeep(s.def.body, f);
+    }
+    return false;
+  });
+}
+
+/**
+ * A bias argument that is a parameter of the function building the layer, defaulting to
+ * `True`, that no call in the project passes (segmentation_models.pytorch's
+ * `ConvBnRelu(..., bias: bool = True)`: every block it builds has the cancelled bias). The
+ * calls are found by the name of the function, or of the class for an `__init__`; a call that
+ * passes the parameter, by keyword or position, or splats arguments, keeps it silent.
+ * @returns the parameter, or null.
+ */
+function biasParamNeverPassed(ctx: RuleContext, prod: Obj, expr: Expr | null): Param | null {
+  if (!expr || expr.k !== 'name' || !prod.site) return null;
+  const file = prod.site.file;
+  const def = enclosingFunction(file.ir.body, prod.site.span);
+  if (!def) return null;
+  const index = def.params.findIndex((p) => p.name === expr.id);
+  const param = index >= 0 ? def.params[index] : undefined;
+  if (!param || param.kind === 'varargs' || param.kind === 'kwargs' || !(param.default?.k === 'bool' && param.default.value)) return null;
+  const cls = def.name === '__init__' ? classOf(file.ir.body, def) : null;
+  if (def.name === '__init__' && !cls) return null;
+  const callee = cls ? cls.name : def.name;
+  // Positional index at the call (`self` is not written for a class).
+  const at = param.kind === 'kwonly' ? -1 : cls ? index - 1 : index;
+  let passed = false;
+  let calls = 0;
+  for (const f of ctx.model.index.files) {
+    forEachCallDeep(f.ir.body, (c) => {
+      const n = exprName(c.fn);
+      if (!n || (n !== callee && !n.endsWith(`.${callee}`))) return;
+      calls++;
+      if (c.doubleStar.length > 0 || c.args.some((a) => a.k === 'star') || c.kwargs.some((k) => k.name === param.name) || (at >= 0 && c.args.length > at)) passed = true;
+    });
+  }
+  return !passed && calls > 0 ? param : null;
+}
+
 /**
  * Whether the normalization layer's class is passed in rather than written: constructed through
  * a parameter or a local of its function (`norm_module(num_features=c)`, `norm_layer(planes)`
@@ -205,8 +264,10 @@ export default defineRule({
       if (nsite && nsite.file === prod.site.file && inExclusiveBranches(prod.site.file.ir.body, prod.site.span, nsite.span)) continue;
       const param = prod.spec.biasParam;
       const bias = ctx.model.argOf(prod, param);
-      // Only a bias that is literally on (default or `bias=True`): a computed flag may differ per caller.
-      if (!(bias.defaulted || (bias.expr?.k === 'bool' && bias.expr.value))) continue;
+      // Only a bias that is literally on (default or `bias=True`), or a parameter defaulting to
+      // `True` that no call passes: a computed flag may differ per caller.
+      const neverPassed = bias.defaulted || (bias.expr?.k === 'bool' && bias.expr.value) ? null : biasParamNeverPassed(ctx, prod, bias.expr);
+      if (!(bias.defaulted || (bias.expr?.k === 'bool' && bias.expr.value) || neverPassed)) continue;
       // Different channel counts are NL011's business.
       const out = outChannels(ctx, prod);
       const want = normChannels(ctx, p.consumer);
@@ -221,9 +282,14 @@ export default defineRule({
       ctx.report({
         site: prod.site,
         span: (!bias.viaPartial && bias.keyword?.span) || prod.site.span,
-        message: `\`${layerName(prod)}\` has a bias that the following \`${layerName(p.consumer)}\` cancels: the normalization subtracts the per-channel mean, ${shift}; pass \`${kwText(file, param, 'False')}\``,
+        message: `\`${layerName(prod)}\` has a bias that the following \`${layerName(p.consumer)}\` cancels: the normalization subtracts the per-channel mean, ${shift}; pass \`${kwText(file, param, 'False')}\`${
+          neverPassed ? ` (its \`${neverPassed.name}\` parameter defaults to True and no call in the project passes it)` : ''}`,
         related: p.consumer.site ? [{ site: p.consumer.site, message: `\`${layerName(p.consumer)}\` normalizes the output here` }] : [],
-        fix: {
+        fix: neverPassed ? {
+          title: `Default \`${neverPassed.name}\` to False (no call in the project passes it; other callers would lose the bias too)`,
+          applicability: 'unsafe',
+          edits: [{ start: neverPassed.default!.span.start, end: neverPassed.default!.span.end, content: 'False' }],
+        } : {
           title: (keras
             ? `Set \`${kwText(file, 'use_bias', 'False')}\` (weights saved with the bias will no longer load into this layer)`
             : 'Set `bias=False` (checkpoints saved with the bias will no longer load with `strict=True`)') +
