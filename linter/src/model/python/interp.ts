@@ -597,11 +597,13 @@ export class PyTorchModel {
     }
     const parts = [...obj.children, ...obj.created];
     for (const vals of obj.attrs.values()) parts.push(...objsOf(vals));
+    // A slice of a module's submodules keeps its stem (BatchNorm), not surely its head (Dropout).
+    const head = obj.q !== 'modules-slice-of';
     for (const p of parts) {
       if (p.kind === 'loader' || p.kind === 'optimizer' || p.kind === 'trainer') continue;
       const pc = this.carry(p, seen);
       c.batchnorm ||= pc.batchnorm;
-      c.dropout ||= pc.dropout;
+      c.dropout ||= head && pc.dropout;
       c.batchnorm1d ||= pc.batchnorm1d;
       c.batchnormTracked ||= pc.batchnormTracked;
       c.batchnormUnsynced ||= pc.batchnormUnsynced;
@@ -1095,6 +1097,10 @@ export class PyTorchModel {
             const c = v.obj.children[idx < 0 ? v.obj.children.length + idx : idx];
             if (c) out = union(out, [{ t: 'obj', obj: c }]);
           } else if (v.t === 'tensor') out = union(out, [tensor(v.producer, 'reshaped', dropSequence(v.path), v.inModel)]);
+          else if (v.t === 'obj' && (v.obj.q === 'modules-of' || v.obj.q === 'modules-slice-of') && keepsStem(e.index)) {
+            // The first submodules: the stem's BatchNorm, not always the classifier's Dropout.
+            out = union(out, [{ t: 'obj', obj: this.alloc('opaque', { file: ctx.file, span: e.span }, ctx.key, { q: 'modules-slice-of', children: v.obj.children }) }]);
+          }
         }
         return out;
       }
@@ -1201,7 +1207,11 @@ export class PyTorchModel {
       if (a.k === 'star') {
         const v = this.evalExpr(a.value, ctx, st);
         const seqs = v.filter((s): s is SeqVal => s.t === 'seq');
+        const parts = v.filter((x) => x.t === 'obj' && (x.obj.q === 'modules-of' || x.obj.q === 'modules-slice-of'));
         if (seqs.length === 1) pos.push(...seqs[0].items);
+        // `nn.Sequential(*list(resnet.children())[:-2])`: the submodules, as one member that
+        // carries what the module carries (BatchNorm in a torchvision trunk).
+        else if (parts.length > 0) pos.push(parts);
         else pos.push([]);
       } else pos.push(this.evalExpr(a, ctx, st));
     }
@@ -1449,7 +1459,12 @@ export class PyTorchModel {
       // The creation environment, captured once (a memoized object keeps its first one).
       obj.env ??= argEnv(call, st.env);
       obj.site = site;
-      if (spec.kind === 'container') obj.children = this.containerChildren(q, pos, kw, ctx, site);
+      if (spec.kind === 'container') {
+        obj.children = this.containerChildren(q, pos, kw, ctx, site);
+        // Built from pretrained parts (`nn.Sequential(*list(resnet.children())[:-1])` of a
+        // model made with weights): its weights are those, not random ones.
+        if (obj.children.some((k) => k.weightsLoaded || ((k.q === 'modules-of' || k.q === 'modules-slice-of') && k.children.some((c) => c.weightsLoaded)))) obj.weightsLoaded = true;
+      }
       return this.constructed(obj, site, ctx, st);
     }
     if (q === DATALOADER || q === 'torch.utils.data.dataloader.DataLoader') {
@@ -1586,6 +1601,11 @@ export class PyTorchModel {
       const on = constOf(pos[0] ?? kw.get('mode') ?? []);
       if (typeof on === 'boolean') st.noGrad = !on;
       return [];
+    }
+    // `list(model.children())`: the submodules of a module (see `modulesOf`).
+    if ((q === 'builtins.list' || q === 'builtins.tuple') && pos.length === 1) {
+      const parts = objsOf(pos[0]).filter((o) => o.q === 'modules-of' || o.q === 'modules-slice-of');
+      if (parts.length > 0) return parts.map((obj) => ({ t: 'obj', obj }));
     }
     if (q === 'builtins.super') {
       return [{ t: 'ext', q: 'builtins.super()' }];
@@ -3372,6 +3392,20 @@ export class PyTorchModel {
 
 // -----------------------------------------------------------------------------------------
 // Helpers
+
+/**
+ * A slice of a module's submodules that keeps the first ones, where a network's stem is
+ * (`[:-2]`, `[:-1]`, `[:6]`, `[:]`; torchvision's classification models keep BatchNorm there and
+ * put the classifier last): no start, and a stop that is negative or at least 2.
+ */
+function keepsStem(index: Expr): boolean {
+  if (index.k !== 'other' || index.kind !== 'slice') return false;
+  const [first] = index.parts;
+  if (!first) return true;
+  if (first.span.start === index.span.start) return false;
+  const stop = first.k === 'unary' && first.op === '-' && first.operand.k === 'num' ? -first.operand.value : first.k === 'num' ? first.value : null;
+  return stop !== null && (stop < 0 || stop >= 2);
+}
 
 /** A Keras model's symbolic graph ends, as attributes (`base.output`, `model.inputs`). */
 const KERAS_GRAPH_ENDS: ReadonlySet<string> = new Set(['input', 'inputs', 'output', 'outputs']);
