@@ -173,10 +173,7 @@ function classOf(body: Stmt[], def: FuncDef): ClassDef | null {
 function forEachCallDeep(body: Stmt[], f: (c: CallExpr) => void): void {
   forEachExprInBody(body, (e) => forEachCall(e, f));
   someStmt(body, (s) => {
-    if (s.k === 'func' || s.k === 'class') {
-      forEachExprInBody(s.def.body, (e) => forEachCall(e, f));
-      forEachCallDeep(s.def.body, f);
-    }
+    if (s.k === 'func' || s.k === 'class') forEachCallDeep(s.def.body, f);
     return false;
   });
 }
