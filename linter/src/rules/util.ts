@@ -19,6 +19,14 @@ export function isScript(file: ProjectFile | undefined | null): boolean {
 }
 
 /** A Keras keyword in TensorFlow.js's spelling: `use_bias` → `useBias`. */
+/**
+ * A receiver name as the source writes it: TypeScript/JavaScript's `this` (lowered as `self`,
+ * see `model/ts/lower.ts`) is shown as `this`.
+ */
+export function sourceName(file: ProjectFile | undefined | null, name: string): string {
+  return isScript(file) ? name.replace(/^self(?=\.|$)/, 'this') : name;
+}
+
 export function camelCase(name: string): string {
   return tfjsOptionName(name);
 }

@@ -2255,6 +2255,9 @@ export class PyTorchModel {
     if (parser) return this.argparseMethod(parser, call, m, ctx, st, site);
     const keras = this.kerasMethod(call, m, recv, objs, ctx, st, site);
     if (keras) return keras;
+    // A plain class's own method (`Trainer().train(x, y)` of a class that holds a model): a call
+    // of that method, not a module's `train()`/`to()`/... .
+    if (objs.length > 0 && objs.every((o) => o.kind === 'instance' && !!o.cls && !this.isModuleClass(o.cls) && !!this.findMethod(o.cls, m))) return null;
     const moduleObjs = objs.filter(isModuleLike);
     if (moduleObjs.length === 0) {
       if (m === 'fit' && objs.some((o) => o.kind === 'trainer')) {

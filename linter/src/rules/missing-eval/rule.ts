@@ -8,7 +8,7 @@ import { defineRule, insertLinesAfter, insertLinesBefore, type RuleContext } fro
 import { forEachExprInBody, forEachSubExpr, modesOf, someStmt } from '../../model/python/interp';
 import type { InferenceFact } from '../../model/python/facts';
 import type { FuncDef, Keyword } from '../../model/python/ir';
-import { describe, kwText, lit, sourcesOf } from '../util';
+import { describe, kwText, lit, sourceName, sourcesOf } from '../util';
 
 const WHY: Record<InferenceFact['kind'], (f: InferenceFact) => string> = {
   no_grad: () => 'inside `torch.no_grad()`',
@@ -137,7 +137,7 @@ function reportKeras(ctx: RuleContext, f: InferenceFact, flag: Keyword): void {
   const where = f.kind === 'after-training' ? 'after training' : f.fn ? `in \`${f.fn.name}()\`` : 'in an evaluation function';
   ctx.report({
     site: f.site,
-    message: `\`${f.receiver}\` is called with \`${kwText(f.site.file, 'training', 'True')}\` for inference (${where}): BatchNorm normalizes with the statistics of the current batch instead of its moving statistics, and predictions depend on the rest of the batch; pass \`${kwText(f.site.file, 'training', 'False')}\` (or leave it out)`,
+    message: `\`${sourceName(f.site.file, f.receiver)}\` is called with \`${kwText(f.site.file, 'training', 'True')}\` for inference (${where}): BatchNorm normalizes with the statistics of the current batch instead of its moving statistics, and predictions depend on the rest of the batch; pass \`${kwText(f.site.file, 'training', 'False')}\` (or leave it out)`,
     related: f.via.map((site) => ({ site, message: 'reached through this call' })),
     fix: {
       title: `Set \`${kwText(f.site.file, 'training', 'False')}\``,

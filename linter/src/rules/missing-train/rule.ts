@@ -6,7 +6,7 @@ import { defineRule, indentAt, lineStartOf, type RuleContext } from '../define';
 import { modesOf, type PyTorchModel } from '../../model/python/interp';
 import type { Obj } from '../../model/python/values';
 import type { FuncDef } from '../../model/python/ir';
-import { isScript, kwText, setKeywordEdit, sourcesOf } from '../util';
+import { isScript, kwText, setKeywordEdit, sourceName, sourcesOf } from '../util';
 
 function related(model: PyTorchModel, a: Obj, b: Obj): boolean {
   if (a === b) return true;
@@ -94,7 +94,8 @@ export default defineRule({
       const file = f.site.file;
       const on = kwText(file, 'training', 'True');
       const how = f.predict ? 'through `predict()`' : f.flag ? `with \`${kwText(file, 'training', 'False')}\` while every variable trains (no \`varList\`)` : `without \`${on}\``;
-      const advice = f.predict ? (isScript(file) ? `call it with \`apply(x, {${on}})\`` : `call it as \`${f.receiver}(x, ${on})\``) : `pass \`${on}\``;
+      const receiver = sourceName(file, f.receiver);
+      const advice = f.predict ? (isScript(file) ? `call it with \`apply(x, {${on}})\`` : `call it as \`${receiver}(x, ${on})\``) : `pass \`${on}\``;
       const where = isScript(file)
         ? 'inside this gradient computation (a function the optimizer minimizes or `tf.variableGrads` differentiates)'
         : f.helper
@@ -103,7 +104,7 @@ export default defineRule({
       ctx.report({
         site: f.site,
         span: f.flag?.span ?? f.site.span,
-        message: `\`${f.receiver}\` is called ${how} ${where}: it runs in inference mode, so BatchNormalization normalizes with its moving statistics and never updates them while the weights train; ${advice}`,
+        message: `\`${receiver}\` is called ${how} ${where}: it runs in inference mode, so BatchNormalization normalizes with its moving statistics and never updates them while the weights train; ${advice}`,
         related: f.via.map((site) => ({ site, message: 'reached through this call' })),
         // In a helper the tape calls, the helper may also run for evaluation (`test_step`): unsafe.
         fix: f.predict ? null : {
