@@ -328,10 +328,25 @@ class B(nn.Module):
 
     def forward(self, x):
         return self.bn(self.conv(x))
+
+
+class C(nn.Module):
+    def __init__(self, c, norm=None):
+        super().__init__()
+        Norm = nn.BatchNorm2d
+        layer = norm or nn.BatchNorm2d
+        self.conv = nn.Conv2d(c, c, 1)
+        self.bn = Norm(c)
+        self.conv2 = nn.Conv2d(c, c, 1)
+        self.bn2 = layer(c)
+
+    def forward(self, x):
+        return self.bn2(self.conv2(self.bn(self.conv(x))))
 `;
     const diags = (await lintFiles({ 'm.py': src })).filter((d) => d.code === 'NL003');
     const line = (offset: number): number => src.slice(0, offset).split('\n').length;
-    assert.deepEqual(diags.map((d) => [line(d.span.start), d.fix?.applicability]), [[7, 'unsafe'], [17, 'safe']]);
+    // C: a local chosen in the function is written (safe); one set from a parameter is passed in.
+    assert.deepEqual(diags.map((d) => [line(d.span.start), d.fix?.applicability]), [[7, 'unsafe'], [17, 'safe'], [29, 'safe'], [31, 'unsafe']]);
     assert.match(diags[0].fix!.title, /passed in/);
   });
 

@@ -356,7 +356,10 @@ export class PyTorchModel {
     for (const f of this.index.files) {
       this.guard(f.path, () => this.moduleEnv(f));
       this.forEachFunction(f, f.ir.body, null, (def, cls) => {
-        if (cls && this.isModuleClass(cls)) return;
+        // A module class's `__init__` and `forward` ran with its generic instance; its other
+        // methods only when something called them (a projector built lazily, byol-pytorch's
+        // `_get_projector`, is evaluated here like a helper function).
+        if (cls && this.isModuleClass(cls) && (def.name === '__init__' || def.name === 'forward' || this.evaluated.has(def))) return;
         if (this.summaries.get(def) && this.relevantMemo.get(def)) return;
         this.guard(`${f.path}: ${def.name}()`, () => {
           if (constructsLayers(def.body) || this.mayBuild(def, f)) this.evalFunctionBody(def, cls, cls ? [[]] : [], new Map(), 1, null, 'generic');
@@ -2110,6 +2113,7 @@ export class PyTorchModel {
     if (memo) return memo;
     if (depth > MAX_CONSTRUCT_DEPTH) return [];
     this.constructMemo.set(memoKey, 'pending');
+    this.evaluated.add(def);
     const ctx = this.newCtx(file, 'construct', def, cls, depth, memoKey);
     ctx.building = building;
     const st = this.newState();
@@ -2118,6 +2122,9 @@ export class PyTorchModel {
     this.constructMemo.set(memoKey, ctx.returns);
     return ctx.returns;
   }
+
+  /** Functions whose body `evalFunctionBody` has evaluated (with some arguments). */
+  private readonly evaluated = new Set<FuncDef>();
 
   private readonly fnFiles = new Map<FuncDef, ProjectFile>();
   private fnFilesIndexed = new Set<ProjectFile>();

@@ -5,7 +5,7 @@
 import type { Span } from '../../core/diagnostic';
 import type { LayerPair } from '../../model/python/facts';
 import type { CallExpr, ClassDef, Expr, FuncDef, Param, Stmt } from '../../model/python/ir';
-import { boundNames, exprName, forEachCall, forEachExprInBody, someStmt } from '../../model/python/interp';
+import { boundNames, exprName, forEachCall, forEachExprInBody, forEachSubExpr, someStmt } from '../../model/python/interp';
 import { defineRule, type RuleContext } from '../define';
 import { constOf, reusedAfterLayer, type Obj } from '../../model/python/values';
 import { kerasAxisMatch } from '../../model/python/keras-axes';
@@ -227,7 +227,23 @@ function normPassedIn(norm: Obj): boolean {
   if (fn.k === 'attr') return fn.obj.k === 'name' && fn.obj.id === 'self';
   if (fn.k !== 'name') return false;
   const def = enclosingFunction(site.file.ir.body, site.span);
-  return !!def && (def.params.some((p) => p.name === fn.id) || someStmt(def.body, (s) => boundNames(s).has(fn.id)));
+  if (!def) return false;
+  const params = new Set(def.params.map((p) => p.name));
+  if (params.has(fn.id)) return true;
+  // A local: passed in when some assignment to it reads a parameter or `self`
+  // (`norm = norm_layer or nn.BatchNorm2d`), not when it is chosen here (`Norm = nn.BatchNorm1d`,
+  // byol-pytorch's `Norm = MaybeSyncBatchnorm(...)`).
+  let fromOutside = false;
+  someStmt(def.body, (s) => {
+    if (!boundNames(s).has(fn.id)) return false;
+    const read = s.k === 'assign' && s.value ? [s.value] : null;
+    if (!read) fromOutside = true;
+    else forEachSubExpr(read[0], (x) => {
+      if (x.k === 'name' && (params.has(x.id) || x.id === 'self')) fromOutside = true;
+    });
+    return fromOutside;
+  });
+  return fromOutside;
 }
 
 export default defineRule({
