@@ -47,6 +47,11 @@ export interface InferenceFact {
   /** The module has no loaded or trained weights on this path (a smoke test of a fresh model). */
   fresh: boolean;
   /**
+   * The forward pass, when the fact is at the call of a function that runs it (`site`:
+   * `compute_accuracy(model, loader)` under `torch.no_grad()`; `forwardAt`: its `model(x)`).
+   */
+  forwardAt?: Site;
+  /**
    * Keras: the call forces `training=True` (this keyword) at an inference site. Keras has no
    * train/eval mode on the model: the flag of each call decides, so Keras facts carry it and
    * their `mode` is meaningless.

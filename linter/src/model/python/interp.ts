@@ -88,6 +88,12 @@ interface Summary {
    * NL002 facts where the function is called inside one (a loss helper under the tape).
    */
   plainCalls: InferenceInTrainingFact[];
+  /**
+   * Forward passes of symbolic models outside any inference context of the function (a helper
+   * `compute_accuracy(model, loader)` calling `model(x)`): inference where the caller runs the
+   * function in one (under `torch.no_grad()`, after training...), see `applySummary`.
+   */
+  forwards: Array<{ obj: Obj; site: Site; mode: ModeInfo }>;
 }
 
 /** The flow state at a program point. */
@@ -2194,7 +2200,7 @@ export class PyTorchModel {
       const key = ctx.purpose === 'flow' ? `${site.file.path}:${site.span.start}|${argsKey(args, kw)}` : argsKey(args, kw);
       ret = this.evalFunctionBody(f.def, f.cls ?? null, args, kw, ctx.depth + 1, ctx.building, key);
     }
-    if (ctx.purpose === 'flow') ret = this.applySummary(f, args, kw, ctx, st, site, ret);
+    if (ctx.purpose === 'flow') ret = this.applySummary(f, args, kw, ctx, st, site, ret, call);
     return ret;
   }
 
@@ -2408,15 +2414,18 @@ export class PyTorchModel {
     if (this.isKeras(obj)) return this.applyDirect(obj, pos[0] ?? [], ctx, site);
     const input = (pos[0] ?? []).filter((v): v is TensorVal => v.t === 'tensor');
     if (ctx.purpose === 'flow' && isModuleLike(obj)) {
-      let kind: InferenceKind | null = null;
-      if (st.noGrad) kind = ctx.fn && ctx.fn.decorators.some(isNoGradDecorator) ? 'decorator' : 'no_grad';
-      else if (ctx.evalNamed && !ctx.file.isTestFile) kind = 'eval-function';
-      else if (how === 'predict') kind = 'eval-function';
-      else if (st.trained.has(obj) && call.span.start > lastStep(ctx) && ctx.loops.length === 0) kind = 'after-training';
-      // (Weights loaded on this path, or by the constructor: `if pretrained: self.load_state_dict(...)`.)
-      else if (ctx.stepOffsets.length === 0 && (st.weighted.has(obj) || !!obj.weightsLoaded) && !ctx.file.isTestFile && !(ctx.summary && ctx.fn)) kind = 'load-and-predict';
+      const kind: InferenceKind | null = how === 'predict' && !st.noGrad && !(ctx.evalNamed && !ctx.file.isTestFile) ? 'eval-function' : this.inferenceKind(obj, call, ctx, st);
       if (kind) this.noteInference(obj, call.fn.k === 'attr' && how === 'predict' ? call.fn.obj : call.fn, kind, ctx, st, site);
-      else if (!st.noGrad) own(st, 'forwarded').add(obj);
+      else {
+        if (!st.noGrad) own(st, 'forwarded').add(obj);
+        if (obj.kind === 'sym' && ctx.summary) {
+          const list = ctx.summary.forwards;
+          const i = list.findIndex((f) => f.obj === obj && f.site.span.start === site.span.start);
+          const mode = this.modeOf(st, obj);
+          if (i < 0) list.push({ obj, site, mode });
+          else list[i] = { obj, site, mode: joinInfo(list[i].mode, mode)! };
+        }
+      }
     }
     // Data flow through layers.
     if (obj.kind === 'layer' && obj.spec) return this.markApplication(obj, site, this.layerForward(obj as Obj & { spec: LayerSpec }, input, ctx, site));
@@ -2559,16 +2568,35 @@ export class PyTorchModel {
     return false;
   }
 
-  private noteInference(obj: Obj, recvExpr: Expr, kind: InferenceKind, ctx: Ctx, st: State, site: Site): void {
+  /**
+   * Whether a forward pass of `obj` by `call` here is inference, and why: under `no_grad` (or a
+   * `@torch.no_grad()` function), in an evaluation function, after the model's training in
+   * this body, or after loading weights in a body that trains nothing. Null: not inference.
+   */
+  private inferenceKind(obj: Obj, call: CallExpr, ctx: Ctx, st: State): InferenceKind | null {
+    if (st.noGrad) return ctx.fn && ctx.fn.decorators.some(isNoGradDecorator) ? 'decorator' : 'no_grad';
+    if (ctx.evalNamed && !ctx.file.isTestFile) return 'eval-function';
+    if (st.trained.has(obj) && call.span.start > lastStep(ctx) && ctx.loops.length === 0) return 'after-training';
+    // (Weights loaded on this path, or by the constructor: `if pretrained: self.load_state_dict(...)`.)
+    if (ctx.stepOffsets.length === 0 && (st.weighted.has(obj) || !!obj.weightsLoaded) && !ctx.file.isTestFile && !(ctx.summary && ctx.fn)) return 'load-and-predict';
+    return null;
+  }
+
+  /**
+   * @param forward - when `site` calls a function that runs the forward pass: where, and the
+   *   mode there (the function may set it: `model.train(training)`).
+   */
+  private noteInference(obj: Obj, recvExpr: Expr, kind: InferenceKind, ctx: Ctx, st: State, site: Site, forward?: { at: Site; mode: ModeInfo }): void {
     // A `no_grad` forward of a module that the same loop trains, whose output another module
     // takes outside `no_grad` (a GAN's generator making fakes for the discriminator's step) is
     // part of training, not inference.
     if (kind === 'no_grad' && this.feedsTraining(ctx, st, exprName(recvExpr))) return;
     const fact: InferenceFact = {
-      site, obj, mode: this.modeOf(st, obj), kind, via: [], fn: ctx.fn,
+      site, obj, mode: forward?.mode ?? this.modeOf(st, obj), kind, via: [], fn: ctx.fn,
       insertBefore: fixAnchor(ctx, exprName(recvExpr), site.span.start), receiver: exprName(recvExpr) ?? 'model',
       trainsAfter: lastStep(ctx) > site.span.start || ctx.loops.some((l) => l.span.start <= lastStep(ctx) && lastStep(ctx) < l.span.end),
       fresh: !st.weighted.has(obj) && !obj.weightsLoaded,
+      ...(forward ? { forwardAt: forward.at } : {}),
     };
     this.emitInference(fact, ctx);
   }
@@ -2857,7 +2885,7 @@ export class PyTorchModel {
       return empty;
     }
     const summary: Summary = {
-      infer: [], steps: [], inferTrain: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [], ddp: [], plainCalls: [],
+      infer: [], steps: [], inferTrain: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [], ddp: [], plainCalls: [], forwards: [],
     };
     const ctx = this.newCtx(file, 'flow', def, cls, 0, `flow:${file.path}:${def.span.start}`);
     ctx.summary = summary;
@@ -2944,7 +2972,7 @@ export class PyTorchModel {
     return vals;
   }
 
-  private applySummary(f: Extract<Val, { t: 'fn' }>, args: Val[][], kw: ReadonlyMap<string, Val[]>, ctx: Ctx, st: State, site: Site, ret: Val[]): Val[] {
+  private applySummary(f: Extract<Val, { t: 'fn' }>, args: Val[][], kw: ReadonlyMap<string, Val[]>, ctx: Ctx, st: State, site: Site, ret: Val[], call?: CallExpr): Val[] {
     const file = f.cls?.file ?? this.fileOfFunction(f.def);
     if (!file) return ret;
     const s = this.summaryOf(file, f.def, f.cls ?? null);
@@ -2993,6 +3021,24 @@ export class PyTorchModel {
       for (const target of resolveSym(fact.obj)) {
         const fresh = fact.fresh && !st.weighted.has(target) && !target.weightsLoaded;
         this.emitInference({ ...fact, obj: target, mode: subst(fact.mode, target), via: [...fact.via, site], fresh }, ctx);
+      }
+    }
+    // The callee's plain forward passes of a parameter, where this call is itself inference
+    // (`with torch.no_grad(): acc = compute_accuracy(model, loader)`): reported at this call,
+    // named as the caller passes the model, with the forward pass as related location.
+    if (call && !s.hasStep && ctx.purpose === 'flow') {
+      for (const fwd of s.forwards) {
+        const root = fwd.obj.sym && fwd.obj.sym.path.length === 0 && /^param:\d+$/.test(fwd.obj.sym.root) ? Number(fwd.obj.sym.root.slice(6)) : -1;
+        if (root < 0) continue;
+        const param = f.def.params[root];
+        const offset = f.self || (f.cls && f.def.decorators.some((d) => exprName(d) === 'classmethod')) ? 1 : 0;
+        const argExpr = param && param.kind !== 'kwonly' && root - offset >= 0 && root - offset < call.args.length ? call.args[root - offset] : param ? call.kwargs.find((k) => k.name === param.name)?.value : undefined;
+        if (!argExpr || argExpr.k === 'star' || !exprName(argExpr)) continue;
+        for (const target of resolveSym(fwd.obj)) {
+          if (target.kind === 'sym' || !isModuleLike(target)) continue;
+          const kind = this.inferenceKind(target, call, ctx, st);
+          if (kind) this.noteInference(target, argExpr, kind, ctx, st, site, { at: fwd.site, mode: subst(fwd.mode, target) });
+        }
       }
     }
     for (const fact of s.inferTrain) {
@@ -3579,7 +3625,7 @@ function assignsRequiresGrad(body: Stmt[]): boolean {
 }
 
 function emptySummary(): Summary {
-  return { infer: [], steps: [], inferTrain: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [], ddp: [], plainCalls: [] };
+  return { infer: [], steps: [], inferTrain: [], frozenTrains: [], exit: new Map(), freezes: [], weighted: new Set(), converted: new Set(), hasStep: false, returns: [], ddp: [], plainCalls: [], forwards: [] };
 }
 
 
@@ -4007,13 +4053,17 @@ function mentionsKeras(file: ProjectFile): boolean {
  * computation, it trains that model in inference mode (`Summary.plainCalls`), so it is analyzed.
  */
 function callsParameterModel(def: FuncDef, file: ProjectFile): boolean {
-  if (def.params.length === 0 || file.ir.lang === 'ts' || !mentionsKeras(file)) return false;
+  if (def.params.length === 0 || file.ir.lang === 'ts') return false;
+  // Keras: also `self.model(x)` in a method (a loss helper under a tape).
+  const keras = mentionsKeras(file);
   const names = new Set(def.params.map((p) => p.name));
   const first = def.params[0].name;
   return callsIn(def.body).some((c) => {
     if (c.kwargs.some((k) => k.name === 'training')) return false;
-    if (c.fn.k === 'name') return names.has(c.fn.id);
-    return c.fn.k === 'attr' && c.fn.obj.k === 'name' && c.fn.obj.id === first;
+    // A parameter called: a model run by a helper (`compute_accuracy(model, loader)`), whose
+    // forward passes are inference where the caller runs it under `no_grad` (see `Summary.forwards`).
+    if (c.fn.k === 'name') return names.has(c.fn.id) && c.fn.id !== 'self';
+    return keras && c.fn.k === 'attr' && c.fn.obj.k === 'name' && c.fn.obj.id === first;
   });
 }
 

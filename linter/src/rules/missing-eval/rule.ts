@@ -97,6 +97,7 @@ export default defineRule({
           message: s.how === 'construct' ? `${describe(f.obj)} is created here, in training mode` : s.how === 'load' ? 'loaded here, in training mode' : 'put in training mode here',
         })),
         ...f.via.map((site) => ({ site, message: 'reached through this call' })),
+        ...(f.forwardAt ? [{ site: f.forwardAt, message: 'the forward pass this call runs' }] : []),
       ];
       const text = ctx.text(f.site.file.path);
       const receiverOk = /^[A-Za-z_][\w.]*$/.test(f.receiver);
