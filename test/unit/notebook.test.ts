@@ -40,6 +40,7 @@ describe('notebook: masking IPython syntax', () => {
     ['t = %timeit f()\n', '...            \n'],
     ['model?\n', '...   \n'],
     ['??model.forward\n', '...            \n'],
+    ['torch.*Tensor?\n', '...           \n'],
     ['!l\n', '  \n'],
   ];
   for (const [src, want] of cases) {

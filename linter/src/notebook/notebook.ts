@@ -62,10 +62,10 @@ const PYTHON_BODY_CELL_MAGICS = new Set(['time', 'timeit', 'capture', 'prun']);
  * `matplotlib inline`), which IPython runs as the magic when the line is not Python (automagic
  * is on by default, IPython 8 `automagic` and `alias` docs). Only a name followed by an
  * argument that cannot continue a Python expression counts (`time.sleep(1)`, `pip = 3` and
- * `ls -la` stay Python).
+ * `ls -la` stay Python). Help lines include wildcard searches (`torch.*Tensor?`, `%psearch`).
  */
 const IPYTHON_LINE = new RegExp(
-  '^[ \\t]*(?:[%!]|\\?\\??[\\w.]|[\\w.]+\\?\\??[ \\t]*\\r?\\n?$|[\\w.,()[\\] \\t*]+=[ \\t]*[%!]' +
+  '^[ \\t]*(?:[%!]|\\?\\??[\\w.*]|[\\w.*]+\\?\\??[ \\t]*\\r?\\n?$|[\\w.,()[\\] \\t*]+=[ \\t]*[%!]' +
     '|(?:pip|conda|mamba|cd|ls|pwd|mkdir|rm|cp|mv|cat|env|load_ext|reload_ext|matplotlib|run|time|timeit|tensorboard|autoreload|who|whos|config)' +
     '[ \\t]+(?!(?:if|else|and|or|not|in|is|for|lambda|async|await)\\b)[\\w~/"\'.])',
 );
