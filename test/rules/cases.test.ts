@@ -350,6 +350,35 @@ class C(nn.Module):
     assert.match(diags[0].fix!.title, /passed in/);
   });
 
+  it('NL003: the fix is unsafe when the file reads .bias without checking it for None; safe when an init loop checks', async () => {
+    const layers = `import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 128)
+        self.bn = nn.BatchNorm1d(128)
+`;
+    const unchecked = `${layers}        self.fc.bias.detach().zero_()
+
+    def forward(self, x):
+        return self.bn(self.fc(x))
+`;
+    const checked = `${layers}        for m in self.modules():
+            if isinstance(m, nn.Linear) and m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x):
+        return self.bn(self.fc(x))
+`;
+    const fixOf = async (src: string) => (await lintFiles({ 'm.py': src })).find((d) => d.code === 'NL003')?.fix;
+    const a = await fixOf(unchecked);
+    assert.equal(a?.applicability, 'unsafe');
+    assert.match(a!.title, /reads `\.bias`/);
+    assert.equal((await fixOf(checked))?.applicability, 'safe');
+  });
+
   it('NL003: the fix is unsafe when the normalization is conditional and the layer is also built without it', async () => {
     const src = `import torch.nn as nn
 

@@ -5,6 +5,7 @@
 import type { Span } from '../../core/diagnostic';
 import type { LayerPair } from '../../model/python/facts';
 import type { CallExpr, ClassDef, Expr, FuncDef, Param, Stmt } from '../../model/python/ir';
+import type { ProjectFile } from '../../model/python/project';
 import { boundNames, exprName, forEachCall, forEachExprInBody, forEachSubExpr, someStmt } from '../../model/python/interp';
 import { defineRule, type RuleContext } from '../define';
 import { constOf, reusedAfterLayer, type Obj } from '../../model/python/values';
@@ -213,6 +214,37 @@ function biasParamNeverPassed(ctx: RuleContext, prod: Obj, expr: Expr | null): P
 }
 
 /**
+ * Whether code in `file` reads a layer's `.bias` and never checks one for None
+ * (rasbt/deeplearning-models' `self.linear_1.bias.detach().zero_()`): after `bias=False` the
+ * attribute is None and that code raises. An initialization loop that tests
+ * `m.bias is not None` (torchvision's) copes. Memoized per file IR.
+ */
+function readsBiasUnchecked(file: ProjectFile): boolean {
+  let memo = BIAS_READS.get(file.ir);
+  if (memo === undefined) {
+    let reads = false;
+    let checked = false;
+    const visit = (body: Stmt[]): void => {
+      forEachExprInBody(body, (e) => forEachSubExpr(e, (x) => {
+        // (Not a normalization's own bias, `self.bn.bias`, nor a module's own `self.bias`.)
+        const owner = x.k === 'attr' && x.attr === 'bias' ? exprName(x.obj) ?? '' : null;
+        if (owner !== null && owner !== 'self' && !/(bn|norm)\w*$/i.test(owner)) reads = true;
+        if (x.k === 'compare' && x.operands.some((o) => o.k === 'none') && x.operands.some((o) => o.k === 'attr' && o.attr === 'bias')) checked = true;
+      }));
+      someStmt(body, (st) => {
+        if (st.k === 'func' || st.k === 'class') visit(st.def.body);
+        return false;
+      });
+    };
+    visit(file.ir.body);
+    memo = reads && !checked;
+    BIAS_READS.set(file.ir, memo);
+  }
+  return memo;
+}
+const BIAS_READS = new WeakMap<object, boolean>();
+
+/**
  * Whether the normalization layer's class is passed in rather than written: constructed through
  * a parameter or a local of its function (`norm_module(num_features=c)`, `norm_layer(planes)`
  * after `if norm_layer is None: norm_layer = nn.BatchNorm2d`) or an attribute of `self`
@@ -291,6 +323,7 @@ export default defineRule({
       const file = prod.site.file;
       const conditional = normIsConditional(p, prod);
       const passedIn = !conditional && normPassedIn(p.consumer);
+      const biasRead = readsBiasUnchecked(file);
       const shift = keras && constOf(ctx.model.argOf(p.consumer, 'center').value) === false ? `and with \`${kwText(file, 'center', 'False')}\` nothing replaces it` : 'and its own shift (β) replaces the bias';
       ctx.report({
         site: prod.site,
@@ -307,8 +340,9 @@ export default defineRule({
             ? `Set \`${kwText(file, 'use_bias', 'False')}\` (weights saved with the bias will no longer load into this layer)`
             : 'Set `bias=False` (checkpoints saved with the bias will no longer load with `strict=True`)') +
             (conditional ? '; the normalization is conditional: where it is left out, the bias is removed too' : '') +
-            (passedIn ? '; the normalization layer is passed in: where a caller passes another kind, the bias is removed too' : ''),
-          applicability: conditional || passedIn ? 'unsafe' : 'safe',
+            (passedIn ? '; the normalization layer is passed in: where a caller passes another kind, the bias is removed too' : '') +
+            (biasRead ? '; code in this file reads `.bias` without checking for None, which it becomes' : ''),
+          applicability: conditional || passedIn || biasRead ? 'unsafe' : 'safe',
           edits: [setKeywordEdit(text, prod.call, param, 'False', file)],
         },
       });
