@@ -125,6 +125,11 @@ export interface LoaderFact {
   datasetLength: number | null;
   /** `batch_sampler=` given: batch size is not this call's. */
   hasBatchSampler: boolean;
+  /**
+   * A `collate_fn` that merges examples instead of stacking them (graphs batched into one of
+   * all their nodes): the rows a BatchNorm sees are not `batch_size` examples.
+   */
+  customCollate: boolean;
   /** Objects trained with batches from this loader (filled by training-step facts). */
   trains: Set<Obj>;
   /** Gradient accumulation seen around those steps. */

@@ -1491,6 +1491,7 @@ export class PyTorchModel {
           obj, site, call, batchSize, batchSizeArg: bsKw, batchSizeSpan: bsKw?.span ?? null, framework: 'pytorch', datasetLength: typeof datasetLen === 'number' ? datasetLen : null,
           dropLast: kw.get('drop_last') ?? pos[DATALOADER_PARAMS.findIndex((p) => p.name === 'drop_last')] ?? null,
           hasBatchSampler: kw.has('batch_sampler') || splatSampler,
+          customCollate: customCollate(kw.get('collate_fn') ?? pos[DATALOADER_PARAMS.findIndex((p) => p.name === 'collate_fn')]),
           trains: new Set(), accumulation: false,
         };
         this.loaders.push(fact);
@@ -1731,7 +1732,7 @@ export class PyTorchModel {
     if (!written && def === null) return;
     const fact: LoaderFact = {
       obj, site, call, batchSize, batchSizeArg: kwArg, batchSizeSpan: kwArg?.span ?? posExpr?.span ?? null, framework: 'keras',
-      dropLast: null, datasetLength: null, hasBatchSampler: false, trains: new Set(), accumulation: false,
+      dropLast: null, datasetLength: null, hasBatchSampler: false, customCollate: false, trains: new Set(), accumulation: false,
     };
     this.loaders.push(fact);
     this.loaderByObj.set(obj, fact);
@@ -3461,6 +3462,24 @@ function keepsStem(index: Expr): boolean {
   if (first.span.start === index.span.start) return false;
   const stop = first.k === 'unary' && first.op === '-' && first.operand.k === 'num' ? -first.operand.value : first.k === 'num' ? first.value : null;
   return stop !== null && (stop < 0 || stop >= 2);
+}
+
+/**
+ * A DataLoader `collate_fn` that does not stack examples into one batch dimension: a project
+ * function that merges them into one item (DGL's `dgl.batch` of graphs, PyG's
+ * `Batch.from_data_list`, a `torch.cat` of variable-size parts) and stacks nothing, so the rows
+ * a BatchNorm sees are nodes or points, not examples. A collate that stacks (`torch.stack`,
+ * `default_collate`, `pad_sequence`), a lambda or an unknown one keeps the batch of examples.
+ */
+function customCollate(vals: Val[] | undefined): boolean {
+  if (!vals) return false;
+  return vals.some((v) => {
+    if (v.t !== 'fn') return false;
+    const names = callsIn(v.def.body).map((c) => exprName(c.fn) ?? '');
+    const stacks = names.some((n) => /(^|\.)(stack|default_collate|pad_sequence)$/.test(n));
+    const merges = names.some((n) => /(^|\.)(batch|from_data_list|cat|concatenate)$/.test(n) && !/^self\./.test(n));
+    return merges && !stacks;
+  });
 }
 
 /** A Keras model's symbolic graph ends, as attributes (`base.output`, `model.inputs`). */

@@ -22,7 +22,7 @@ export default defineRule({
     const { model } = ctx;
     const ddpWrapped = new Set([...model.ddp.values()].map((f) => f.obj));
     for (const l of model.loaders) {
-      if (l.hasBatchSampler) continue;
+      if (l.hasBatchSampler || l.customCollate) continue;
       // (A Keras base frozen with `trainable = False` normalizes with its moving statistics.)
       const trained = [...l.trains].filter((o) => model.trainsBatchNorm(o));
       if (trained.length === 0) continue;
