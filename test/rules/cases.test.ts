@@ -372,7 +372,18 @@ class Net(nn.Module):
     def forward(self, x):
         return self.bn(self.fc(x))
 `;
+    const normBranch = `${layers}        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight)
+            elif isinstance(m, nn.BatchNorm1d):
+                nn.init.constant_(m.bias, 0)
+
+    def forward(self, x):
+        return self.bn(self.fc(x))
+`;
     const fixOf = async (src: string) => (await lintFiles({ 'm.py': src })).find((d) => d.code === 'NL003')?.fix;
+    // A read in an `isinstance(m, nn.BatchNorm1d)` branch is a norm's bias (Lightning's UvA-DL notebooks).
+    assert.equal((await fixOf(normBranch))?.applicability, 'safe');
     const a = await fixOf(unchecked);
     assert.equal(a?.applicability, 'unsafe');
     assert.match(a!.title, /reads `\.bias`/);

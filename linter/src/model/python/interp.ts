@@ -1612,6 +1612,10 @@ export class PyTorchModel {
       if (typeof on === 'boolean') st.noGrad = !on;
       return [];
     }
+    // `layers = list()`: an empty list, like `[]` (sgrvinod's super-resolution blocks append to it).
+    if ((q === 'builtins.list' || q === 'builtins.tuple') && pos.length === 0 && kw.size === 0) {
+      return [this.newSeq(`${ctx.file.path}:${call.span.start}:${ctx.key}`, [], ctx)];
+    }
     // `list(model.children())`: the submodules of a module (see `modulesOf`).
     if ((q === 'builtins.list' || q === 'builtins.tuple') && pos.length === 1) {
       const parts = objsOf(pos[0]).filter((o) => o.q === 'modules-of' || o.q === 'modules-slice-of');

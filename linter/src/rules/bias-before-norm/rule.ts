@@ -224,17 +224,45 @@ function readsBiasUnchecked(file: ProjectFile): boolean {
   if (memo === undefined) {
     let reads = false;
     let checked = false;
+    const scan = (e: Expr): void => forEachSubExpr(e, (x) => {
+      // (Not a normalization's own bias, `self.bn.bias`, nor a module's own `self.bias`.)
+      const owner = x.k === 'attr' && x.attr === 'bias' ? exprName(x.obj) ?? '' : null;
+      if (owner !== null && owner !== 'self' && !/(bn|norm)\w*$/i.test(owner)) reads = true;
+      if (x.k === 'compare' && x.operands.some((o) => o.k === 'none') && x.operands.some((o) => o.k === 'attr' && o.attr === 'bias')) checked = true;
+    });
     const visit = (body: Stmt[]): void => {
-      forEachExprInBody(body, (e) => forEachSubExpr(e, (x) => {
-        // (Not a normalization's own bias, `self.bn.bias`, nor a module's own `self.bias`.)
-        const owner = x.k === 'attr' && x.attr === 'bias' ? exprName(x.obj) ?? '' : null;
-        if (owner !== null && owner !== 'self' && !/(bn|norm)\w*$/i.test(owner)) reads = true;
-        if (x.k === 'compare' && x.operands.some((o) => o.k === 'none') && x.operands.some((o) => o.k === 'attr' && o.attr === 'bias')) checked = true;
-      }));
-      someStmt(body, (st) => {
-        if (st.k === 'func' || st.k === 'class') visit(st.def.body);
-        return false;
-      });
+      for (const st of body) {
+        switch (st.k) {
+          case 'func':
+          case 'class':
+            visit(st.def.body);
+            break;
+          case 'if':
+            scan(st.test);
+            // An init loop's `elif isinstance(m, nn.BatchNorm2d): ... m.bias` reads a norm's bias.
+            if (!isNormInstanceTest(st.test)) visit(st.body);
+            visit(st.orelse);
+            break;
+          case 'for':
+          case 'while':
+            scan(st.k === 'for' ? st.iter : st.test);
+            visit(st.body);
+            visit(st.orelse);
+            break;
+          case 'with':
+            st.items.forEach((it) => scan(it.ctx));
+            visit(st.body);
+            break;
+          case 'try':
+            visit(st.body);
+            st.handlers.forEach((h) => visit(h.body));
+            visit(st.orelse);
+            visit(st.finalbody);
+            break;
+          default:
+            forEachExprInBody([st], scan);
+        }
+      }
     };
     visit(file.ir.body);
     memo = reads && !checked;
@@ -243,6 +271,14 @@ function readsBiasUnchecked(file: ProjectFile): boolean {
   return memo;
 }
 const BIAS_READS = new WeakMap<object, boolean>();
+
+/** `isinstance(m, nn.BatchNorm2d)` (or a tuple of norm classes): a test that selects normalization layers. */
+function isNormInstanceTest(e: Expr): boolean {
+  if (e.k !== 'call' || exprName(e.fn) !== 'isinstance' || e.args.length !== 2) return false;
+  const cls = e.args[1];
+  const names = cls.k === 'tuple' || cls.k === 'list' ? cls.elts.map((x) => exprName(x) ?? '') : [exprName(cls) ?? ''];
+  return names.length > 0 && names.every((n) => /(Norm|BN)\w*$/.test(n));
+}
 
 /**
  * Whether the normalization layer's class is passed in rather than written: constructed through
