@@ -3336,7 +3336,7 @@ export class PyTorchModel {
           if (isNoGradContext(item.ctx, v)) st.noGrad = true;
           if (item.ctx.k === 'call' && /(^|\.)GradientTape$/.test(exprName(item.ctx.fn) ?? '') && !attributionTape(s, item, enclosing)) {
             tape++;
-            ctx.tapeSources.push(tapeSources(item, enclosing));
+            ctx.tapeSources.push(tapeSources(item, enclosing, s.span.start));
           }
           if (item.as) this.assign(item.as, v.filter((x) => x.t === 'obj'), ctx, st);
         }
@@ -4100,9 +4100,16 @@ const VARIABLE_LISTS = /^(trainable_variables|trainable_weights|variables|weight
  * b.trainable_variables`) and lists of them. Null when the tape's gradients are not taken in
  * `enclosing` or a source is anything else (then every model under the tape counts as trained).
  */
-function tapeSources(item: { as: Expr | null }, enclosing: Stmt[]): Expr[] | null {
+function tapeSources(item: { as: Expr | null }, enclosing: Stmt[], at: number): Expr[] | null {
   if (item.as?.k !== 'name') return null;
   const tape = item.as.id;
+  // This tape's `gradient` calls: after its `with`, before the name is bound to another tape
+  // (a GAN step's two `with tf.GradientTape() as g:` blocks in a row).
+  let until = Infinity;
+  someStmt(enclosing, (st) => {
+    if (st.k === 'with' && st.span.start > at && st.span.start < until && st.items.some((it) => it.as?.k === 'name' && it.as.id === tape)) until = st.span.start;
+    return false;
+  });
   const out: Expr[] = [];
   const leaves = (e: Expr): boolean => {
     if (e.k === 'bin' && e.op === '+') return leaves(e.left) && leaves(e.right);
@@ -4116,6 +4123,7 @@ function tapeSources(item: { as: Expr | null }, enclosing: Stmt[]): Expr[] | nul
   let found = false;
   for (const c of callsIn(enclosing)) {
     if (c.fn.k !== 'attr' || c.fn.attr !== 'gradient' || c.fn.obj.k !== 'name' || c.fn.obj.id !== tape) continue;
+    if (c.span.start < at || c.span.start >= until) continue;
     const src = c.args[1] ?? c.kwargs.find((k) => k.name === 'sources')?.value;
     if (!src || !leaves(src)) return null;
     found = true;
