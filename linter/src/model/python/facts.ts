@@ -241,4 +241,10 @@ export interface InferenceInTrainingFact {
    * under the tape), not under the tape itself: the helper may also run outside training.
    */
   helper?: boolean;
+  /**
+   * The model's own training flag when its `call()` takes one but no `training` (`call(self, x,
+   * is_training=False)`): the argument to pass, since Keras drops a `training` such a `call()`
+   * does not accept.
+   */
+  flagName?: string;
 }

@@ -1832,6 +1832,24 @@ export class PyTorchModel {
    * the facts about its `training` flag: forced inside a model definition (NL008), a frozen
    * model called without it (NL008), `training=True` at an inference site (NL001).
    */
+  /**
+   * A call of a Keras subclass passing the model's own training flag: `call(self, x,
+   * is_training=False)` that hands it to its layers (`self.bn(x, training=is_training)`), called
+   * as `generator(noise, is_training=True)` (TensorFlow-Examples' DCGAN). Its layers get the flag.
+   */
+  private ownTrainingFlag(obj: Obj, call: CallExpr): boolean {
+    const name = this.ownFlagName(obj);
+    return !!name && call.kwargs.some((k) => k.name === name);
+  }
+
+  /** The training-flag parameter of a Keras subclass's `call()` that takes no `training` (`is_training`), else null. */
+  private ownFlagName(obj: Obj): string | null {
+    if (!obj.cls) return null;
+    const m = this.findMethod(obj.cls, 'call');
+    if (!m || m.def.params.some((p) => p.name === 'training' || p.kind === 'kwargs')) return null;
+    return m.def.params.find((p) => /^(is_)?train(ing)?(_mode)?$/i.test(p.name))?.name ?? null;
+  }
+
   private kerasCall(obj: Obj, call: CallExpr, pos: Val[][], kw: ReadonlyMap<string, Val[]>, ctx: Ctx, st: State, site: Site): Val[] {
     const flag = call.kwargs.find((k) => k.name === 'training') ?? null;
     const forced = !!flag && hardConstOf(kw.get('training') ?? []) === true;
@@ -1856,8 +1874,9 @@ export class PyTorchModel {
     // except in a TensorFlow.js closure that trains every variable (no `varList`): there the
     // model called in inference mode is the one being trained.
     const explicitOff = !!flag && hardConstOf(kw.get('training') ?? []) === false;
-    if (ctx.purpose === 'flow' && ctx.tape > 0 && !inModel && (!flag || (explicitOff && ctx.allVars > 0)) && this.trainedUnderTape(obj, ctx, st)) {
-      this.emitInferenceInTraining({ site, call, obj, receiver: exprName(call.fn) ?? 'model', fn: ctx.fn, via: [], ...(flag ? { flag } : {}) }, ctx);
+    if (ctx.purpose === 'flow' && ctx.tape > 0 && !inModel && (!flag || (explicitOff && ctx.allVars > 0)) && !this.ownTrainingFlag(obj, call) && this.trainedUnderTape(obj, ctx, st)) {
+      const flagName = this.ownFlagName(obj);
+      this.emitInferenceInTraining({ site, call, obj, receiver: exprName(call.fn) ?? 'model', fn: ctx.fn, via: [], ...(flag ? { flag } : {}), ...(flagName ? { flagName } : {}) }, ctx);
     }
     if (ctx.purpose === 'flow' && forced && flag && ctx.tape === 0) {
       const target = obj.kind === 'sym' ? this.selfSymTarget(obj, ctx) ?? obj : obj;
@@ -3051,7 +3070,9 @@ export class PyTorchModel {
         if (target.kind !== 'sym' && !this.isKeras(target)) continue;
         // (A tape in the caller around this call may differentiate other models only.)
         if (ctx.tape > 0 && !this.trainedUnderTape(target, ctx, st)) continue;
-        this.emitInferenceInTraining({ ...fact, obj: target, via: [...fact.via, site] }, ctx);
+        if (this.ownTrainingFlag(target, fact.call)) continue;
+        const flagName = this.ownFlagName(target);
+        this.emitInferenceInTraining({ ...fact, obj: target, via: [...fact.via, site], ...(flagName ? { flagName } : {}) }, ctx);
       }
     }
     // A helper's plain model calls, made under the caller's tape (or, from a helper outside

@@ -92,7 +92,7 @@ export default defineRule({
       // A frozen model (`trainable = False`) in inference mode is what fine-tuning wants.
       if (!model.isKeras(f.obj) || !model.carriesModeDependentBatchNorm(f.obj) || model.isKerasFrozen(f.obj)) continue;
       const file = f.site.file;
-      const on = kwText(file, 'training', 'True');
+      const on = kwText(file, f.flagName ?? 'training', 'True');
       const how = f.predict ? 'through `predict()`' : f.flag ? `with \`${kwText(file, 'training', 'False')}\` while every variable trains (no \`varList\`)` : `without \`${on}\``;
       const receiver = sourceName(file, f.receiver);
       const advice = f.predict ? (isScript(file) ? `call it with \`apply(x, {${on}})\`` : `call it as \`${receiver}(x, ${on})\``) : `pass \`${on}\``;
@@ -110,7 +110,7 @@ export default defineRule({
         fix: f.predict ? null : {
           title: f.helper ? `Pass \`${on}\` (the helper is called inside the gradient computation; check its other callers)` : `Pass \`${on}\``,
           applicability: f.helper ? 'unsafe' : 'safe',
-          edits: [setKeywordEdit(ctx.text(file.path), f.call, 'training', 'True', file)],
+          edits: [setKeywordEdit(ctx.text(file.path), f.call, f.flagName ?? 'training', 'True', file)],
         },
       });
     }
