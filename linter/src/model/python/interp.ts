@@ -1586,6 +1586,12 @@ export class PyTorchModel {
       }
       return [];
     }
+    // PyTorch-Ignite's engines set the mode themselves (its training step calls `model.train()`,
+    // its evaluation step `model.eval()`): once a model is handed to one, its mode is theirs.
+    if (/^ignite\.engine\.(create_supervised_(trainer|evaluator)|supervised_(training|evaluation)_step\w*)$/.test(q)) {
+      if (ctx.purpose === 'flow') for (const o of objsOf([...pos, ...kw.values()].flat())) if (isModuleLike(o)) this.setMode(st, o, modeInfo('unknown', site, 'explicit'));
+      return [{ t: 'obj', obj: this.alloc('opaque', site, ctx.key, { q }) }];
+    }
     if (LIGHTNING_TRAINERS.has(q)) {
       const obj = this.alloc('trainer', site, ctx.key, { q, call });
       if (!this.lightning.some((l) => l.site.span.start === site.span.start && l.site.file === site.file)) {
