@@ -21,6 +21,9 @@ interface JsonFinding {
   related: Array<{ cell: number | null; location: { row: number } }>;
 }
 
+/** A code cell (nbformat 4) with `source` lines, not run. */
+const codeCell = (src: string[]): object => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: src });
+
 /**
  * Split a script into cells the way people write notebooks: a new cell starts at a top-level
  * statement after a blank line. Joined, the cells give the script back.
@@ -169,16 +172,15 @@ describe('CLI: notebooks', function () {
   });
 
   it('--fix inserts lines after the last line of a cell (no trailing newline) into that cell', () => {
-    const code = (src: string[]): object => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: src });
     const cells = [
-      code(['import torch\n', 'from torch import nn, optim\n', 'from torchvision import models']),
-      code([
+      codeCell(['import torch\n', 'from torch import nn, optim\n', 'from torchvision import models']),
+      codeCell([
         'model = models.densenet121(weights="DEFAULT")\n', 'for param in model.parameters():\n', '    param.requires_grad = False\n',
         'model.classifier = nn.Linear(1024, 2)\n', 'optimizer = optim.Adam(model.classifier.parameters(), lr=0.003)\n',
         'loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.zeros(64, 3, 8, 8), torch.zeros(64).long()), batch_size=32)',
       ]),
-      code(['for x, y in loader:\n', '    nn.functional.cross_entropy(model(x), y).backward()\n', '    optimizer.step()\n', '    model.train()']),
-      code(['print("done")']),
+      codeCell(['for x, y in loader:\n', '    nn.functional.cross_entropy(model(x), y).backward()\n', '    optimizer.step()\n', '    model.train()']),
+      codeCell(['print("done")']),
     ];
     const dir = makeProject({ 'pyproject.toml': '', 'nb.ipynb': JSON.stringify({ cells, metadata: { language_info: { name: 'python' } }, nbformat: 4, nbformat_minor: 5 }, null, 1) });
     const f = runCli(['check', '--fix', '--unsafe-fixes', '--select', 'NL010', '.'], dir);
@@ -231,14 +233,13 @@ describe('CLI: notebooks', function () {
   });
 
   it('warns about a syntax error at its cell and line, and not about a `%` operand continued in parentheses', () => {
-    const code = (src: string[]): object => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: src });
     const dir = makeProject({
       'pyproject.toml': '',
       'nb.ipynb': JSON.stringify({
         cells: [
-          code(['import torch.nn as nn\n', '%matplotlib inline\n', 'bn = nn.BatchNorm2d(3)\n']),
+          codeCell(['import torch.nn as nn\n', '%matplotlib inline\n', 'bn = nn.BatchNorm2d(3)\n']),
           { cell_type: 'markdown', metadata: {}, source: ['# Data'] },
-          code(['print(\n', '    "samples: %d"\n', '    % (3,)\n', ')\n', 'x = (1,\n']),
+          codeCell(['print(\n', '    "samples: %d"\n', '    % (3,)\n', ')\n', 'x = (1,\n']),
         ],
         metadata: { language_info: { name: 'python' } },
         nbformat: 4,
@@ -251,15 +252,14 @@ describe('CLI: notebooks', function () {
   });
 
   it('warns at an exercise cell left as `x = ` (a line break Python rejects and tree-sitter skips), not cells later', () => {
-    const code = (src: string[]): object => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: src });
     const dir = makeProject({
       'pyproject.toml': '',
       'nb.ipynb': JSON.stringify({
         cells: [
-          code(['# Licensed under the Apache License\n']),
-          code(['import torch.nn as nn\n', 'bn = nn.BatchNorm2d(3)\n']),
-          code(['batch_size =\n', 'IMG_SHAPE = \n']),
-          code(['def plot(images):\n', '    print(images)\n']),
+          codeCell(['# Licensed under the Apache License\n']),
+          codeCell(['import torch.nn as nn\n', 'bn = nn.BatchNorm2d(3)\n']),
+          codeCell(['batch_size =\n', 'IMG_SHAPE = \n']),
+          codeCell(['def plot(images):\n', '    print(images)\n']),
         ],
         metadata: { language_info: { name: 'python' } },
         nbformat: 4,

@@ -170,7 +170,7 @@ export class ParsedDocument {
     let dirs = this.directives;
     // The operators the parser read as spaces in the old text, moved along the changes (those
     // a change touches are inside its edited range already).
-    let masked = this.tree && this.lang === 'python' ? (this.dangling ??= danglingAssignments(text)) : [];
+    let masked: readonly Span[] = this.tree && this.lang === 'python' ? danglingAssignments(text) : [];
     for (const c of changes) {
       if (!(c.start >= 0 && c.start <= c.end && c.end <= text.length)) {
         throw new RangeError(`change [${c.start}, ${c.end}) outside the document (length ${text.length})`);
@@ -208,7 +208,6 @@ export class ParsedDocument {
    */
   private editMasking(text: string, before: readonly Span[]): void {
     const now = danglingAssignments(text);
-    this.dangling = now;
     const key = (m: Span): string => `${m.start}:${m.end}`;
     const had = new Set(before.map(key));
     const has = new Set(now.map(key));
@@ -229,11 +228,7 @@ export class ParsedDocument {
     this.replace(text, false);
   }
 
-  /** The dangling operators of the current text (see `editMasking`), once computed. */
-  private dangling: Span[] | null = null;
-
   private replace(text: string, incremental: boolean): void {
-    if (!incremental) this.dangling = null;
     if (!incremental) {
       this.forgetLowering();
       this.directives = null;

@@ -67,7 +67,18 @@ const MAY_DANGLE = /=[ \t]*(?:#[^\n]*)?\r?$/m;
  * whitespace and parses `x = \ny = f()` as `x = y = f()` with no error node, or reports the error
  * lines later. Returns the span of each such operator (`=`, `+=`, `:=`...).
  */
-export function danglingAssignments(text: string): Span[] {
+export function danglingAssignments(text: string): readonly Span[] {
+  // The parser, the lowering and an open document ask about the same text in turn: one scan.
+  if (last && last.text === text) return last.spans;
+  const spans = scanDangling(text);
+  last = { text, spans };
+  return spans;
+}
+
+/** The last text scanned and its result (see {@link danglingAssignments}). */
+let last: { text: string; spans: readonly Span[] } | null = null;
+
+function scanDangling(text: string): Span[] {
   if (!MAY_DANGLE.test(text)) return [];
   const out: Span[] = [];
   const st: LogicalState = { depth: 0, quote: null, continued: false };

@@ -1106,7 +1106,7 @@ export class PyTorchModel {
             const c = v.obj.children[idx < 0 ? v.obj.children.length + idx : idx];
             if (c) out = union(out, [{ t: 'obj', obj: c }]);
           } else if (v.t === 'tensor') out = union(out, [tensor(v.producer, 'reshaped', dropSequence(v.path), v.inModel)]);
-          else if (v.t === 'obj' && (v.obj.q === 'modules-of' || v.obj.q === 'modules-slice-of') && keepsStem(e.index)) {
+          else if (v.t === 'obj' && isSubmodules(v.obj) && keepsStem(e.index)) {
             // The first submodules: the stem's BatchNorm, not always the classifier's Dropout.
             out = union(out, [{ t: 'obj', obj: this.alloc('opaque', { file: ctx.file, span: e.span }, ctx.key, { q: 'modules-slice-of', children: v.obj.children }) }]);
           }
@@ -1216,7 +1216,7 @@ export class PyTorchModel {
       if (a.k === 'star') {
         const v = this.evalExpr(a.value, ctx, st);
         const seqs = v.filter((s): s is SeqVal => s.t === 'seq');
-        const parts = v.filter((x) => x.t === 'obj' && (x.obj.q === 'modules-of' || x.obj.q === 'modules-slice-of'));
+        const parts = v.filter((x) => x.t === 'obj' && isSubmodules(x.obj));
         if (seqs.length === 1) pos.push(...seqs[0].items);
         // `nn.Sequential(*list(resnet.children())[:-2])`: the submodules, as one member that
         // carries what the module carries (BatchNorm in a torchvision trunk).
@@ -1472,7 +1472,7 @@ export class PyTorchModel {
         obj.children = this.containerChildren(q, pos, kw, ctx, site);
         // Built from pretrained parts (`nn.Sequential(*list(resnet.children())[:-1])` of a
         // model made with weights): its weights are those, not random ones.
-        if (obj.children.some((k) => k.weightsLoaded || ((k.q === 'modules-of' || k.q === 'modules-slice-of') && k.children.some((c) => c.weightsLoaded)))) obj.weightsLoaded = true;
+        if (obj.children.some((k) => k.weightsLoaded || (isSubmodules(k) && k.children.some((c) => c.weightsLoaded)))) obj.weightsLoaded = true;
       }
       return this.constructed(obj, site, ctx, st);
     }
@@ -1624,7 +1624,7 @@ export class PyTorchModel {
     }
     // `list(model.children())`: the submodules of a module (see `modulesOf`).
     if ((q === 'builtins.list' || q === 'builtins.tuple') && pos.length === 1) {
-      const parts = objsOf(pos[0]).filter((o) => o.q === 'modules-of' || o.q === 'modules-slice-of');
+      const parts = objsOf(pos[0]).filter(isSubmodules);
       if (parts.length > 0) return parts.map((obj) => ({ t: 'obj', obj }));
     }
     if (q === 'builtins.super') {
@@ -2444,7 +2444,7 @@ export class PyTorchModel {
     if (this.isKeras(obj)) return this.applyDirect(obj, pos[0] ?? [], ctx, site);
     const input = (pos[0] ?? []).filter((v): v is TensorVal => v.t === 'tensor');
     if (ctx.purpose === 'flow' && isModuleLike(obj)) {
-      const kind: InferenceKind | null = how === 'predict' && !st.noGrad && !(ctx.evalNamed && !ctx.file.isTestFile) ? 'eval-function' : this.inferenceKind(obj, call, ctx, st);
+      const kind = this.inferenceKind(obj, call, ctx, st, how === 'predict');
       if (kind) this.noteInference(obj, call.fn.k === 'attr' && how === 'predict' ? call.fn.obj : call.fn, kind, ctx, st, site);
       else {
         if (!st.noGrad) own(st, 'forwarded').add(obj);
@@ -2600,12 +2600,13 @@ export class PyTorchModel {
 
   /**
    * Whether a forward pass of `obj` by `call` here is inference, and why: under `no_grad` (or a
-   * `@torch.no_grad()` function), in an evaluation function, after the model's training in
-   * this body, or after loading weights in a body that trains nothing. Null: not inference.
+   * `@torch.no_grad()` function), in an evaluation function or through a predict-style wrapper
+   * (`predict`), after the model's training in this body, or after loading weights in a body
+   * that trains nothing. Null: not inference.
    */
-  private inferenceKind(obj: Obj, call: CallExpr, ctx: Ctx, st: State): InferenceKind | null {
+  private inferenceKind(obj: Obj, call: CallExpr, ctx: Ctx, st: State, predict = false): InferenceKind | null {
     if (st.noGrad) return ctx.fn && ctx.fn.decorators.some(isNoGradDecorator) ? 'decorator' : 'no_grad';
-    if (ctx.evalNamed && !ctx.file.isTestFile) return 'eval-function';
+    if ((ctx.evalNamed && !ctx.file.isTestFile) || predict) return 'eval-function';
     if (st.trained.has(obj) && call.span.start > lastStep(ctx) && ctx.loops.length === 0) return 'after-training';
     // (Weights loaded on this path, or by the constructor: `if pretrained: self.load_state_dict(...)`.)
     if (ctx.stepOffsets.length === 0 && (st.weighted.has(obj) || !!obj.weightsLoaded) && !ctx.file.isTestFile && !(ctx.summary && ctx.fn)) return 'load-and-predict';
@@ -3481,6 +3482,11 @@ export class PyTorchModel {
 // -----------------------------------------------------------------------------------------
 // Helpers
 
+/** `model.children()`/`modules()` (`modules-of`), or a slice of them (`modules-slice-of`). */
+function isSubmodules(o: Obj): boolean {
+  return o.q === 'modules-of' || o.q === 'modules-slice-of';
+}
+
 /**
  * A slice of a module's submodules that keeps the first ones, where a network's stem is
  * (`[:-2]`, `[:-1]`, `[:6]`, `[:]`; torchvision's classification models keep BatchNorm there and
@@ -4065,6 +4071,23 @@ export function forEachSubExpr(e: Expr, f: (x: Expr) => void): void {
 }
 
 /** Calls `f` on every expression of a body (not descending into nested defs/classes). */
+/** Calls `f` on every statement of `body`, nested blocks and the bodies of nested functions and classes included. */
+export function forEachStmtDeep(body: Stmt[], f: (s: Stmt) => void): void {
+  someStmt(body, (s) => {
+    f(s);
+    if (s.k === 'func' || s.k === 'class') forEachStmtDeep(s.def.body, f);
+    return false;
+  });
+}
+
+/** {@link forEachExprInBody} over `body` and the bodies of its nested functions and classes. */
+export function forEachExprDeep(body: Stmt[], f: (e: Expr) => void): void {
+  forEachExprInBody(body, f);
+  forEachStmtDeep(body, (s) => {
+    if (s.k === 'func' || s.k === 'class') forEachExprInBody(s.def.body, f);
+  });
+}
+
 export function forEachExprInBody(body: Stmt[], f: (e: Expr) => void): void {
   for (const s of body) {
     switch (s.k) {

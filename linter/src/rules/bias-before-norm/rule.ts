@@ -4,9 +4,9 @@
  */
 import type { Span } from '../../core/diagnostic';
 import type { LayerPair } from '../../model/python/facts';
-import type { CallExpr, ClassDef, Expr, FuncDef, Param, Stmt } from '../../model/python/ir';
+import type { ClassDef, Expr, FuncDef, Param, Stmt } from '../../model/python/ir';
 import type { ProjectFile } from '../../model/python/project';
-import { boundNames, exprName, forEachCall, forEachExprInBody, forEachSubExpr, someStmt } from '../../model/python/interp';
+import { boundNames, exprName, forEachCall, forEachExprDeep, forEachExprInBody, forEachStmtDeep, forEachSubExpr, someStmt } from '../../model/python/interp';
 import { defineRule, type RuleContext } from '../define';
 import { constOf, reusedAfterLayer, type Obj } from '../../model/python/values';
 import { kerasAxisMatch } from '../../model/python/keras-axes';
@@ -170,15 +170,6 @@ function classOf(body: Stmt[], def: FuncDef): ClassDef | null {
   return null;
 }
 
-/** Calls `f` on every call in `body`, nested functions and classes included. */
-function forEachCallDeep(body: Stmt[], f: (c: CallExpr) => void): void {
-  forEachExprInBody(body, (e) => forEachCall(e, f));
-  someStmt(body, (s) => {
-    if (s.k === 'func' || s.k === 'class') forEachCallDeep(s.def.body, f);
-    return false;
-  });
-}
-
 /**
  * A bias argument that is a parameter of the function building the layer, defaulting to
  * `True`, that no call in the project passes (segmentation_models.pytorch's
@@ -203,12 +194,12 @@ function biasParamNeverPassed(ctx: RuleContext, prod: Obj, expr: Expr | null): P
   let passed = false;
   let calls = 0;
   for (const f of ctx.model.index.files) {
-    forEachCallDeep(f.ir.body, (c) => {
+    forEachExprDeep(f.ir.body, (e) => forEachCall(e, (c) => {
       const n = exprName(c.fn);
       if (!n || (n !== callee && !n.endsWith(`.${callee}`))) return;
       calls++;
       if (c.doubleStar.length > 0 || c.args.some((a) => a.k === 'star') || c.kwargs.some((k) => k.name === param.name) || (at >= 0 && c.args.length > at)) passed = true;
-    });
+    }));
   }
   return !passed && calls > 0 ? param : null;
 }
@@ -222,49 +213,19 @@ function biasParamNeverPassed(ctx: RuleContext, prod: Obj, expr: Expr | null): P
 function readsBiasUnchecked(file: ProjectFile): boolean {
   let memo = BIAS_READS.get(file.ir);
   if (memo === undefined) {
+    // An init loop's `elif isinstance(m, nn.BatchNorm2d): ... m.bias` reads a norm's bias.
+    const normBranches: Span[] = [];
+    forEachStmtDeep(file.ir.body, (st) => {
+      if (st.k === 'if' && isNormInstanceTest(st.test) && st.body.length > 0) normBranches.push({ start: st.body[0].span.start, end: st.body[st.body.length - 1].span.end });
+    });
     let reads = false;
     let checked = false;
-    const scan = (e: Expr): void => forEachSubExpr(e, (x) => {
+    forEachExprDeep(file.ir.body, (e) => forEachSubExpr(e, (x) => {
       // (Not a normalization's own bias, `self.bn.bias`, nor a module's own `self.bias`.)
       const owner = x.k === 'attr' && x.attr === 'bias' ? exprName(x.obj) ?? '' : null;
-      if (owner !== null && owner !== 'self' && !/(bn|norm)\w*$/i.test(owner)) reads = true;
+      if (owner !== null && owner !== 'self' && !/(bn|norm)\w*$/i.test(owner) && !normBranches.some((b) => within(x.span, b))) reads = true;
       if (x.k === 'compare' && x.operands.some((o) => o.k === 'none') && x.operands.some((o) => o.k === 'attr' && o.attr === 'bias')) checked = true;
-    });
-    const visit = (body: Stmt[]): void => {
-      for (const st of body) {
-        switch (st.k) {
-          case 'func':
-          case 'class':
-            visit(st.def.body);
-            break;
-          case 'if':
-            scan(st.test);
-            // An init loop's `elif isinstance(m, nn.BatchNorm2d): ... m.bias` reads a norm's bias.
-            if (!isNormInstanceTest(st.test)) visit(st.body);
-            visit(st.orelse);
-            break;
-          case 'for':
-          case 'while':
-            scan(st.k === 'for' ? st.iter : st.test);
-            visit(st.body);
-            visit(st.orelse);
-            break;
-          case 'with':
-            st.items.forEach((it) => scan(it.ctx));
-            visit(st.body);
-            break;
-          case 'try':
-            visit(st.body);
-            st.handlers.forEach((h) => visit(h.body));
-            visit(st.orelse);
-            visit(st.finalbody);
-            break;
-          default:
-            forEachExprInBody([st], scan);
-        }
-      }
-    };
-    visit(file.ir.body);
+    }));
     memo = reads && !checked;
     BIAS_READS.set(file.ir, memo);
   }
