@@ -857,11 +857,29 @@ export class PyTorchModel {
       const hit = perFile.get(name);
       if (hit) return hit;
       const v = this.resolveGlobalUncached(file, name, new Set());
-      // Cache only settled answers (not while a module body or binding is being evaluated).
-      if (this.moduleEnvs.get(file) !== 'pending') perFile.set(name, v);
+      // Cache only settled answers (not while a module body or binding is being evaluated),
+      // and answers no evaluation state changes: a class, a function, an import of a framework
+      // or of a module the project does not have (most lookups while a module body runs).
+      if (this.moduleEnvs.get(file) !== 'pending' || this.settledBinding(file, name)) perFile.set(name, v);
       return v;
     }
     return this.resolveGlobalUncached(file, name, seen);
+  }
+
+  /** Whether what `file` binds `name` to is fixed by the project's files alone (see {@link resolveGlobal}). */
+  private settledBinding(file: ProjectFile, name: string): boolean {
+    const binds = file.bindings.get(name);
+    if (!binds || file.starImports.length > 0) return false;
+    for (const b of binds) {
+      if (b.k === 'assign') return false;
+      if (b.k !== 'import') continue;
+      const abs = this.index.absoluteModule(b.imp, file);
+      if (abs === null) continue;
+      if (b.imp.level === 0 && EXTERNAL_PACKAGES.has(abs.split('.')[0])) continue;
+      const target = this.index.module(abs, b.imp.level === 0 ? file : undefined) ?? (b.imp.level > 0 ? this.index.module(abs) : undefined);
+      if (target || (b.imp.name !== null && this.index.module(`${abs}.${b.imp.name}`)) || (b.imp.name === null && this.index.module(b.imp.asname ? abs : abs.split('.')[0], b.imp.level === 0 ? file : undefined))) return false;
+    }
+    return true;
   }
 
   private resolveGlobalUncached(file: ProjectFile, name: string, seen: Set<string>): Val[] {

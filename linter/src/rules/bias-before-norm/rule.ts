@@ -208,30 +208,42 @@ function biasParamNeverPassed(ctx: RuleContext, prod: Obj, expr: Expr | null): P
  * Whether code in `file` reads a layer's `.bias` and never checks one for None
  * (rasbt/deeplearning-models' `self.linear_1.bias.detach().zero_()`): after `bias=False` the
  * attribute is None and that code raises. An initialization loop that tests
- * `m.bias is not None` (torchvision's) copes. Memoized per file IR.
+ * `m.bias is not None` (torchvision's) copes. Memoized per module-level statement (an open
+ * document's untouched statements keep their objects across edits).
  */
 function readsBiasUnchecked(file: ProjectFile): boolean {
-  let memo = BIAS_READS.get(file.ir);
+  let reads = false;
+  let checked = false;
+  for (const st of file.ir.body) {
+    const r = biasReadsIn(st);
+    reads ||= r.reads;
+    checked ||= r.checked;
+  }
+  return reads && !checked;
+}
+
+/** A module-level statement's `.bias` reads outside normalization branches, and its `.bias is None` tests. */
+function biasReadsIn(top: Stmt): { reads: boolean; checked: boolean } {
+  let memo = BIAS_READS.get(top);
   if (memo === undefined) {
     // An init loop's `elif isinstance(m, nn.BatchNorm2d): ... m.bias` reads a norm's bias.
     const normBranches: Span[] = [];
-    forEachStmtDeep(file.ir.body, (st) => {
+    forEachStmtDeep([top], (st) => {
       if (st.k === 'if' && isNormInstanceTest(st.test) && st.body.length > 0) normBranches.push({ start: st.body[0].span.start, end: st.body[st.body.length - 1].span.end });
     });
     let reads = false;
     let checked = false;
-    forEachExprDeep(file.ir.body, (e) => forEachSubExpr(e, (x) => {
+    forEachExprDeep([top], (e) => forEachSubExpr(e, (x) => {
       // (Not a normalization's own bias, `self.bn.bias`, nor a module's own `self.bias`.)
       const owner = x.k === 'attr' && x.attr === 'bias' ? exprName(x.obj) ?? '' : null;
       if (owner !== null && owner !== 'self' && !/(bn|norm)\w*$/i.test(owner) && !normBranches.some((b) => within(x.span, b))) reads = true;
       if (x.k === 'compare' && x.operands.some((o) => o.k === 'none') && x.operands.some((o) => o.k === 'attr' && o.attr === 'bias')) checked = true;
     }));
-    memo = reads && !checked;
-    BIAS_READS.set(file.ir, memo);
+    BIAS_READS.set(top, (memo = { reads, checked }));
   }
   return memo;
 }
-const BIAS_READS = new WeakMap<object, boolean>();
+const BIAS_READS = new WeakMap<Stmt, { reads: boolean; checked: boolean }>();
 
 /** `isinstance(m, nn.BatchNorm2d)` (or a tuple of norm classes): a test that selects normalization layers. */
 function isNormInstanceTest(e: Expr): boolean {
