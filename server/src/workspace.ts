@@ -12,6 +12,7 @@
  */
 import { groupByFile, type Diagnostic } from '../../linter/src/core/diagnostic';
 import type { Engine, FileConfig, FileFacts, LayerReport, ParsedDocument, TextChange } from '../../linter/src/core/engine';
+import { LintReuse } from '../../linter/src/core/lint-reuse';
 import type { SelectionFlags } from '../../linter/src/core/config';
 import type { PyFile } from '../../linter/src/model/python/ir';
 import { ProjectIndex } from '../../linter/src/model/python/project';
@@ -75,6 +76,8 @@ export class WorkspaceFolder {
   private readonly groups = new Map<string, ReadonlySet<string>>();
   /** Latest result per file (files without findings included once analyzed). */
   readonly results = new Map<string, FileResult>();
+  /** The previous analysis, for the next one (see `LintReuse`). */
+  readonly reuse = new LintReuse();
   /** Internal errors of the last analysis (normlint bugs; logged by the server). */
   internalErrors: string[] = [];
 
@@ -386,6 +389,8 @@ export class WorkspaceFolder {
       // A whole-folder run computes the layer reports at once (its model is large: not kept);
       // an edit's run leaves them until a hover or code lens asks (see `FileResult.layers`).
       collectLayers: changed === 'all' ? true : 'lazy',
+      // After a keystroke in some definitions of one file, only what depends on them is analyzed again.
+      reuse: this.reuse,
     });
     this.internalErrors = this.engine.lastErrors;
     const byFile = groupByFile(raw);

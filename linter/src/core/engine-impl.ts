@@ -19,6 +19,8 @@ import { toDiagnostic, type Report } from '../rules/define';
 import type { PyFile } from '../model/python/ir';
 import { ParsedDocument } from './document';
 import { layerReports, type LayerReport } from '../model/python/layer-report';
+import type { Span } from './diagnostic';
+import { planSplit } from './lint-reuse';
 
 /** Files larger than this (UTF-16 code units) are not parsed (`skipped: 'too-large'`). */
 export const MAX_ANALYZED_CHARS = 8 * 1024 * 1024;
@@ -109,26 +111,37 @@ export class Engine {
     const inputs: Array<{ path: string; ir: PyFile }> = [];
     for (const f of files) if (f.ir) inputs.push({ path: f.path, ir: f.ir });
     const lazy = opts.lazy;
-    const index = new ProjectIndex(inputs, lazy && { paths: lazy.paths, load: (p) => lazy.load(p)?.ir ?? null });
+    const newIndex = (): ProjectIndex => new ProjectIndex(inputs, lazy && { paths: lazy.paths, load: (p) => lazy.load(p)?.ir ?? null });
     const anyUnknown = files.some((f) => opts.configFor(f.path).options.assumeUnknownModulesNormalize);
-    const model = new PyTorchModel(index, { assumeUnknownModulesNormalize: anyUnknown }).run();
+    const errorsOf = new Map(inputs.map((f) => [f.path, f.ir.errors]));
+    const reuse = opts.reuse && opts.collectLayers !== true ? opts.reuse : null;
+    const split = reuse ? planSplit(reuse, inputs, opts, anyUnknown, newIndex) : null;
+    if (split) {
+      const errors = split.models.flatMap((m) => m.internalErrors);
+      const out = this.runRules(split.models, opts, errorsOf, errors);
+      // Rules may resolve names too: a split must still hold after them.
+      const violation = split.models.length === 2 ? split.models[1].sliceViolation : null;
+      if (violation === null) {
+        this.lastErrors = errors;
+        this.lastLayers = [];
+        let memo: LayerReport[] | null = null;
+        // Layer reports merge every analysis of a layer: from one whole model (built when asked
+        // after a split).
+        const whole = (): PyTorchModel => (split.models.length === 1 ? split.models[0] : new PyTorchModel(newIndex(), { assumeUnknownModulesNormalize: anyUnknown }).run());
+        this.lastLayersLater = opts.collectLayers === 'lazy' ? () => (memo ??= this.layersOf(whole(), opts.textOf)) : null;
+        reuse!.record(inputs, opts, anyUnknown, split.models, split.rest, split.kind);
+        return out;
+      }
+      reuse!.rest = { ...split.rest!, conflict: violation };
+      reuse!.lastConflict = violation;
+    }
+    const model = new PyTorchModel(newIndex(), { assumeUnknownModulesNormalize: anyUnknown }).run();
     this.lastErrors = [...model.internalErrors];
     this.lastLayers = [];
     this.lastLayersLater = null;
     if (opts.collectLayers === 'lazy') {
       let memo: LayerReport[] | null = null;
-      const textOf = opts.textOf;
-      this.lastLayersLater = () => {
-        if (memo === null) {
-          try {
-            memo = layerReports(model, textOf);
-          } catch (e) {
-            memo = [];
-            this.lateErrors.push(`layer reports: ${(e as Error).stack ?? String(e)}`);
-          }
-        }
-        return memo;
-      };
+      this.lastLayersLater = () => (memo ??= this.layersOf(model, opts.textOf));
     } else if (opts.collectLayers) {
       try {
         this.lastLayers = layerReports(model, opts.textOf);
@@ -136,26 +149,49 @@ export class Engine {
         this.lastErrors.push(`layer reports: ${(e as Error).stack ?? String(e)}`);
       }
     }
+    const out = this.runRules([model], opts, errorsOf, this.lastErrors);
+    opts.reuse?.record(inputs, opts, anyUnknown, [model], opts.reuse.rest?.conflict ? opts.reuse.rest : null, 'full');
+    return out;
+  }
+
+  /** Layer reports computed after the run (see {@link lastLayersLater}); errors give none. */
+  private layersOf(model: PyTorchModel, textOf: (path: string) => string): LayerReport[] {
+    try {
+      return layerReports(model, textOf);
+    } catch (e) {
+      this.lateErrors.push(`layer reports: ${(e as Error).stack ?? String(e)}`);
+      return [];
+    }
+  }
+
+  /**
+   * Runs the rules enabled for each file over the models (one whole model, or both sides of a
+   * split, whose findings are merged as one run's), drops findings inside syntax errors and
+   * duplicates. Rule errors (normlint bugs) are added to `ruleErrors`.
+   */
+  private runRules(models: readonly PyTorchModel[], opts: LintOptions, errorsOf: ReadonlyMap<string, readonly Span[]>, ruleErrors: string[]): Diagnostic[] {
     const out: Diagnostic[] = [];
     const seen = new Set<string>();
     for (const rule of RULE_IMPLS) {
-      const report = (r: Report): void => {
-        const cfg = opts.configFor(r.site.file.path);
-        if (!cfg.enabled.has(rule.meta.code)) return;
-        const d = toDiagnostic(rule.meta, r);
-        const sev = cfg.severity[d.code];
-        if (sev) d.severity = sev;
-        const errs = index.file(d.file)?.ir.errors ?? [];
-        if (errs.some((e) => e.start < d.span.end && d.span.start < e.end)) return;
-        const key = `${d.code}|${d.file}|${d.span.start}|${d.span.end}|${d.message}`;
-        if (seen.has(key)) return;
-        seen.add(key);
-        out.push(d);
-      };
-      try {
-        rule.check({ model, text: opts.textOf, config: opts.configFor, report });
-      } catch (e) {
-        this.lastErrors.push(`rule ${rule.meta.code}: ${(e as Error).stack ?? String(e)}`);
+      for (const model of models) {
+        const report = (r: Report): void => {
+          const cfg = opts.configFor(r.site.file.path);
+          if (!cfg.enabled.has(rule.meta.code)) return;
+          const d = toDiagnostic(rule.meta, r);
+          const sev = cfg.severity[d.code];
+          if (sev) d.severity = sev;
+          const errs = errorsOf.get(d.file) ?? model.index.file(d.file)?.ir.errors ?? [];
+          if (errs.some((e) => e.start < d.span.end && d.span.start < e.end)) return;
+          const key = `${d.code}|${d.file}|${d.span.start}|${d.span.end}|${d.message}`;
+          if (seen.has(key)) return;
+          seen.add(key);
+          out.push(d);
+        };
+        try {
+          rule.check({ model, text: opts.textOf, config: opts.configFor, report });
+        } catch (e) {
+          ruleErrors.push(`rule ${rule.meta.code}: ${(e as Error).stack ?? String(e)}`);
+        }
       }
     }
     return out.sort(compareDiagnostics);

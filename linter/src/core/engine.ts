@@ -6,6 +6,7 @@ import type { Severity } from './diagnostic';
 import type { RuleOptions } from './rule';
 import type { PyFile } from '../model/python/ir';
 import type { Suppressions } from './suppression';
+import type { LintReuse } from './lint-reuse';
 
 /** WebAssembly bytes the adapter reads from `grammars/` and hands to the engine. */
 export interface Grammars {
@@ -73,8 +74,15 @@ export interface LintOptions {
    * diagnostics do not wait for hover data nobody may ask for.
    */
   collectLayers?: boolean | 'lazy';
+  /**
+   * State kept from this project's previous lint (see `LintReuse`): after an edit within some
+   * module-level definitions of one file, only what depends on them is analyzed again. Never
+   * used with `collectLayers: true`. The findings are those of a whole run.
+   */
+  reuse?: LintReuse;
 }
 
 export { Engine } from './engine-impl';
+export { LintReuse, type LintKind } from './lint-reuse';
 export type { ParsedDocument, TextChange } from './document';
 export type { LayerReport, LayerArg, LayerUse } from '../model/python/layer-report';

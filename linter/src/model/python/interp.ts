@@ -25,6 +25,7 @@ import { snakeCase } from '../ts/lower';
 import type { Span } from '../../core/diagnostic';
 import type { CallExpr, ClassDef, Expr, FuncDef, ImportFact, Keyword, Param, Stmt } from './ir';
 import { ProjectIndex, type ProjectFile, type Binding } from './project';
+import type { RootSlice } from './slice';
 import {
   type Carry, type ClassRef, type Env, type Obj, type ObjKind, type SeqVal, type Site, type TensorVal, type Val,
   MAX_STRING, constOf, hardConstOf, mergeDict, objsOf, union, valKey,
@@ -250,6 +251,8 @@ export function modesOf(info: ModeInfo): Set<Mode> {
 export interface ModelOptions {
   /** Report on modules whose construction cannot be resolved. */
   assumeUnknownModulesNormalize: boolean;
+  /** Analyze only one side of a split of a file's module-level statements (incremental linting). */
+  roots?: RootSlice;
 }
 
 /** The analyzed project: facts for the rules. */
@@ -336,18 +339,18 @@ export class PyTorchModel {
     for (const f of this.index.files) {
       this.guard(f.path, () => {
         if (!this.kerasDataFormatConfigured && mentionsDataFormat(f.ir.body)) this.kerasDataFormatConfigured = true;
-        for (const c of this.classesOf(f.ir.body)) {
+        for (const c of this.classesOf(this.rootsOf(f))) {
           const ref = { file: f, def: c };
           if (this.isModuleClass(ref)) this.moduleClasses.push(ref);
         }
       });
     }
     // Module bodies first (they are the entry points), then every function not reached.
-    for (const f of this.index.files) this.guard(f.path, () => this.analyzeModuleBody(f));
+    if (this.opts.roots?.side !== 'dependents') for (const f of this.index.files) this.guard(f.path, () => this.analyzeModuleBody(f));
     // A function no analyzed code calls can only produce findings about objects it builds or
     // loads itself (its parameters and globals stay symbolic): skip the ones that build none.
     for (const f of this.index.files) {
-      this.forEachFunction(f, f.ir.body, null, (def, cls) => {
+      this.forEachFunction(f, this.rootsOf(f), null, (def, cls) => {
         this.guard(`${f.path}: ${def.name}()`, () => {
           // Keras inference hooks (`test_step`) run when Keras calls them: analyze them even if nothing in the project does.
           if (this.summaries.has(def) || this.mayBuild(def, f) || (KERAS_EVAL_FN_NAME.test(heuristicName(def, f)) && hasForcedTrainingCall(def.body))) this.summaryOf(f, def, cls);
@@ -360,20 +363,68 @@ export class PyTorchModel {
     // evaluated once with its parameters' defaults.
     for (const ref of this.moduleClasses) this.guard(`${ref.file.path}: class ${ref.def.name}`, () => this.analyzeForward(ref));
     for (const f of this.index.files) {
-      this.guard(f.path, () => this.moduleEnv(f));
-      this.forEachFunction(f, f.ir.body, null, (def, cls) => {
+      const roots = this.rootsOf(f);
+      if (roots.length === 0) continue;
+      // (Module-level code is a root of the 'rest' side of a split only.)
+      if (this.opts.roots?.side !== 'dependents') this.guard(f.path, () => this.moduleEnv(f));
+      this.forEachFunction(f, roots, null, (def, cls) => {
         // A module class's `__init__` and `forward` ran with its generic instance; its other
         // methods only when something called them (a projector built lazily, byol-pytorch's
         // `_get_projector`, is evaluated here like a helper function).
         if (cls && this.isModuleClass(cls) && (def.name === '__init__' || def.name === 'forward' || this.evaluated.has(def))) return;
         if (this.summaries.get(def) && this.relevantMemo.get(def)) return;
         this.guard(`${f.path}: ${def.name}()`, () => {
-          if (constructsLayers(def.body) || this.mayBuild(def, f)) this.evalFunctionBody(def, cls, cls ? [[]] : [], new Map(), 1, null, 'generic');
+          if (constructsLayers(def.body) || this.mayBuild(def, f)) {
+            this.genericRoots.push(def);
+            this.evalFunctionBody(def, cls, cls ? [[]] : [], new Map(), 1, null, 'generic');
+          }
         });
       });
     }
     this.guard('keras frozen models', () => this.joinFrozenCalls());
     return this;
+  }
+
+  /**
+   * The module-level statements of `file` that are roots of this run: all of them, or one side
+   * of `ModelOptions.roots` (see `RootSlice`).
+   */
+  private rootsOf(file: ProjectFile): readonly Stmt[] {
+    const r = this.opts.roots;
+    if (!r) return file.ir.body;
+    if (file.path !== r.file) return r.side === 'rest' ? file.ir.body : [];
+    return file.ir.body.filter((s) => r.dependents.has(s) === (r.side === 'dependents'));
+  }
+
+  /** Functions evaluated as roots with their parameters' defaults (the structure phase), in order. */
+  private readonly genericRoots: FuncDef[] = [];
+
+  /**
+   * Why a `'rest'` run of a split (`ModelOptions.roots`) does not hold: the name it resolved to
+   * a definition of the other side; null when it holds so far.
+   */
+  sliceViolation: string | null = null;
+
+  /**
+   * Whether the two sides of a split, analyzed apart, may find other facts than one whole run
+   * (see `RootSlice`): the `'rest'` side (this model) reached the other's definitions, or
+   * evaluated a function with its defaults that the other side called (a whole run then skips
+   * it), or the `'dependents'` side holds facts that a whole run joins across roots (modes,
+   * training steps, loaders, DDP, optimizers, Keras freezing and training flags) or that rules
+   * read project-wide (the optimizers' parameters).
+   * @returns the reason, or null when the union of both sides' findings is the whole run's.
+   */
+  splitConflict(dependents: PyTorchModel): string | null {
+    if (this.sliceViolation) return this.sliceViolation;
+    for (const def of this.genericRoots) {
+      if (dependents.evaluated.has(def) || (dependents.summaries.get(def) && dependents.relevantMemo.get(def))) return `${def.name}() is called by the edited definitions`;
+    }
+    const d = dependents;
+    if (d.inference.size || d.steps.size || d.frozenTrains.size || d.ddp.size || d.loaders.length || d.lightning.length || d.forcedTraining.size ||
+      d.inferenceInTraining.size || d.kerasFrozen.size || d.kerasPlainCalls.length || d.optimized === null || d.optimized.size) return 'mode facts';
+    // (This side's own optimizers, Keras freezing and loader batch sizes concern only objects it
+    // reached, never the dependents': it resolved none of their names.)
+    return null;
   }
 
   /** Where each layer is applied to a tensor (forward(), call(), functional chains), by call site. */
@@ -426,7 +477,7 @@ export class PyTorchModel {
   // ---------------------------------------------------------------------------------------
   // Classes and carries
 
-  private classesOf(body: Stmt[], out: ClassDef[] = []): ClassDef[] {
+  private classesOf(body: readonly Stmt[], out: ClassDef[] = []): ClassDef[] {
     for (const s of body) {
       if (s.k === 'class') {
         out.push(s.def);
@@ -439,7 +490,7 @@ export class PyTorchModel {
   }
 
   /** Calls `f` on every function and method of `file` defined at module or class level. */
-  private forEachFunction(file: ProjectFile, body: Stmt[], cls: ClassRef | null, f: (def: FuncDef, cls: ClassRef | null) => void): void {
+  private forEachFunction(file: ProjectFile, body: readonly Stmt[], cls: ClassRef | null, f: (def: FuncDef, cls: ClassRef | null) => void): void {
     for (const s of body) {
       if (s.k === 'func') f(s.def, cls);
       else if (s.k === 'class') this.forEachFunction(file, s.def.body, { file, def: s.def }, f);
@@ -941,8 +992,12 @@ export class PyTorchModel {
 
   private resolveBinding(file: ProjectFile, b: Binding, seen: Set<string>): Val[] {
     switch (b.k) {
-      case 'class': return [{ t: 'cls', cls: { file, def: b.def } }];
-      case 'func': return [{ t: 'fn', file, def: b.def }];
+      case 'class':
+      case 'func': {
+        const r = this.opts.roots;
+        if (r && r.side === 'rest' && this.sliceViolation === null && r.defs.has(b.def)) this.sliceViolation = `${file.path}: ${b.def.name} resolved`;
+        return b.k === 'class' ? [{ t: 'cls', cls: { file, def: b.def } }] : [{ t: 'fn', file, def: b.def }];
+      }
       case 'assign': {
         const k = `${file.path}|=${b.target.span.start}`;
         const memo = this.globalMemo.get(k);

@@ -39,6 +39,17 @@ export class ProjectFile {
     return this.irValue;
   }
 
+  /**
+   * Replaces a primary file's IR with a newer lowering of the same file (incremental linting
+   * keeps a model whose analysis of this file's other statements still holds); its bindings are
+   * read again from the new IR.
+   */
+  refresh(ir: PyFile): void {
+    this.irValue = ir;
+    this.bindingsValue = null;
+    this.starsValue = null;
+  }
+
   /** Whether the IR is in memory (given, or loaded on demand already). */
   get loaded(): boolean {
     return this.irValue !== null;
@@ -147,6 +158,12 @@ export class ProjectIndex {
   private readonly all: ProjectFile[] = [];
   private readonly byModule = new Map<string, ProjectFile>();
   private readonly byPath = new Map<string, ProjectFile>();
+
+  /** Files outside the analyzed set that were loaded on demand so far. */
+  loadedOnDemand(): ProjectFile[] {
+    const primary = new Set(this.files);
+    return this.all.filter((f) => f.loaded && !primary.has(f));
+  }
 
   /**
    * @param inputs lowered files with project-relative `/` paths; paths other than `.py`, `.pyi`

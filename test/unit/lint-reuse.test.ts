@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LintReuse, type Engine, type ParsedDocument } from '../../linter/src/core/engine';
+import type { Diagnostic } from '../../linter/src/core/diagnostic';
+import { allRulesConfig, testEngine } from '../helpers/project';
+
+const FIXTURES = path.join(__dirname, 'fixtures/lint-reuse');
+const CONFIG = allRulesConfig();
+
+/**
+ * A project being edited as the language server edits it: open documents lowered
+ * incrementally, linted with a `LintReuse` after each change and compared with a whole lint of
+ * the same facts (what `normlint check` finds).
+ */
+class Project {
+  readonly reuse = new LintReuse();
+  readonly docs = new Map<string, ParsedDocument>();
+
+  constructor(private readonly engine: Engine, files: Record<string, string>) {
+    for (const [p, text] of Object.entries(files)) this.docs.set(p, engine.openDocument(p, text));
+  }
+
+  private lintWith(reuse: LintReuse | undefined): Diagnostic[] {
+    const docs = [...this.docs.values()];
+    return this.engine.lint(docs.map((d) => d.facts()), {
+      configFor: () => CONFIG,
+      textOf: (p) => this.docs.get(p)!.text,
+      reuse,
+      collectLayers: 'lazy',
+    });
+  }
+
+  /** Lints with reuse; asserts the findings equal a whole lint's. */
+  lint(): Diagnostic[] {
+    const incremental = this.lintWith(this.reuse);
+    assert.deepEqual(incremental, this.lintWith(undefined), `findings differ after a ${this.reuse.lastKind} lint`);
+    return incremental;
+  }
+
+  /**
+   * Finds `from` in file `p` and replaces what is between its first and last characters with
+   * what is between `to`'s, deleting and then typing one character at a time, linting after each.
+   */
+  type(p: string, from: string, to: string): Array<string | null> {
+    const doc = this.docs.get(p)!;
+    const found = doc.text.indexOf(from);
+    assert.ok(found >= 0, `${from} not in ${p}`);
+    assert.ok(from[0] === to[0] && from.at(-1) === to.at(-1));
+    const at = found + 1;
+    from = from.slice(1, -1);
+    to = to.slice(1, -1);
+    const kinds: Array<string | null> = [];
+    for (let i = from.length - 1; i >= 0; i--) {
+      doc.update([{ start: at + i, end: at + i + 1, text: '' }]);
+      this.lint();
+      kinds.push(this.reuse.lastKind);
+    }
+    for (let i = 0; i < to.length; i++) {
+      doc.update([{ start: at + i, end: at + i, text: to[i] }]);
+      this.lint();
+      kinds.push(this.reuse.lastKind);
+    }
+    return kinds;
+  }
+
+  /** Types `text` one character at a time right after the first occurrence of `after` in file `p`, linting after each. */
+  insert(p: string, after: string, text: string): Array<string | null> {
+    const doc = this.docs.get(p)!;
+    const at = doc.text.indexOf(after) + after.length;
+    assert.ok(at >= after.length, `${after} not in ${p}`);
+    const kinds: Array<string | null> = [];
+    for (let i = 0; i < text.length; i++) {
+      doc.update([{ start: at + i, end: at + i, text: text[i] }]);
+      this.lint();
+      kinds.push(this.reuse.lastKind);
+    }
+    return kinds;
+  }
+
+  dispose(): void {
+    for (const d of this.docs.values()) d.dispose();
+  }
+}
+
+const read = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
+
+describe('incremental lint (LintReuse)', () => {
+  let engine: Engine;
+  before(async () => {
+    engine = await testEngine();
+  });
+
+  it('analyzes only the edited definition and its dependents, keeping the rest of the file', () => {
+    const p = new Project(engine, { 'models.py': read('models.py'), 'train.py': read('train.py') });
+    try {
+      const before = p.lint();
+      assert.equal(p.reuse.lastKind, 'full');
+      assert.ok(before.some((d) => d.code === 'NL011'));
+      // AuxNet's mismatch fixed character by character: the first edit splits the file, the
+      // next ones reuse the other side's model.
+      const kinds = p.type('models.py', '(16)', '(32)');
+      assert.equal(kinds[0], 'split');
+      assert.ok(kinds.slice(1).every((k) => k === 'split-reused'), kinds.join());
+      // The conv before it now has a bias the BatchNorm cancels.
+      assert.deepEqual(p.lint().map((d) => d.code), ['NL003', 'NL003', 'NL007', 'NL003']);
+      // Findings of the kept side move with the text typed before them (in conv3x3: ResNet and
+      // VGG below it are kept).
+      const now = p.lint();
+      // (A space after the last token changes no statement: the models are kept as they are.)
+      assert.deepEqual(p.insert('models.py', 'bias=False)', '  + 0'), ['reused', 'reused', 'split', 'split-reused', 'split-reused']);
+      assert.deepEqual(p.lint().map((d) => `${d.code}:${d.span.start}`), now.map((d) => `${d.code}:${d.span.start + '  + 0'.length}`));
+    } finally {
+      p.dispose();
+    }
+  });
+
+  it('lints whole when another file uses an edited definition (found while analyzing)', () => {
+    const p = new Project(engine, { 'models.py': read('models.py'), 'train.py': read('train.py') });
+    try {
+      p.lint();
+      // train.py calls vgg8(): the split of VGG and vgg8 from the rest does not hold.
+      const kinds = p.type('models.py', '=0.9)', '=0.1)');
+      assert.ok(kinds.every((k) => k === 'full'), kinds.join());
+      assert.match(p.reuse.lastConflict ?? '', /vgg8/);
+      assert.ok(!p.lint().some((d) => d.code === 'NL007'));
+    } finally {
+      p.dispose();
+    }
+  });
+
+  it('lints whole when a helper the rest evaluates alone is called by the edited definitions', () => {
+    const p = new Project(engine, { 'models.py': read('models.py') });
+    try {
+      p.lint();
+      // BasicBlock calls conv3x3(), which the other side analyzes with its defaults.
+      p.type('models.py', 'planes, planes', 'planes, 2 * planes');
+      assert.equal(p.reuse.lastKind, 'full');
+      assert.match(p.reuse.lastConflict ?? '', /conv3x3/);
+    } finally {
+      p.dispose();
+    }
+  });
+
+  it('lints whole after edits of module-level code or of a definition\'s name', () => {
+    const p = new Project(engine, { 'models.py': read('models.py') });
+    try {
+      p.lint();
+      // (A keystroke inside a syntax error that leaves every statement as it was keeps the models.)
+      const notSplit = (kinds: Array<string | null>): boolean => kinds.every((k) => k === 'full' || k === 'reused') && kinds.includes('full');
+      assert.ok(notSplit(p.type('models.py', '"aux"])', '"aux", "x"])')));
+      assert.ok(notSplit(p.type('models.py', 'def auxnet(', 'def auxnet2(')));
+    } finally {
+      p.dispose();
+    }
+  });
+
+  it('finds what a whole lint finds after random edits of real model code', () => {
+    // Deterministic pseudo-random edits at the ends of lines inside definitions: operators,
+    // calls, names, dangling operators (syntax errors) and deletions.
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const files = ['models.py', '../../../../examples/cifar/models/resnet.py', '../../../../examples/seq/crnn.py', '../../../../examples/cifar/finetune.py'];
+    let split = 0;
+    for (const name of files) {
+      const p = new Project(engine, { [path.basename(name)]: read(name) });
+      const doc = p.docs.get(path.basename(name))!;
+      try {
+        p.lint();
+        for (let k = 0; k < 12; k++) {
+          const lines = doc.text.split('\n');
+          const candidates = lines.flatMap((l, i) => (/^\s{4,}\S.*[\w)\]]$/.test(l) && !/^\s*(#|@|def |class |return\b|if |for |with |else|elif)/.test(l) ? [i] : []));
+          const line = candidates[next(candidates.length)];
+          const end = lines.slice(0, line + 1).join('\n').length;
+          const typed = [' + 0', '.x', ' *', '(1)', ' if a else b'][next(5)];
+          for (let i = 0; i < typed.length; i++) {
+            doc.update([{ start: end + i, end: end + i, text: typed[i] }]);
+            p.lint();
+            if (p.reuse.lastKind !== 'full') split++;
+          }
+          if (next(2) === 0) {
+            doc.update([{ start: end, end: end + typed.length, text: '' }]);
+            p.lint();
+          }
+        }
+      } finally {
+        p.dispose();
+      }
+    }
+    assert.ok(split > 20, `only ${split} lints were split`);
+  });
+});
