@@ -711,13 +711,17 @@ export function startServer(connection: Connection, host: Host): void {
       publish(loc.st, { ...known, uri: p.textDocument.uri, version: p.textDocument.version });
       loc.st.folder.results.set(rel, { ...known, uri: p.textDocument.uri, version: p.textDocument.version });
       // Nothing to analyze now: lower the document once the messages already queued are handled,
-      // so the first keystroke does not pay for lowering the whole file.
+      // so the first keystroke does not pay for lowering the whole file, and analyze it as
+      // lowered (same findings), so the first keystroke's analysis can keep what the edit does
+      // not affect (see `LintReuse`: it compares the statements' objects).
       setTimeout(() => {
         try {
           loc.st.folder.prepareDocument(rel);
         } catch (e) {
           connection.console.error(`normlint: could not prepare ${p.textDocument.uri}: ${(e as Error).message}`);
+          return;
         }
+        if (settings.run === 'onType') schedule(loc.st, [rel], settings.debounceMs);
       });
       return;
     }
