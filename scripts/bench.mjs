@@ -12,7 +12,8 @@
 //       context, the same file copied alone into a project of its own;
 //   (d) the language server (`normlint server --stdio`, a real LSP client; scripts/lib/bench-lsp.mjs):
 //       diagnostics latency after a keystroke on a 5,000-line file (p50/p95 of 200 keystrokes, next
-//       to web-tree-sitter's incremental re-parse of the same edits), and the server's RSS after
+//       to web-tree-sitter's incremental re-parse of the same edits; one new server per repeat, the
+//       run with the median p95 reported and every run listed), and the server's RSS after
 //       indexing the whole corpus as a workspace folder;
 //   (e) TypeScript/JavaScript: the TensorFlow.js packages installed under node_modules/@tensorflow/
 //       (their per-module `dist/**/*.js` and non-declaration `.ts` sources; the bundles are left
@@ -539,8 +540,15 @@ await main();
 async function benchLsp(corpus, wasm) {
   const out = {};
   try {
-    log('bench: language server, 200 keystrokes on a 5,000-line file');
-    out.keystroke = await keystrokeLatency({ cliPath, corpusRoot: corpus.rootDir, wasm });
+    // One server per repeat (each starts cold, as an editor's does): the run with the median
+    // p95 is reported, with every run's figures beside it.
+    const runs = [];
+    for (let r = 0; r < REPEATS; r++) {
+      log(`bench: language server, 200 keystrokes on a 5,000-line file (run ${r + 1} of ${REPEATS})`);
+      runs.push(await keystrokeLatency({ cliPath, corpusRoot: corpus.rootDir, wasm }));
+    }
+    const byP95 = [...runs].sort((a, b) => a.p95 - b.p95);
+    out.keystroke = { ...byP95[Math.floor((byP95.length - 1) / 2)], runs: runs.map((k) => ({ p50: k.p50, p95: k.p95, laterP50: k.laterP50, laterP95: k.laterP95, firstMs: k.firstMs })) };
     log('bench: language server, indexing the corpus');
     out.index = await indexMemory({ cliPath, root: corpus.rootDir });
   } catch (e) {
@@ -558,7 +566,8 @@ function printLsp(lsp) {
   const k = lsp.keystroke;
   const ms = (x) => `${x.toFixed(1)} ms`;
   console.log(`  keystroke -> diagnostics, ${k.lines}-line file (${(k.bytes / 1024).toFixed(0)} KiB), ${k.keystrokes} keystrokes, no debounce: ` +
-    `p50 ${ms(k.p50)}, p95 ${ms(k.p95)}, max ${ms(k.max)} (the first: ${ms(k.firstMs)})`);
+    `p50 ${ms(k.p50)}, p95 ${ms(k.p95)}, max ${ms(k.max)} (the first: ${ms(k.firstMs)}); the run with the median p95 of ${k.runs.length}, ` +
+    `each a new server: ${k.runs.map((r) => `p50 ${ms(r.p50)} / p95 ${ms(r.p95)}`).join(', ')}`);
   console.log(`  the same after the first ${k.warmupKeystrokes} keystrokes (JIT warm-up; not the target's figure): p50 ${ms(k.laterP50)}, p95 ${ms(k.laterP95)}`);
   console.log(`  baseline, web-tree-sitter incremental re-parse of the same edits: p50 ${ms(k.parseP50)}, p95 ${ms(k.parseP95)} ` +
     `(p95 ratio ${(k.p95 / k.parseP95).toFixed(1)}x)`);
