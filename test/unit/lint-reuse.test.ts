@@ -122,21 +122,25 @@ describe('incremental lint (LintReuse)', () => {
       // train.py calls vgg8(): the split of VGG and vgg8 from the rest does not hold.
       const kinds = p.type('models.py', '=0.9)', '=0.1)');
       assert.ok(kinds.every((k) => k === 'full'), kinds.join());
-      assert.match(p.reuse.lastConflict ?? '', /vgg8/);
+      assert.match(p.reuse.whyWhole ?? '', /vgg8/);
       assert.ok(!p.lint().some((d) => d.code === 'NL007'));
     } finally {
       p.dispose();
     }
   });
 
-  it('lints whole when a helper the rest evaluates alone is called by the edited definitions', () => {
+  it('lints whole when a method the rest evaluates alone is called by the edited definitions', () => {
     const p = new Project(engine, { 'models.py': read('models.py') });
     try {
       p.lint();
-      // BasicBlock calls conv3x3(), which the other side analyzes with its defaults.
+      // BasicBlock calls the plain function conv3x3(), which both sides evaluate alike: split.
       p.type('models.py', 'planes, planes', 'planes, 2 * planes');
+      assert.equal(p.reuse.lastKind, 'split-reused');
+      // HeadNet calls the inherited make_head(), which the other side analyzed with its
+      // defaults: a whole run would not (it analyzes a module's methods only when nothing did).
+      p.type('models.py', '(24)', '(32)');
       assert.equal(p.reuse.lastKind, 'full');
-      assert.match(p.reuse.lastConflict ?? '', /conv3x3/);
+      assert.match(p.reuse.whyWhole ?? '', /make_head/);
     } finally {
       p.dispose();
     }

@@ -115,6 +115,7 @@ export class Engine {
     const anyUnknown = files.some((f) => opts.configFor(f.path).options.assumeUnknownModulesNormalize);
     const errorsOf = new Map(inputs.map((f) => [f.path, f.ir.errors]));
     const reuse = opts.reuse && opts.collectLayers !== true ? opts.reuse : null;
+    if (opts.reuse && !reuse) opts.reuse.whyWhole = 'layer reports asked for (one whole model)';
     const split = reuse ? planSplit(reuse, inputs, opts, anyUnknown, newIndex) : null;
     if (split) {
       const errors = split.models.flatMap((m) => m.internalErrors);
@@ -133,7 +134,7 @@ export class Engine {
         return out;
       }
       reuse!.rest = { ...split.rest!, conflict: violation };
-      reuse!.lastConflict = violation;
+      reuse!.whyWhole = violation;
     }
     const model = new PyTorchModel(newIndex(), { assumeUnknownModulesNormalize: anyUnknown }).run();
     this.lastErrors = [...model.internalErrors];

@@ -65,8 +65,8 @@ export class LintReuse {
   models: readonly PyTorchModel[] = [];
   /** What the last lint did. */
   lastKind: LintKind | null = null;
-  /** Why the last lint was whole although it could have been split (a conflict), or null. */
-  lastConflict: string | null = null;
+  /** Why the last lint was whole (what kept it from being split), or null when it was not. */
+  whyWhole: string | null = null;
 
   /** @internal Records a lint's inputs and the kept side of its split. */
   record(inputs: ReadonlyArray<{ path: string; ir: PyFile }>, opts: LintOptions, unknown: boolean, models: readonly PyTorchModel[], rest: RestModel | null, kind: LintKind): void {
@@ -103,33 +103,39 @@ export function planSplit(
   unknown: boolean,
   newIndex: () => ProjectIndex,
 ): { models: readonly PyTorchModel[]; rest: RestModel | null; kind: Exclude<LintKind, 'full'> } | null {
-  reuse.lastConflict = null;
+  reuse.whyWhole = null;
+  const whole = (why: string): null => {
+    reuse.whyWhole = why;
+    return null;
+  };
   const last = reuse.last;
-  if (!last || last.unknown !== unknown || last.files.size !== inputs.length) return null;
+  if (!last) return whole('no earlier lint');
+  if (last.unknown !== unknown || last.files.size !== inputs.length) return whole('other files or options');
   const lazyPaths = opts.lazy?.paths ?? [];
-  if (lazyPaths.length !== last.lazyPaths.length || lazyPaths.some((p, i) => p !== last.lazyPaths[i])) return null;
+  if (lazyPaths.length !== last.lazyPaths.length || lazyPaths.some((p, i) => p !== last.lazyPaths[i])) return whole('other files');
   // Files whose IR is new; those whose module-level statements are all the same objects (an
   // edit of comments or whitespace between statements) changed nothing the models read.
   let changed: { path: string; ir: PyFile } | null = null;
   const moved: Array<{ path: string; ir: PyFile }> = [];
   for (const f of inputs) {
     const was = last.files.get(f.path);
-    if (!was || last.configs.get(f.path) !== opts.configFor(f.path)) return null;
+    if (!was || last.configs.get(f.path) !== opts.configFor(f.path)) return whole('other files or configuration');
     if (was === f.ir) continue;
     if (sameStatements(was.body, f.ir.body)) {
       moved.push(f);
       continue;
     }
-    if (changed) return null;
+    if (changed) return whole('several files changed');
     changed = f;
   }
   if (!changed) {
-    if (reuse.models.length === 0 || !reuse.models.every((m) => sameLoads(m.index, opts))) return null;
+    if (reuse.models.length === 0 || !reuse.models.every((m) => sameLoads(m.index, opts))) return whole('a file loaded on demand changed');
     for (const m of reuse.models) for (const f of moved) m.index.file(f.path)?.refresh(f.ir);
     return { models: reuse.models, rest: reuse.rest, kind: 'reused' };
   }
-  if (!changed || changed.ir.lang === 'ts') return null;
+  if (changed.ir.lang === 'ts') return whole('TypeScript/JavaScript (lowered whole)');
   const body = changed.ir.body;
+  /** Indexes of the definitions that differ from `base`; null when other statements differ. */
   const differing = (base: readonly Stmt[]): number[] | null => {
     if (base.length !== body.length) return null;
     const out: number[] = [];
@@ -148,20 +154,18 @@ export function planSplit(
     const d = differing(rest.body);
     if (!d || d.some((i) => !rest!.dependents.has(i)) || !sameLoads(rest.model.index, opts)) rest = null;
   }
-  if (rest?.conflict) {
-    reuse.lastConflict = rest.conflict;
-    return null;
-  }
+  if (rest?.conflict) return whole(rest.conflict);
   let dependents: ReadonlySet<number>;
   if (rest) dependents = rest.dependents;
   else {
     const d = differing(last.files.get(changed.path)!.body);
-    if (!d || d.length === 0) return null;
+    if (!d || d.length === 0) return whole('module-level code or a definition\'s name changed');
     const deps = dependentsOf(body, d);
-    if (!deps) return null;
+    if (!deps) return whole('module-level code uses an edited definition');
     let definitions = 0;
     for (const s of body) if (definedName(s) !== null) definitions++;
-    if (definitions < MIN_DEFINITIONS || deps.size * 2 > definitions) return null;
+    if (definitions < MIN_DEFINITIONS) return whole('few definitions');
+    if (deps.size * 2 > definitions) return whole('most definitions depend on the edited ones');
     dependents = deps;
   }
   const stmts = new Set<Stmt>();
@@ -179,8 +183,7 @@ export function planSplit(
   if (conflict) {
     // Edits within the same definitions would meet it again: lint them whole.
     reuse.rest = { ...rest, conflict };
-    reuse.lastConflict = conflict;
-    return null;
+    return whole(conflict);
   }
   return { models: [own, rest.model], rest, kind: reused ? 'split-reused' : 'split' };
 }

@@ -375,7 +375,7 @@ export class PyTorchModel {
         if (this.summaries.get(def) && this.relevantMemo.get(def)) return;
         this.guard(`${f.path}: ${def.name}()`, () => {
           if (constructsLayers(def.body) || this.mayBuild(def, f)) {
-            this.genericRoots.push(def);
+            this.genericRoots.push({ def, method: cls !== null && this.isModuleClass(cls) });
             this.evalFunctionBody(def, cls, cls ? [[]] : [], new Map(), 1, null, 'generic');
           }
         });
@@ -396,8 +396,11 @@ export class PyTorchModel {
     return file.ir.body.filter((s) => r.dependents.has(s) === (r.side === 'dependents'));
   }
 
-  /** Functions evaluated as roots with their parameters' defaults (the structure phase), in order. */
-  private readonly genericRoots: FuncDef[] = [];
+  /**
+   * Functions evaluated as roots with their parameters' defaults (the structure phase), in order;
+   * `method`: a method of a module class (skipped there when something evaluated it).
+   */
+  private readonly genericRoots: Array<{ def: FuncDef; method: boolean }> = [];
 
   /**
    * Why a `'rest'` run of a split (`ModelOptions.roots`) does not hold: the name it resolved to
@@ -416,8 +419,12 @@ export class PyTorchModel {
    */
   splitConflict(dependents: PyTorchModel): string | null {
     if (this.sliceViolation) return this.sliceViolation;
-    for (const def of this.genericRoots) {
-      if (dependents.evaluated.has(def) || (dependents.summaries.get(def) && dependents.relevantMemo.get(def))) return `${def.name}() is called by the edited definitions`;
+    // The structure phase's skip tests (see `run`), with what the other side adds.
+    for (const { def, method } of this.genericRoots) {
+      const d = dependents;
+      if ((method && d.evaluated.has(def)) || ((d.summaries.get(def) || this.summaries.get(def)) && (d.relevantMemo.get(def) || this.relevantMemo.get(def)))) {
+        return `${def.name}() is called by the edited definitions`;
+      }
     }
     const d = dependents;
     if (d.inference.size || d.steps.size || d.frozenTrains.size || d.ddp.size || d.loaders.length || d.lightning.length || d.forcedTraining.size ||
