@@ -103,6 +103,30 @@ describe('ParsedDocument (incremental re-parse)', () => {
     }
   });
 
+  it('reuses the untouched statements of a function body (and of its loops) typed in', async () => {
+    const engine = await testEngine();
+    const body = Array.from({ length: 30 }, (_, i) => `    x${i} = layer${i}(x${i - 1 < 0 ? '' : i - 1})`);
+    const text = ['import torch', '', '', 'def main():', ...body.slice(0, 15), '    for epoch in range(3):', ...body.slice(15).map((l) => `    ${l}`), '    return x29', ''].join('\n');
+    const doc = engine.openDocument('main.py', text);
+    try {
+      doc.facts();
+      const at = doc.text.indexOf('x7 = layer7(x6)') + 'x7 = layer7(x6)'.length;
+      for (const [i, ch] of [...' + 0'].entries()) {
+        doc.update([{ start: at + i, end: at + i, text: ch }]);
+        assert.deepEqual(doc.facts(), engine.analyze({ path: 'main.py', text: doc.text }));
+        // The function is lowered again around its 15 other statements and the loop; typing in the
+        // loop's body below reuses the loop's other statements.
+        assert.ok(doc.lastLowering.reusedMembers >= 15, `reused ${doc.lastLowering.reusedMembers}`);
+      }
+      const inLoop = doc.text.indexOf('x20 = layer20(x19)') + 'x20 = layer20(x19)'.length;
+      doc.update([{ start: inLoop, end: inLoop, text: '.t' }]);
+      assert.deepEqual(doc.facts(), engine.analyze({ path: 'main.py', text: doc.text }));
+      assert.ok(doc.lastLowering.reusedMembers >= 15 + 14, `reused ${doc.lastLowering.reusedMembers}`);
+    } finally {
+      doc.dispose();
+    }
+  });
+
   it('reuses the untouched members of a class typed in, also after edits above and inside it move them', async () => {
     const engine = await testEngine();
     // Classes (one decorated, one with a nested class) with methods, as in torchvision's models.

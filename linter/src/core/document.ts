@@ -47,7 +47,7 @@ function advance(start: Point, inserted: string): Point {
 
 /**
  * A module-level statement node of the last lowering and the IR statements it gave, or (in
- * `members`) a statement node of a module-level class's body.
+ * `members`) a statement node inside one.
  */
 interface LoweredChild {
   start: number;
@@ -55,7 +55,11 @@ interface LoweredChild {
   stmts: Stmt[];
   /** Every object of `stmts` that holds offsets (see {@link ownOffsets}), members' included. */
   holders: OffsetHolders;
-  /** A class statement: its body's statement nodes (their `stmts` are inside this one's). */
+  /**
+   * The statement nodes inside this one that were reused or lowered on their own (a class's
+   * members, a function's body statements, ...; their `stmts` are inside this one's), or null
+   * when it was lowered whole.
+   */
   members: LoweredChild[] | null;
 }
 
@@ -124,8 +128,8 @@ export class ParsedDocument {
   /** Full scans for suppression directives so far (the others moved the last ones along; for tests). */
   directiveScans = 0;
   /**
-   * Module-level statement nodes the last lowering reused and lowered, and the members of
-   * module-level classes it reused in classes it lowered (for tests and benchmarks).
+   * Module-level statement nodes the last lowering reused and lowered, and the statement nodes
+   * it reused inside the module-level statements it lowered (for tests and benchmarks).
    */
   lastLowering = { reused: 0, lowered: 0, reusedMembers: 0 };
   /** The tree of that lowering, edited along (for `getChangedRanges`). */
@@ -271,9 +275,11 @@ export class ParsedDocument {
   }
 
   /**
-   * Lowers the current tree, reusing the IR of module-level statements that no edit touched
-   * since the last lowering (shifted to their new offsets): after a keystroke only the statement
-   * being edited is lowered again. The result equals a full lowering (tested).
+   * Lowers the current tree, reusing the IR of statements that no edit touched since the last
+   * lowering (shifted to their new offsets), at module level and, inside a module-level
+   * statement lowered again, at any depth: after a keystroke in a method only the statement
+   * being edited and the statements around it are lowered again. The result equals a full
+   * lowering (tested).
    */
   private lower(tree: Tree): ReturnType<typeof lowerPython> {
     // TypeScript/JavaScript: lowered whole (no statement reuse yet).
@@ -284,11 +290,24 @@ export class ParsedDocument {
     const changed = this.loweredTree ? this.loweredTree.getChangedRanges(tree) : [];
     const next: LoweredChild[] = [];
     const byRange = new Map<string, LoweredChild>();
-    const memberByRange = new Map<string, LoweredChild>();
-    for (const c of prev ?? []) {
-      byRange.set(`${c.start}:${c.end}`, c);
-      if (c.members) for (const m of c.members) memberByRange.set(`${m.start}:${m.end}`, m);
-    }
+    for (const c of prev ?? []) byRange.set(`${c.start}:${c.end}`, c);
+    /** The earlier lowering of an inner statement node at `[s, e)` (earlier coordinates): found by descending from the module-level node around it. */
+    const innerAt = (s: number, e: number): LoweredChild | null => {
+      const top = prev!;
+      let lo = 0;
+      let hi = top.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (top[mid].start <= s) lo = mid;
+        else hi = mid - 1;
+      }
+      let c: LoweredChild | undefined = top[lo];
+      while (c && c.start <= s && e <= c.end) {
+        if (c.start === s && c.end === e && c !== top[lo]) return c;
+        c = c.members?.find((m) => m.start <= s && e <= m.end);
+      }
+      return null;
+    };
     /** The range `[s, e)` of the current text had before the edits, or null if an edit touched it. */
     const before = (s: number, e: number): [number, number] | null => {
       for (let i = edits.length - 1; i >= 0; i--) {
@@ -302,14 +321,14 @@ export class ParsedDocument {
       return [s, e];
     };
     /** The earlier lowering of node `[s, e)` from `known`, moved to its new offsets, or null. */
-    const find = (known: Map<string, LoweredChild>, s: number, e: number): LoweredChild | null => {
+    const find = (inner: boolean, s: number, e: number): LoweredChild | null => {
       // From the line break before it: the lowering reads the indentation before a node (a
       // one-line body's `bodyIndent`), which an edit of that line's start changes.
       const ls = Math.max(0, this.text_.lastIndexOf('\n', s - 1));
       if (!prev || changed.some((r) => r.startIndex < e && ls < r.endIndex)) return null;
       if (ls < s && before(ls, s) === null) return null;
       const was = before(s, e);
-      const old = was && known.get(`${was[0]}:${was[1]}`);
+      const old = was && (inner ? innerAt(was[0], was[1]) : byRange.get(`${was[0]}:${was[1]}`));
       if (!old) return null;
       if (s !== old.start) {
         shiftInPlace(old.holders, s - old.start);
@@ -317,42 +336,45 @@ export class ParsedDocument {
       }
       return old;
     };
-    // Members of the module-level class being lowered: reused or lowered, in order.
-    let members: LoweredChild[] = [];
+    // Inner statements reused or lowered and not yet claimed by the statement around them, in
+    // order: a statement lowered after those inside it claims the ones in its range.
+    const pending: LoweredChild[] = [];
     let reusedMembers = 0;
-    const reuse: ReuseStatements = (s, e) => {
-      const old = find(byRange, s, e);
-      if (old) next.push(old);
-      return old ? old.stmts : null;
-    };
-    let lowered = 0;
-    reuse.lowered = (s, e, stmts) => {
-      lowered++;
-      if (members.length === 0) {
-        next.push({ start: s, end: e, stmts, holders: ownOffsets(stmts), members: null });
-        return;
-      }
-      // A class lowered again around members: walk only its own parts, then add theirs.
+    const node = (s: number, e: number, stmts: Stmt[]): LoweredChild => {
+      let i = pending.length;
+      while (i > 0 && pending[i - 1].start >= s && pending[i - 1].end <= e) i--;
+      if (i === pending.length) return { start: s, end: e, stmts, holders: ownOffsets(stmts), members: null };
+      // Lowered again around reused or lowered statements: walk only its own parts, then add theirs.
+      const members = pending.splice(i);
       const skip = new Set<object>(members.flatMap((m) => m.stmts));
       const holders = ownOffsets(stmts, skip);
       for (const m of members) {
         for (const x of m.holders.spans) holders.spans.push(x);
         for (const x of m.holders.bodies) holders.bodies.push(x);
       }
-      next.push({ start: s, end: e, stmts, holders, members });
-      members = [];
+      return { start: s, end: e, stmts, holders, members };
     };
-    const memberReuse: ReuseStatements = (s, e) => {
-      const old = find(memberByRange, s, e);
+    const reuse: ReuseStatements = (s, e) => {
+      const old = find(false, s, e);
+      if (old) next.push(old);
+      return old ? old.stmts : null;
+    };
+    let lowered = 0;
+    reuse.lowered = (s, e, stmts) => {
+      lowered++;
+      next.push(node(s, e, stmts));
+    };
+    const innerReuse: ReuseStatements = (s, e) => {
+      const old = find(true, s, e);
       if (!old) return null;
       reusedMembers++;
-      members.push(old);
+      pending.push(old);
       return old.stmts;
     };
-    memberReuse.lowered = (s, e, stmts) => {
-      members.push({ start: s, end: e, stmts, holders: ownOffsets(stmts), members: null });
+    innerReuse.lowered = (s, e, stmts) => {
+      pending.push(node(s, e, stmts));
     };
-    reuse.members = memberReuse;
+    reuse.members = innerReuse;
     const ir = lowerPython(tree, this.text_, reuse);
     this.lastLowering = { reused: next.length - lowered, lowered, reusedMembers };
     this.forgetLowering();

@@ -215,11 +215,12 @@ export interface ReuseStatements {
   (start: number, end: number): Stmt[] | null;
   lowered?: (start: number, end: number, stmts: Stmt[]) => void;
   /**
-   * The same for the statements of the body of a module-level class (`class`, or a decorated
-   * one) that is lowered again: its members (methods, fields) untouched by the edits can come
-   * from an earlier lowering, so a keystroke in one method lowers that method and the class's
-   * own parts only. Called with each member node's `[start, end)`; `lowered` receives the
-   * members lowered.
+   * The same for the statements inside a module-level statement that is lowered again, at any
+   * depth (a class's members, a function's or a method's body, the bodies of their loops and
+   * branches): those untouched by the edits can come from an earlier lowering, so a keystroke
+   * in one statement of a method lowers that statement and the parts around it only. Called
+   * with each inner statement node's `[start, end)`; `lowered` receives the inner statements
+   * lowered, each after those inside it.
    */
   members?: ReuseStatements;
 }
@@ -247,33 +248,32 @@ class Lowering extends CursorLowering {
   // Statements
 
   /**
-   * Set by {@link body} while it lowers a module-level class statement whose members may be
-   * reused (`ReuseStatements.members`); taken by that class's {@link classDef} (at depth 1, so
-   * never by a class nested deeper, e.g. in a decorated function's body).
+   * Set by {@link body} while it lowers a module-level statement: the reuse of the statements
+   * inside it (`ReuseStatements.members`), offered to every block lowered below (a class's
+   * members, a function's body, the bodies of its loops and branches).
    */
-  private memberReuse: ReuseStatements | null = null;
+  private inner: ReuseStatements | null = null;
 
   /**
-   * The statements of the current `module` or `block` node. `reuse` (the module's statements,
-   * or a module-level class's members) may supply the statements of a child node instead of
-   * lowering it.
+   * The statements of the current `module` or `block` node. `reuse` (the module's statements)
+   * or, inside a module-level statement being lowered, the reuse of inner statements may supply
+   * the statements of a child node instead of lowering it.
    */
   body(reuse?: ReuseStatements): Stmt[] {
     const c = this.c;
     const out: Stmt[] = [];
+    const r = reuse ?? this.inner;
     if (c.gotoFirstChild()) {
       do {
         const t = c.nodeTypeId;
-        const known = reuse && this.kinds[t] >= MEANINGFUL ? reuse(c.startIndex, c.endIndex) : null;
+        const known = r && this.kinds[t] >= MEANINGFUL ? r(c.startIndex, c.endIndex) : null;
         if (known) out.push(...known);
         else {
           const from = out.length;
-          const kind = this.kinds[t];
-          // A module-level class's body may reuse its members (see `classDef`).
-          this.memberReuse = reuse?.members && (kind === CLASS || kind === DECORATED) ? reuse.members : null;
+          if (reuse) this.inner = reuse.members ?? null;
           this.stmt(t, out);
-          this.memberReuse = null;
-          reuse?.lowered?.(c.startIndex, c.endIndex, out.slice(from));
+          if (reuse) this.inner = null;
+          if (this.kinds[t] >= MEANINGFUL) r?.lowered?.(c.startIndex, c.endIndex, out.slice(from));
         }
       } while (c.gotoNextSibling());
       c.gotoParent();
@@ -708,11 +708,7 @@ class Lowering extends CursorLowering {
           name = n.id;
           nameSpan = n.span;
         } else if (kind === ARGS) this.args(bases, keywords, doubleStar);
-        else if (kind === BLOCK) {
-          const members = this.depth === 1 ? this.memberReuse : null;
-          this.memberReuse = null;
-          body = this.body(members ?? undefined);
-        }
+        else if (kind === BLOCK) body = this.body();
       } while (c.gotoNextSibling());
       c.gotoParent();
     }
