@@ -159,6 +159,70 @@ describe('incremental lint (LintReuse)', () => {
     }
   });
 
+  // Counterexamples found in review, each a way the two sides of a split could disagree with a
+  // whole run: they must lint whole (or, for moved offsets, agree).
+  it('lints whole when the edited definitions use a layer created at module scope (shared by both sides)', () => {
+    const src = [
+      'import torch.nn as nn', '', 'shared = nn.Conv2d(3, 16, 3)', '', '',
+      'class A(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.bn = nn.BatchNorm2d(16)', '',
+      '    def forward(self, x):', '        return self.bn(shared(x))', '', '',
+      'class B(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.act = nn.ReLU()', '',
+      '    def forward(self, x):', '        y = shared(x)', '        return self.act(y)', '', '',
+      'def f1():', '    return 1', '', '', 'def f2():', '    return 2', '',
+    ].join('\n');
+    const p = new Project(engine, { 'm.py': src });
+    try {
+      p.lint();
+      // (`shared` also feeds no BatchNorm in B: a whole run keeps NL003 silent for it.)
+      p.insert('m.py', 'nn.ReLU(', 'True');
+      assert.equal(p.reuse.lastKind, 'full');
+      assert.match(p.reuse.whyWhole ?? '', /module scope/);
+    } finally {
+      p.dispose();
+    }
+  });
+
+  it('lints whole when an edit sets or reads Keras\' image data format (read for every Keras layer)', () => {
+    const src = [
+      'from tensorflow import keras', 'from tensorflow.keras import layers', '', '',
+      'def build_a():', '    return keras.Sequential([layers.Conv2D(16, 3), layers.BatchNormalization()])', '', '',
+      'def build_b():', '    return keras.Sequential([layers.Dense(32), layers.BatchNormalization()])', '', '',
+      'def helper():', '    return 1', '', '',
+      'def configure(fmt):', '    keras.backend.set_image_data_format("channels_first")', '    return fmt', '',
+    ].join('\n');
+    const p = new Project(engine, { 'm.py': src });
+    try {
+      p.lint();
+      p.insert('m.py', 'return fmt', '2');
+      // Commenting the call out changes what the Conv2D's channel axis is known to be.
+      const doc = p.docs.get('m.py')!;
+      const at = doc.text.indexOf('keras.backend.set_image');
+      doc.update([{ start: at, end: at, text: '#' }]);
+      p.lint();
+      assert.equal(p.reuse.lastKind, 'full');
+    } finally {
+      p.dispose();
+    }
+  });
+
+  it('moves the NL002 fix of a training step with the text typed above it', () => {
+    const src = [
+      'import torch', 'import torch.nn as nn', '', '',
+      'def train(data):', '    model = nn.Sequential(nn.Conv2d(3, 16, 3, bias=False), nn.BatchNorm2d(16))',
+      '    opt = torch.optim.SGD(model.parameters(), lr=0.1)', '    for epoch in range(3):', '        for x in data:',
+      '            model(x).sum().backward()', '            opt.step()', '        model.eval()', '',
+    ].join('\n');
+    const p = new Project(engine, { 'm.py': src });
+    try {
+      assert.ok(p.lint().some((d) => d.code === 'NL002' && d.fix));
+      // A comment above keeps every statement: the models are kept and their offsets move.
+      const kinds = p.insert('m.py', 'import torch.nn as nn\n', '# training script for the small model\n');
+      assert.ok(kinds.includes('reused'), kinds.join());
+    } finally {
+      p.dispose();
+    }
+  });
+
   it('finds what a whole lint finds after random edits of real model code', () => {
     // Deterministic pseudo-random edits at the ends of lines inside definitions: operators,
     // calls, names, dangling operators (syntax errors) and deletions.

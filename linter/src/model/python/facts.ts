@@ -66,8 +66,12 @@ export interface TrainStepFact {
   mode: ModeInfo;
   via: Site[];
   fn: FuncDef | null;
-  /** Where a `model.train()` fixes it: the top of the enclosing loop body or function body. */
-  insertAt: { offset: number; indent: string } | null;
+  /**
+   * Where a `model.train()` fixes it: `start` is the offset of the top of the enclosing loop
+   * body or function body (read when the rule runs: an IR object that open documents move with
+   * the text, never an offset copied when the model ran).
+   */
+  insertAt: { readonly start: number } | null;
   receiver: string;
   /** Inside a Lightning `training_step` (modes are managed by the Trainer). */
   lightning: boolean;

@@ -185,7 +185,8 @@ interface Ctx {
   lightningStep: boolean;
   /** Offset after which no training step appears in this body (for "after training"). */
   /** Enclosing loops: their first body statement and indentation, and the loaders they iterate. */
-  loops: Array<{ span: Span; bodyStart: number; indent: string; loaders: Obj[] }>;
+  /** `bodyAt`: the IR object whose `start` is the offset of the loop body's first statement (open documents move it with the text). */
+  loops: Array<{ span: Span; bodyAt: { readonly start: number }; loaders: Obj[] }>;
   /** Enclosing `with`/loop statements at this body's top level, for the NL001 fix insertion point. */
   topStmt: Stmt | null;
   /** Forward-analysis: current loop nesting id for NL005 time-step loops. */
@@ -419,6 +420,11 @@ export class PyTorchModel {
    */
   splitConflict(dependents: PyTorchModel): string | null {
     if (this.sliceViolation) return this.sliceViolation;
+    if (dependents.sharedUse) return dependents.sharedUse;
+    // Read by the rules for every Keras layer: this side's value is from when it was built.
+    if (dependents.kerasDataFormatConfigured !== this.kerasDataFormatConfigured) return 'Keras\' image data format is set or read elsewhere now';
+    // A whole run stops where its one step budget runs out.
+    if (this.steps_ + dependents.steps_ > MAX_STEPS) return 'the analysis budget is spent';
     // The structure phase's skip tests (see `run`), with what the other side adds.
     for (const { def, method } of this.genericRoots) {
       const d = dependents;
@@ -441,6 +447,7 @@ export class PyTorchModel {
   private readonly consumed = new Map<Obj, Array<{ at: string; consumer: Obj }>>();
 
   private noteLayerCall(obj: Obj, at: string): void {
+    this.noteShared(obj, 'a layer created at module scope is called by the edited definitions');
     let sites = this.layerCalls.get(obj);
     if (!sites) this.layerCalls.set(obj, (sites = new Set()));
     sites.add(at);
@@ -824,6 +831,25 @@ export class PyTorchModel {
    * The object allocated at a site (file and start offset) for a kind and evaluation key: the
    * same one every time (objects are per site and key, so loops and repeated calls converge).
    */
+  /**
+   * Nesting depth of evaluations at module scope (a module body run for its globals, a module-
+   * level or class-level value): the objects they create are shared by every root of the run.
+   */
+  private moduleDepth = 0;
+  /** Objects created at module scope (see {@link moduleDepth}). */
+  private readonly moduleScoped = new Set<Obj>();
+  /**
+   * On the `'dependents'` side of a split: what its roots did to an object created at module
+   * scope (used a module-level or class-level layer, changed such an object), which a whole run
+   * would join with the other side's uses of the same object; null when nothing.
+   */
+  private sharedUse: string | null = null;
+
+  /** Records a use by this side's roots of an object shared at module scope (see {@link sharedUse}). */
+  private noteShared(obj: Obj | null | undefined, what: string): void {
+    if (this.sharedUse === null && this.moduleDepth === 0 && obj && this.opts.roots?.side === 'dependents' && this.moduleScoped.has(obj)) this.sharedUse = what;
+  }
+
   private alloc(kind: ObjKind, site: Site | undefined, key: string, init: Partial<Obj> = {}): Obj {
     // Nested maps (file → offset → kind → key) rather than one concatenated string key: this
     // runs for every object and is on the keystroke path of the language server.
@@ -838,6 +864,7 @@ export class PyTorchModel {
     if (hit) return hit;
     const obj: Obj = { id: this.nextId++, kind, site, attrs: new Map(), children: [], created: [], ...init };
     byKey.set(key, obj);
+    if (this.moduleDepth > 0) this.moduleScoped.add(obj);
     return obj;
   }
 
@@ -866,7 +893,12 @@ export class PyTorchModel {
       return this.evalExpr(e, ctx, this.readOnlyState);
     }
     const ctx = this.newCtx(file, 'construct', null, null, 0, 'module');
-    return this.evalExpr(e, ctx, this.newState());
+    this.moduleDepth++;
+    try {
+      return this.evalExpr(e, ctx, this.newState());
+    } finally {
+      this.moduleDepth--;
+    }
   }
 
   private readonly moduleCtxs = new Map<ProjectFile, Ctx>();
@@ -902,7 +934,12 @@ export class PyTorchModel {
     this.moduleEnvs.set(file, 'pending');
     const ctx = this.newCtx(file, 'construct', null, null, 1, `module:${file.path}`);
     const st = this.newState();
-    this.execBlock(file.ir.body, ctx, st);
+    this.moduleDepth++;
+    try {
+      this.execBlock(file.ir.body, ctx, st);
+    } finally {
+      this.moduleDepth--;
+    }
     this.moduleEnvs.set(file, st.env);
     return st.env;
   }
@@ -1523,6 +1560,7 @@ export class PyTorchModel {
   }
 
   private recordCreated(obj: Obj, ctx: Ctx): void {
+    this.noteShared(ctx.building, 'an object created at module scope is changed by the edited definitions');
     if (ctx.building && ctx.building !== obj && !ctx.building.created.includes(obj)) ctx.building.created.push(obj);
   }
 
@@ -1884,6 +1922,8 @@ export class PyTorchModel {
       case 'batchnorm': {
         const seq = inT ? inPath.find((p) => p.spec?.kind === 'recurrent' || p.spec?.kind === 'attention') : undefined;
         if (seq && !this.sequenceNorms.some((f) => f.norm === obj && f.seq === seq)) {
+          this.noteShared(obj, 'a normalization layer created at module scope is used by the edited definitions');
+          this.noteShared(seq, 'a sequence layer created at module scope is used by the edited definitions');
           this.sequenceNorms.push({ norm: obj, seq, at: site, why: 'after-sequence-layer', ...(wrapper ? { wrapper } : {}) });
         }
         return [tensor(obj, 'direct', path, inModel)];
@@ -2018,6 +2058,7 @@ export class PyTorchModel {
           continue;
         }
         for (const o of objsOf(pos[0] ?? kw.get('layer') ?? [])) {
+          this.noteShared(seq, 'a model created at module scope is changed by the edited definitions');
           if (!seq.children.includes(o)) seq.children.push(o);
           this.kerasSeqOut.set(seq, this.applyKeras(o, this.kerasSeqOut.get(seq) ?? [tensor(null, 'direct', [], true)], ctx, site));
         }
@@ -2132,6 +2173,8 @@ export class PyTorchModel {
     for (const t of inputs) {
       if (!t.producer || t.at === undefined) continue;
       let list = this.consumed.get(t.producer);
+      this.noteShared(t.producer, 'a layer created at module scope feeds the edited definitions');
+      this.noteShared(consumer, 'a layer created at module scope is fed in the edited definitions');
       if (!list) this.consumed.set(t.producer, (list = []));
       if (!list.some((c) => c.at === t.at && c.consumer === consumer)) list.push({ at: t.at, consumer });
     }
@@ -2157,6 +2200,8 @@ export class PyTorchModel {
   }
 
   private addPair(producer: Obj, consumer: Obj, how: LayerPair['how'], where: LayerPair['where'], at: Site, input?: TensorVal): void {
+    this.noteShared(producer, 'a layer created at module scope feeds another in the edited definitions');
+    this.noteShared(consumer, 'a layer created at module scope is fed in the edited definitions');
     const k = `${producer.id}>${consumer.id}`;
     if (this.pairKeys.has(k)) return;
     this.pairKeys.add(k);
@@ -2447,7 +2492,10 @@ export class PyTorchModel {
     }
     if (m === 'add_module' || m === 'register_module') {
       const name = constOf(pos[0] ?? []);
-      for (const o of moduleObjs) if (typeof name === 'string') o.attrs.set(name, pos[1] ?? []);
+      for (const o of moduleObjs) {
+        this.noteShared(o, 'a module created at module scope is changed by the edited definitions');
+        if (typeof name === 'string') o.attrs.set(name, pos[1] ?? []);
+      }
       return [];
     }
     return null;
@@ -2556,7 +2604,11 @@ export class PyTorchModel {
         // A BatchNorm2d/3d normalizes a feature map: attention output folded back into one
         // (BoTNet-style hybrid blocks, `x + attn_out.reshape(n, c, h, w)`) is an image again.
         const seq = obj.spec.dims === 2 || obj.spec.dims === 3 ? undefined : inTensor.path.find((p) => p.spec?.kind === 'recurrent' || p.spec?.kind === 'attention');
-        if (seq) this.sequenceNorms.push({ norm: obj, seq, at: site, why: 'after-sequence-layer' });
+        if (seq) {
+          this.noteShared(obj, 'a normalization layer created at module scope is used by the edited definitions');
+          this.noteShared(seq, 'a sequence layer created at module scope is used by the edited definitions');
+          this.sequenceNorms.push({ norm: obj, seq, at: site, why: 'after-sequence-layer' });
+        }
         else if (ctx.loopIds.length > 0) this.noteLoopCall(obj, ctx, site);
       }
       if (ctx.purpose === 'construct' && (obj.spec.kind === 'recurrent') && ctx.loopIds.length > 0) this.noteLoopCall(obj, ctx, site);
@@ -2587,7 +2639,10 @@ export class PyTorchModel {
       else e.seqs.push(obj);
       for (const n of e.norms) {
         for (const s of e.seqs) {
-          if (!this.sequenceNorms.some((f) => f.norm === n.obj && f.seq === s)) this.sequenceNorms.push({ norm: n.obj, seq: s, at: n.site, why: 'time-step-loop' });
+          if (!this.sequenceNorms.some((f) => f.norm === n.obj && f.seq === s)) {
+            this.noteShared(n.obj, 'a normalization layer created at module scope is used by the edited definitions');
+            this.sequenceNorms.push({ norm: n.obj, seq: s, at: n.site, why: 'time-step-loop' });
+          }
         }
       }
     }
@@ -2845,7 +2900,8 @@ export class PyTorchModel {
   private noteTrainingStep(ctx: Ctx, st: State, site: Site): void {
     const accumulation = ctx.accumulation;
     const loopTop = ctx.loops[ctx.loops.length - 1];
-    const insertAt = loopTop ? { offset: loopTop.bodyStart, indent: loopTop.indent } : ctx.fn ? { offset: ctx.fn.bodyStart, indent: ctx.fn.bodyIndent } : null;
+    const fn = ctx.fn;
+    const insertAt = loopTop ? loopTop.bodyAt : fn ? { get start() { return fn.bodyStart; } } : null;
     const loaders = ctx.loops.flatMap((l) => l.loaders);
     for (const obj of st.forwarded) {
       own(st, 'weighted').add(obj);
@@ -3381,7 +3437,7 @@ export class PyTorchModel {
         const iter = s.k === 'for' ? this.evalExpr(s.iter, ctx, st) : (this.evalExpr(s.test, ctx, st), []);
         const loaders = objsOf(iter).filter((o) => o.kind === 'loader' || o.kind === 'sym');
         const first = s.body[0];
-        const loop = { span: s.span, bodyStart: first ? first.span.start : s.span.start, indent: '', loaders };
+        const loop = { span: s.span, bodyAt: first ? first.span : s.span, loaders };
         ctx.loops.push(loop);
         ctx.loopIds.push(++this.loopCounter);
         if (s.k === 'for') this.bindLoopTarget(s.target, iter, ctx, st);
@@ -3531,6 +3587,7 @@ export class PyTorchModel {
         }
         for (const o of owners) {
           if (o.kind === 'sym' && ctx.purpose === 'flow') continue;
+          this.noteShared(o, 'an object created at module scope is changed by the edited definitions');
           const prev = o.attrs.get(t.attr);
           o.attrs.set(t.attr, ctx.purpose === 'construct' && prev && ctx.fn?.name !== '__init__' ? union(prev, v) : v);
         }

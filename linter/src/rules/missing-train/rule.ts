@@ -63,7 +63,7 @@ export default defineRule({
       // outside it, else at the top of the loop around the step.
       const fn = f.fn;
       const evalInside = fn && evals.some((s) => s.site!.file === f.site.file && s.site!.span.start >= fn.span.start && s.site!.span.end <= fn.span.end);
-      const at = fn && !evalInside ? bodyStartAfterDocstring(fn) : f.insertAt?.offset;
+      const at = fn && !evalInside ? bodyStartAfterDocstring(fn) : f.insertAt?.start;
       // A `.train()` there would run before an `.eval()` that precedes the step in the same
       // pass (an eval-mode probe inside the training loop): no fix rather than one that does
       // nothing (and that `--fix` would insert again each round).
