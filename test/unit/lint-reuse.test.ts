@@ -205,6 +205,33 @@ describe('incremental lint (LintReuse)', () => {
     }
   });
 
+  it('lints whole when both sides together spend more than a whole run\'s analysis budget', () => {
+    // Two functions of 17 nested loops each: a whole run spends its step budget before `late`.
+    const heavy = (name: string, tail: string): string[] => [
+      `def ${name}():`,
+      ...Array.from({ length: 17 }, (_, i) => `${'    '.repeat(i + 1)}for i${i} in range(10):`),
+      `${'    '.repeat(18)}y = nn.ReLU()`,
+      `    return ${tail}`, '', '',
+    ];
+    const src = ['import torch.nn as nn', '', '', ...heavy('heavy_a', 'y'), ...heavy('heavy_b', 'nn.ReLU6()'),
+      'def late():', '    return nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))', '', '', 'def filler():', '    return 0', ''].join('\n');
+    // (Each run spends the whole budget, ~2 million steps: this test lints only with reuse, and
+    // a split that does not hold is a whole run.)
+    const doc = engine.openDocument('m.py', src);
+    const reuse = new LintReuse();
+    const lint = (): Diagnostic[] => engine.lint([doc.facts()], { configFor: () => CONFIG, textOf: () => doc.text, reuse, collectLayers: 'lazy' });
+    try {
+      assert.deepEqual(lint(), []);
+      const at = doc.text.indexOf('nn.ReLU6(') + 'nn.ReLU6('.length;
+      doc.update([{ start: at, end: at, text: '1' }]);
+      assert.deepEqual(lint(), [], 'the whole run reaches no finding in late()');
+      assert.equal(reuse.lastKind, 'full');
+      assert.match(reuse.whyWhole ?? '', /budget/);
+    } finally {
+      doc.dispose();
+    }
+  });
+
   it('moves the NL002 fix of a training step with the text typed above it', () => {
     const src = [
       'import torch', 'import torch.nn as nn', '', '',
