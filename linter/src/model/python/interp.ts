@@ -184,8 +184,10 @@ interface Ctx {
   evalNamed: boolean;
   lightningStep: boolean;
   /** Offset after which no training step appears in this body (for "after training"). */
-  /** Enclosing loops: their first body statement and indentation, and the loaders they iterate. */
-  /** `bodyAt`: the IR object whose `start` is the offset of the loop body's first statement (open documents move it with the text). */
+  /**
+   * Enclosing loops: `bodyAt`, the IR object whose `start` is the offset of the body's first
+   * statement (open documents move it with the text), and the loaders they iterate.
+   */
   loops: Array<{ span: Span; bodyAt: { readonly start: number }; loaders: Obj[] }>;
   /** Enclosing `with`/loop statements at this body's top level, for the NL001 fix insertion point. */
   topStmt: Stmt | null;
@@ -412,10 +414,13 @@ export class PyTorchModel {
   /**
    * Whether the two sides of a split, analyzed apart, may find other facts than one whole run
    * (see `RootSlice`): the `'rest'` side (this model) reached the other's definitions, or
-   * evaluated a function with its defaults that the other side called (a whole run then skips
-   * it), or the `'dependents'` side holds facts that a whole run joins across roots (modes,
-   * training steps, loaders, DDP, optimizers, Keras freezing and training flags) or that rules
-   * read project-wide (the optimizers' parameters).
+   * evaluated a function with its defaults that a whole run would skip because the other side
+   * evaluated it; the `'dependents'` side used or changed an object created at module scope
+   * (each side has its own copy, a whole run one with every root's uses); the sides disagree on
+   * Keras' image data format; together they spend more steps than a whole run may; or the
+   * `'dependents'` side holds facts that a whole run joins across roots (modes, training steps,
+   * loaders, DDP, optimizers, Keras freezing and training flags) or that rules read
+   * project-wide (the optimizers' parameters).
    * @returns the reason, or null when the union of both sides' findings is the whole run's.
    */
   splitConflict(dependents: PyTorchModel): string | null {
