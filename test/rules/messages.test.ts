@@ -33,6 +33,14 @@ describe('rule messages', () => {
     assert.deepEqual(d.relatedLines.find(([, m]) => m === 'the forward pass this call runs'), [23, 'the forward pass this call runs']);
   });
 
+  it('NL001: the message names what turned autograd off (inference_mode, set_grad_enabled, the decorator)', async () => {
+    const found = await fixture('missing-eval', 'grad_off_contexts.py');
+    const why = (line: number): string => found.find((d) => d.line === line)!.message.match(/runs for inference \(([^)]*\)?[^)]*)\)/)![1];
+    assert.equal(why(9), 'inside `torch.inference_mode()`');
+    assert.equal(why(11), 'with `torch.set_grad_enabled(False)`');
+    assert.equal(why(16), 'in a `@torch.inference_mode()` function');
+  });
+
   it('NL003: a bias parameter no call passes is named in the message', async () => {
     const [d] = await fixture('bias-before-norm', 'bias_parameter.py');
     assert.match(d.message, /\(its `bias` parameter defaults to True and no call in the project passes it\)$/);

@@ -25,6 +25,13 @@ export interface ModeInfo {
   stepSinceSet: boolean;
 }
 
+/**
+ * What turned autograd off around a forward pass: `torch.no_grad()` (a `with` block or the
+ * decorator), `torch.inference_mode()` (likewise), or `torch.set_grad_enabled(False)` (a
+ * statement or a `with` block).
+ */
+export type GradOff = 'no_grad' | 'inference_mode' | 'set_grad_enabled';
+
 /** Why a forward call counts as inference. */
 export type InferenceKind = 'no_grad' | 'decorator' | 'eval-function' | 'export' | 'after-training' | 'load-and-predict';
 
@@ -57,6 +64,8 @@ export interface InferenceFact {
    * their `mode` is meaningless.
    */
   trainingFlag?: Keyword;
+  /** For the kinds `no_grad` and `decorator`: what turned autograd off. */
+  gradOff?: GradOff;
 }
 
 /** A training step (`loss.backward()`, `optimizer.step()`) that trains `obj`. */

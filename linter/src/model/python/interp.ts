@@ -24,6 +24,7 @@ import { kerasMethodName, TFJS_GRADIENT_FUNCTIONS } from '../frameworks/tfjs';
 import { snakeCase } from '../ts/lower';
 import type { Span } from '../../core/diagnostic';
 import type { CallExpr, ClassDef, Expr, FuncDef, ImportFact, Keyword, Param, Stmt } from './ir';
+import type { GradOff } from './facts';
 import { ProjectIndex, type ProjectFile, type Binding } from './project';
 import type { RootSlice } from './slice';
 import {
@@ -101,7 +102,8 @@ interface Summary {
 interface State {
   env: Env;
   modes: Map<Obj, ModeInfo>;
-  noGrad: boolean;
+  /** Autograd is off here, and by what (see `GradOff`); false when it is on. */
+  noGrad: false | GradOff;
   /** Objects forwarded with autograd since the last training step. */
   forwarded: Set<Obj>;
   /** Objects whose parameters were frozen on some path to this point, with where. */
@@ -1738,7 +1740,7 @@ export class PyTorchModel {
       // As a statement it switches autograd globally until switched back (as a `with` item the
       // `with` handler restores the previous state after the block).
       const on = constOf(pos[0] ?? kw.get('mode') ?? []);
-      if (typeof on === 'boolean') st.noGrad = !on;
+      if (typeof on === 'boolean') st.noGrad = on ? false : 'set_grad_enabled';
       return [];
     }
     // `layers = list()`: an empty list, like `[]` (sgrvinod's super-resolution blocks append to it).
@@ -2768,6 +2770,7 @@ export class PyTorchModel {
       trainsAfter: lastStep(ctx) > site.span.start || ctx.loops.some((l) => l.span.start <= lastStep(ctx) && lastStep(ctx) < l.span.end),
       fresh: !st.weighted.has(obj) && !obj.weightsLoaded,
       ...(forward ? { forwardAt: forward.at } : {}),
+      ...(st.noGrad && (kind === 'no_grad' || kind === 'decorator') ? { gradOff: st.noGrad } : {}),
     };
     this.emitInference(fact, ctx);
   }
@@ -3067,7 +3070,7 @@ export class PyTorchModel {
     ctx.kerasTrains = trainsByHand(def.body);
     ctx.lightningStep = !!cls && /^(training_step|training_epoch_end|on_train_\w+)$/.test(def.name) && this.isLightningClass(cls);
     const st = this.newState();
-    st.noGrad = def.decorators.some(isNoGradDecorator);
+    st.noGrad = gradOffByDecorators(def.decorators);
     const fk = this.fnKey(ctx);
     const isMethod = !!cls && !def.decorators.some((d) => /^(staticmethod|classmethod)$/.test(exprName(d) ?? ''));
     def.params.forEach((p, i) => {
@@ -3502,7 +3505,8 @@ export class PyTorchModel {
         const enclosing = ctx.fn ? ctx.fn.body : ctx.file.ir.body;
         for (const item of s.items) {
           const v = this.evalExpr(item.ctx, ctx, st);
-          if (isNoGradContext(item.ctx, v)) st.noGrad = true;
+          const off = gradOffContext(item.ctx, v);
+          if (off) st.noGrad = off;
           if (item.ctx.k === 'call' && /(^|\.)GradientTape$/.test(exprName(item.ctx.fn) ?? '') && !attributionTape(s, item, enclosing)) {
             tape++;
             ctx.tapeSources.push(tapeSources(item, enclosing, s.span.start));
@@ -4092,16 +4096,28 @@ function isNoGradDecorator(d: Expr): boolean {
   return /(^|\.)(no_grad|inference_mode)$/.test(n);
 }
 
-function isNoGradContext(e: Expr, vals: Val[]): boolean {
+/** What a function's decorators turn autograd off with (`@torch.no_grad()`, `@torch.inference_mode()`), or false. */
+function gradOffByDecorators(decorators: readonly Expr[]): false | GradOff {
+  for (const d of decorators) {
+    const m = /(^|\.)(no_grad|inference_mode)$/.exec(exprName(d) ?? '');
+    if (m) return m[2] as GradOff;
+  }
+  return false;
+}
+
+/** What a `with` item turns autograd off with, or null (see `GradOff`). */
+function gradOffContext(e: Expr, vals: Val[]): GradOff | null {
   if (e.k === 'call') {
     const n = exprName(e.fn) ?? '';
-    if (/(^|\.)(no_grad|inference_mode)$/.test(n)) {
+    const m = /(^|\.)(no_grad|inference_mode)$/.exec(n);
+    if (m) {
       // `torch.inference_mode(False)` / `set_grad_enabled` are not inference.
-      return !(e.args[0]?.k === 'bool' && e.args[0].value === false);
+      return e.args[0]?.k === 'bool' && e.args[0].value === false ? null : (m[2] as GradOff);
     }
-    if (/(^|\.)set_grad_enabled$/.test(n)) return e.args[0]?.k === 'bool' && e.args[0].value === false;
+    if (/(^|\.)set_grad_enabled$/.test(n)) return e.args[0]?.k === 'bool' && e.args[0].value === false ? 'set_grad_enabled' : null;
   }
-  return vals.some((v) => v.t === 'ext' && NO_GRAD_CONTEXTS.has(v.q));
+  for (const v of vals) if (v.t === 'ext' && NO_GRAD_CONTEXTS.has(v.q)) return /inference_mode$/.test(v.q) ? 'inference_mode' : 'no_grad';
+  return null;
 }
 
 /**
@@ -4488,7 +4504,7 @@ function trainedInSameLoop(ctx: Ctx, receiver: string | undefined, fed?: (c: Cal
     for (const s of body) {
       switch (s.k) {
         case 'with':
-          if (s.items.some((it) => isNoGradContext(it.ctx, []))) break;
+          if (s.items.some((it) => gradOffContext(it.ctx, []) !== null)) break;
           s.items.forEach((it) => check(it.ctx));
           visit(s.body);
           break;

@@ -11,8 +11,8 @@ import type { FuncDef, Keyword } from '../../model/python/ir';
 import { describe, kwText, lit, sourceName, sourcesOf } from '../util';
 
 const WHY: Record<InferenceFact['kind'], (f: InferenceFact) => string> = {
-  no_grad: () => 'inside `torch.no_grad()`',
-  decorator: () => 'in a `@torch.no_grad()` function',
+  no_grad: (f) => (f.gradOff === 'inference_mode' ? 'inside `torch.inference_mode()`' : f.gradOff === 'set_grad_enabled' ? 'with `torch.set_grad_enabled(False)`' : 'inside `torch.no_grad()`'),
+  decorator: (f) => (f.gradOff === 'inference_mode' ? 'in a `@torch.inference_mode()` function' : 'in a `@torch.no_grad()` function'),
   'eval-function': (f) => (f.fn ? `in \`${f.fn.name}()\`` : 'in an evaluation function'),
   export: () => 'exported',
   'after-training': () => 'after training',
