@@ -31,6 +31,11 @@ class Project {
     });
   }
 
+  /** Lints with reuse only (for runs too slow to lint twice). */
+  lintReusing(): Diagnostic[] {
+    return this.lintWith(this.reuse);
+  }
+
   /** Lints with reuse; asserts the findings equal a whole lint's. */
   lint(): Diagnostic[] {
     const incremental = this.lintWith(this.reuse);
@@ -217,18 +222,17 @@ describe('incremental lint (LintReuse)', () => {
       'def late():', '    return nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))', '', '', 'def filler():', '    return 0', ''].join('\n');
     // (Each run spends the whole budget, ~2 million steps: this test lints only with reuse, and
     // a split that does not hold is a whole run.)
-    const doc = engine.openDocument('m.py', src);
-    const reuse = new LintReuse();
-    const lint = (): Diagnostic[] => engine.lint([doc.facts()], { configFor: () => CONFIG, textOf: () => doc.text, reuse, collectLayers: 'lazy' });
+    const p = new Project(engine, { 'm.py': src });
+    const doc = p.docs.get('m.py')!;
     try {
-      assert.deepEqual(lint(), []);
+      assert.deepEqual(p.lintReusing(), []);
       const at = doc.text.indexOf('nn.ReLU6(') + 'nn.ReLU6('.length;
       doc.update([{ start: at, end: at, text: '1' }]);
-      assert.deepEqual(lint(), [], 'the whole run reaches no finding in late()');
-      assert.equal(reuse.lastKind, 'full');
-      assert.match(reuse.whyWhole ?? '', /budget/);
+      assert.deepEqual(p.lintReusing(), [], 'the whole run reaches no finding in late()');
+      assert.equal(p.reuse.lastKind, 'full');
+      assert.match(p.reuse.whyWhole ?? '', /budget/);
     } finally {
-      doc.dispose();
+      p.dispose();
     }
   });
 

@@ -974,14 +974,18 @@ export class PyTorchModel {
     if (!binds || file.starImports.length > 0) return false;
     for (const b of binds) {
       if (b.k === 'assign') return false;
-      if (b.k !== 'import') continue;
+      if (b.k !== 'import' || b.imp.name === null) continue; // (`import a.b` is a module or a framework name)
       const abs = this.index.absoluteModule(b.imp, file);
-      if (abs === null) continue;
-      if (b.imp.level === 0 && EXTERNAL_PACKAGES.has(abs.split('.')[0])) continue;
-      const target = this.index.module(abs, b.imp.level === 0 ? file : undefined) ?? (b.imp.level > 0 ? this.index.module(abs) : undefined);
-      if (target || (b.imp.name !== null && this.index.module(`${abs}.${b.imp.name}`)) || (b.imp.name === null && this.index.module(b.imp.asname ? abs : abs.split('.')[0], b.imp.level === 0 ? file : undefined))) return false;
+      if (abs === null || (b.imp.level === 0 && EXTERNAL_PACKAGES.has(abs.split('.')[0]))) continue;
+      // `from m import x` of a project module: what `m` binds `x` to (see `resolveBinding`).
+      if (this.importedModule(b.imp, abs, file)) return false;
     }
     return true;
+  }
+
+  /** The project module a `from` import (or star import) of `file` reads, `abs` its absolute name. */
+  private importedModule(imp: ImportFact, abs: string, file: ProjectFile): ProjectFile | undefined {
+    return this.index.module(abs, imp.level === 0 ? file : undefined) ?? (imp.level > 0 ? this.index.module(abs) : undefined);
   }
 
   private resolveGlobalUncached(file: ProjectFile, name: string, seen: Set<string>): Val[] {
@@ -1026,7 +1030,7 @@ export class PyTorchModel {
         if (isFrameworkExport(q)) return [{ t: 'ext', q }];
         continue;
       }
-      const target = this.index.module(abs, imp.level === 0 ? file : undefined) ?? (imp.level > 0 ? this.index.module(abs) : undefined);
+      const target = this.importedModule(imp, abs, file);
       if (!target || target === file || !this.starExports(target, name)) continue;
       const v = target.bindings.has(name) ? this.resolveGlobal(target, name, seen) : this.resolveStar(target, name, seen);
       if (v && v.length > 0) return v;
@@ -1075,7 +1079,7 @@ export class PyTorchModel {
           const target = this.index.module(modName, imp.level === 0 ? file : undefined);
           return target ? [{ t: 'mod', file: target }] : [{ t: 'ext', q: canonicalTorchName(modName) }];
         }
-        const target = this.index.module(abs, imp.level === 0 ? file : undefined) ?? (imp.level > 0 ? this.index.module(abs) : undefined);
+        const target = this.importedModule(imp, abs, file);
         if (target) {
           if (target.bindings.has(imp.name)) return this.resolveGlobal(target, imp.name, seen);
           const sub = this.index.module(`${abs}.${imp.name}`);
@@ -2747,7 +2751,7 @@ export class PyTorchModel {
    * that trains nothing. Null: not inference.
    */
   private inferenceKind(obj: Obj, call: CallExpr, ctx: Ctx, st: State, predict = false): InferenceKind | null {
-    if (st.noGrad) return ctx.fn && ctx.fn.decorators.some(isNoGradDecorator) ? 'decorator' : 'no_grad';
+    if (st.noGrad) return ctx.fn && gradOffByDecorators(ctx.fn.decorators) ? 'decorator' : 'no_grad';
     if ((ctx.evalNamed && !ctx.file.isTestFile) || predict) return 'eval-function';
     if (st.trained.has(obj) && call.span.start > lastStep(ctx) && ctx.loops.length === 0) return 'after-training';
     // (Weights loaded on this path, or by the constructor: `if pretrained: self.load_state_dict(...)`.)
@@ -3295,7 +3299,7 @@ export class PyTorchModel {
     if (memo === 'pending') return false;
     if (memo !== undefined) return memo;
     this.relevantMemo.set(key, 'pending');
-    let result = (!!def && (EVAL_FN_NAME.test(heuristicName(def, file)) || def.decorators.some(isNoGradDecorator) || callsParameterModel(def, file))) ||
+    let result = (!!def && (EVAL_FN_NAME.test(heuristicName(def, file)) || gradOffByDecorators(def.decorators) !== false || callsParameterModel(def, file))) ||
       assignsRequiresGrad(body) || hasForcedTrainingCall(body);
     const callees: CallExpr[] = [];
     if (!result) {
@@ -4091,11 +4095,6 @@ export function exprName(e: Expr): string | undefined {
   return undefined;
 }
 
-function isNoGradDecorator(d: Expr): boolean {
-  const n = exprName(d) ?? '';
-  return /(^|\.)(no_grad|inference_mode)$/.test(n);
-}
-
 /** What a function's decorators turn autograd off with (`@torch.no_grad()`, `@torch.inference_mode()`), or false. */
 function gradOffByDecorators(decorators: readonly Expr[]): false | GradOff {
   for (const d of decorators) {
@@ -4228,7 +4227,6 @@ export function forEachSubExpr(e: Expr, f: (x: Expr) => void): void {
   }
 }
 
-/** Calls `f` on every expression of a body (not descending into nested defs/classes). */
 /** Calls `f` on every statement of `body`, nested blocks and the bodies of nested functions and classes included. */
 export function forEachStmtDeep(body: Stmt[], f: (s: Stmt) => void): void {
   someStmt(body, (s) => {
@@ -4246,6 +4244,10 @@ export function forEachExprDeep(body: Stmt[], f: (e: Expr) => void): void {
   });
 }
 
+/**
+ * Calls `f` on every expression of a body (not descending into nested defs/classes; not their
+ * decorators, parameters, bases nor the targets of `for`/`with`/`except`).
+ */
 export function forEachExprInBody(body: Stmt[], f: (e: Expr) => void): void {
   for (const s of body) {
     switch (s.k) {

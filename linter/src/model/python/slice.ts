@@ -11,6 +11,7 @@
  * import, a module object's attribute) the model checks while it runs (see `RootSlice`).
  */
 import type { ClassDef, FuncDef, Stmt } from './ir';
+import { forEachStmtDeep } from './interp';
 
 /**
  * Restricts the roots of a `PyTorchModel` run to one side of a split of one file's module-level
@@ -41,6 +42,9 @@ const READS = new WeakMap<Stmt, ReadonlySet<string>>();
 /**
  * Every identifier read anywhere in a statement (`name` expressions at any depth), memoized per
  * statement object (the language server's lowering reuses the objects of untouched statements).
+ * A walk of every field rather than `forEachExprDeep`, which leaves out decorators, parameter
+ * defaults and annotations, base classes and `for`/`with` targets: a dependency missed there
+ * would keep stale findings.
  */
 export function namesReadBy(s: Stmt): ReadonlySet<string> {
   let out = READS.get(s);
@@ -107,19 +111,8 @@ export function dependentsOf(body: readonly Stmt[], changed: Iterable<number>): 
 /** Every function and class defined in the statements, at any depth (methods, nested functions). */
 export function definitionsIn(stmts: Iterable<Stmt>): Set<FuncDef | ClassDef> {
   const out = new Set<FuncDef | ClassDef>();
-  const visit = (o: unknown): void => {
-    if (o === null || typeof o !== 'object') return;
-    if (Array.isArray(o)) {
-      for (const x of o) visit(x);
-      return;
-    }
-    const r = o as Record<string, unknown>;
-    if ((r.k === 'func' || r.k === 'class') && r.def && typeof r.def === 'object') out.add(r.def as FuncDef | ClassDef);
-    for (const k in r) {
-      const v = r[k];
-      if (v !== null && typeof v === 'object' && k !== 'span') visit(v);
-    }
-  };
-  for (const s of stmts) visit(s);
+  forEachStmtDeep([...stmts], (s) => {
+    if (s.k === 'func' || s.k === 'class') out.add(s.def);
+  });
   return out;
 }
