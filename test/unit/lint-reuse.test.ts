@@ -236,6 +236,37 @@ describe('incremental lint (LintReuse)', () => {
     }
   });
 
+  it('reads module-level constants and aliases on the edited side without running the module body', () => {
+    const src = [
+      'import torch.nn as nn', '', 'KERAS_MOMENTUM = 0.99', 'Norm = nn.BatchNorm2d', 'Alias = Norm',
+      'SCALE = 0.1', 'for SCALE in (0.99,):', '    pass', '', '',
+      'class A(nn.Module):', '    def __init__(self):', '        super().__init__()',
+      '        self.conv = nn.Conv2d(3, 16, 3, bias=False)', '        self.bn = Norm(16, momentum=KERAS_MOMENTUM)', '',
+      '    def forward(self, x):', '        return self.bn(self.conv(x))', '', '',
+      'class B(nn.Module):', '    def __init__(self):', '        super().__init__()',
+      '        self.conv = nn.Conv2d(3, 8, 3, bias=False)', '        self.bn = Alias(8, momentum=SCALE)', '',
+      '    def forward(self, x):', '        return self.bn(self.conv(x))', '', '',
+      'def f1():', '    return 1', '', '', 'def f2():', '    return 2', '',
+    ].join('\n');
+    const p = new Project(engine, { 'm.py': src });
+    const bodiesRun = (): number => (p.reuse.models[0] as unknown as { moduleBodiesRun: number }).moduleBodiesRun;
+    try {
+      // A's momentum is Keras' (NL007); B's is too, after the loop rebinds SCALE.
+      assert.deepEqual(p.lint().map((d) => d.code), ['NL007', 'NL007']);
+      // In A, `Norm` and `KERAS_MOMENTUM` are bound once, to a framework name and a constant.
+      p.type('m.py', '16, 3,', '16, 5,');
+      assert.equal(p.reuse.lastKind, 'split-reused');
+      assert.equal(bodiesRun(), 0);
+      // In B, `Alias` names another assignment and the loop rebinds `SCALE`: the module body runs.
+      p.type('m.py', '8, 3,', '8, 5,');
+      assert.equal(p.reuse.lastKind, 'split-reused');
+      assert.equal(bodiesRun(), 1);
+      assert.deepEqual(p.lint().map((d) => d.code), ['NL007', 'NL007']);
+    } finally {
+      p.dispose();
+    }
+  });
+
   it('moves the NL002 fix of a training step with the text typed above it', () => {
     const src = [
       'import torch', 'import torch.nn as nn', '', '',

@@ -23,10 +23,10 @@
 import { kerasMethodName, TFJS_GRADIENT_FUNCTIONS } from '../frameworks/tfjs';
 import { snakeCase } from '../ts/lower';
 import type { Span } from '../../core/diagnostic';
-import type { CallExpr, ClassDef, Expr, FuncDef, ImportFact, Keyword, Param, Stmt } from './ir';
+import type { CallExpr, ClassDef, Expr, FuncDef, ImportFact, Keyword, Param, PyFile, Stmt } from './ir';
 import type { GradOff } from './facts';
 import { ProjectIndex, type ProjectFile, type Binding } from './project';
-import type { RootSlice } from './slice';
+import { namesIn, namesReadBy, type RootSlice } from './slice';
 import {
   type Carry, type ClassRef, type Env, type Obj, type ObjKind, type SeqVal, type Site, type TensorVal, type Val,
   MAX_STRING, constOf, hardConstOf, mergeDict, objsOf, union, valKey,
@@ -934,11 +934,15 @@ export class PyTorchModel {
    * `CFG["batch_size"] = 8` is seen by the functions that read those globals. Null while the
    * module is being run (an import cycle): callers then evaluate single bindings.
    */
+  /** How many module bodies this model ran for their globals (see {@link moduleEnv}; for tests). */
+  moduleBodiesRun = 0;
+
   private moduleEnv(file: ProjectFile): Env | null {
     const memo = this.moduleEnvs.get(file);
     if (memo === 'pending') return null;
     if (memo) return memo;
     this.moduleEnvs.set(file, 'pending');
+    this.moduleBodiesRun++;
     const ctx = this.newCtx(file, 'construct', null, null, 1, `module:${file.path}`);
     const st = this.newState();
     this.moduleDepth++;
@@ -983,6 +987,49 @@ export class PyTorchModel {
     return true;
   }
 
+  /**
+   * The value of a module-level name of `file` that {@link plainAssigns} finds bound once to a
+   * constant or a name chain, computed without running the module body: what that run would
+   * leave in the name. Null when the name is not such a binding, or when its value could hold an
+   * object or a container (which the module body's run creates and may change, and which a
+   * split's sides must not share: see `splitConflict`).
+   */
+  private settledAssignValue(file: ProjectFile, name: string, depth = 0): Val[] | null {
+    const value = plainAssigns(file.ir).get(name);
+    if (!value || depth > 3) return null;
+    let vals: Val[];
+    if (isNameChain(value)) {
+      const hv = this.settledName(file, value, name, depth);
+      if (!hv) return null;
+      // Attributes only of framework names and project modules (a class attribute may construct).
+      if (value.k === 'name') vals = hv;
+      else if (hv.every((v) => v.t === 'ext' || v.t === 'mod')) vals = this.evalIn(value, file);
+      else return null;
+    } else if (isLiteralConst(value)) vals = this.evalIn(value, file);
+    else if (value.k === 'call' && value.doubleStar.length === 0 && isNameChain(value.fn) && value.args.every(isLiteralData) && value.kwargs.every((k) => isLiteralData(k.value))) {
+      // A standard-library type factory on literals (`Outputs = namedtuple("Outputs", ["a", "b"])`).
+      const hv = this.settledName(file, value.fn, name, depth);
+      if (!hv || !hv.every((v) => v.t === 'ext')) return null;
+      const fv = value.fn.k === 'name' ? hv : this.evalIn(value.fn, file);
+      if (!fv.every((v) => v.t === 'ext' && PLAIN_TYPE_FACTORIES.has(v.q))) return null;
+      vals = this.evalIn(value, file);
+    } else return null;
+    return vals.every((v) => v.t === 'ext' || v.t === 'mod' || v.t === 'cls' || v.t === 'const' || (v.t === 'fn' && !v.self && !v.cls)) ? vals : null;
+  }
+
+  /**
+   * The value of the head name of chain `e` in `file` when it is fixed without running the module
+   * body: a settled binding, or another plain assignment (an alias of an alias); null otherwise,
+   * or when it is `name` itself.
+   */
+  private settledName(file: ProjectFile, e: Expr, name: string, depth: number): Val[] | null {
+    while (e.k === 'attr') e = e.obj;
+    if (e.k !== 'name' || e.id === name) return null;
+    if (this.settledBinding(file, e.id)) return this.resolveGlobal(file, e.id);
+    const b = file.bindings.get(e.id);
+    return b?.length === 1 && b[0].k === 'assign' && file.starImports.length === 0 ? this.settledAssignValue(file, e.id, depth + 1) : null;
+  }
+
   /** The project module a `from` import (or star import) of `file` reads, `abs` its absolute name. */
   private importedModule(imp: ImportFact, abs: string, file: ProjectFile): ProjectFile | undefined {
     return this.index.module(abs, imp.level === 0 ? file : undefined) ?? (imp.level > 0 ? this.index.module(abs) : undefined);
@@ -994,6 +1041,12 @@ export class PyTorchModel {
     seen.add(key);
     const binds0 = file.bindings.get(name);
     if (binds0 && binds0.some((b) => b.k === 'assign')) {
+      // The dependents side of a split runs no module body for itself (the other side runs them
+      // all): a constant or an alias is read without running this one.
+      if (this.opts.roots?.side === 'dependents' && binds0.length === 1 && !this.moduleEnvs.has(file)) {
+        const v = this.settledAssignValue(file, name);
+        if (v) return v;
+      }
       const env = this.moduleEnv(file);
       const v = env?.get(name);
       if (v) return v;
@@ -3858,6 +3911,128 @@ function literalAll(file: ProjectFile): ReadonlySet<string> | null {
   }
   allMemo.set(file, names);
   return names;
+}
+
+/**
+ * Standard-library functions that make a type from literals and change nothing else
+ * (`collections.namedtuple`, `typing.NamedTuple`, `typing.TypeVar`).
+ */
+const PLAIN_TYPE_FACTORIES = new Set(['collections.namedtuple', 'typing.NamedTuple', 'typing.TypeVar']);
+
+/** A literal constant, or a list, tuple, set or dict display of them. */
+function isLiteralData(e: Expr): boolean {
+  if (e.k === 'list' || e.k === 'tuple' || e.k === 'set') return e.elts.every(isLiteralData);
+  if (e.k === 'dict') return e.keys.every((k) => k !== null && isLiteralData(k)) && e.values.every(isLiteralData);
+  return isLiteralConst(e);
+}
+
+/** A number, string, boolean or `None` literal, or a signed number. */
+function isLiteralConst(e: Expr): boolean {
+  if (e.k === 'unary' && (e.op === '-' || e.op === '+')) e = e.operand;
+  return e.k === 'num' || e.k === 'str' || e.k === 'bool' || e.k === 'none';
+}
+
+const plainAssignsMemo = new WeakMap<PyFile, ReadonlyMap<string, Expr>>();
+
+/**
+ * Module-level names bound by exactly one plain assignment directly in the module body
+ * (`BN_MOMENTUM = 0.1`, `_Outputs = Outputs`, `Norm = nn.BatchNorm2d`: one name target, no
+ * augmented operator) that no other module-level statement may rebind: name → assigned
+ * expression. Memoized per lowered file.
+ *
+ * Rebinding: targets of assignments (tuple and starred elements included), `for` and `with`
+ * targets, `except ... as` names, `del`, and conservatively every name inside a comprehension,
+ * walrus or other unmodelled expression, and inside `match` and unknown compound statements.
+ * Reads elsewhere (`Alias = Norm`, `f(Norm)`, `Norm.x = 1`) change nothing the model keeps for a
+ * constant, a class, a function or a framework name, the only values taken this way (see
+ * `settledAssignValue`).
+ */
+function plainAssigns(ir: PyFile): ReadonlyMap<string, Expr> {
+  let out = plainAssignsMemo.get(ir);
+  if (out) return out;
+  const found = new Map<string, Expr>();
+  const rebound = new Set<string>();
+  const addAll = (names: Iterable<string>): void => {
+    for (const n of names) rebound.add(n);
+  };
+  const target = (t: Expr): void => {
+    if (t.k === 'name') rebound.add(t.id);
+    else if (t.k === 'tuple' || t.k === 'list') t.elts.forEach(target);
+    else if (t.k === 'star') target(t.value);
+    else if (t.k !== 'attr' && t.k !== 'subscript') addAll(namesIn(t));
+  };
+  /** Names in the unmodelled expressions (`other`) within `e`. */
+  const others = (e: Expr): void =>
+    forEachSubExpr(e, (x) => {
+      if (x.k === 'other' || x.k === 'lambda') addAll(namesIn(x));
+    });
+  const visit = (body: readonly Stmt[], top: boolean): void => {
+    for (const st of body) {
+      switch (st.k) {
+        // Definitions bind their own name (a second binding of it, in `bindings`).
+        case 'func':
+        case 'class':
+          break;
+        case 'import':
+          break;
+        case 'assign':
+          if (top && st.op === null && st.value && st.targets.length === 1 && st.targets[0].k === 'name') {
+            const id = st.targets[0].id;
+            if (found.has(id)) rebound.add(id);
+            else found.set(id, st.value);
+          } else st.targets.forEach(target);
+          if (st.value) others(st.value);
+          st.targets.forEach(others);
+          if (st.annotation) others(st.annotation);
+          break;
+        case 'expr':
+          others(st.value);
+          break;
+        case 'return':
+          if (st.value) others(st.value);
+          break;
+        case 'if':
+        case 'while':
+          others(st.test);
+          visit(st.body, false);
+          visit(st.orelse, false);
+          break;
+        case 'for':
+          target(st.target);
+          others(st.iter);
+          visit(st.body, false);
+          visit(st.orelse, false);
+          break;
+        case 'with':
+          for (const it of st.items) {
+            others(it.ctx);
+            if (it.as) target(it.as);
+          }
+          visit(st.body, false);
+          break;
+        case 'try':
+          visit(st.body, false);
+          for (const h of st.handlers) {
+            if (h.name !== null) rebound.add(h.name);
+            if (h.type) others(h.type);
+            visit(h.body, false);
+          }
+          visit(st.orelse, false);
+          visit(st.finalbody, false);
+          break;
+        case 'simple':
+          if (st.kind === 'del' || st.kind === 'other') addAll(namesReadBy(st));
+          else st.exprs.forEach(others);
+          break;
+        default:
+          addAll(namesReadBy(st));
+      }
+    }
+  };
+  visit(ir.body, true);
+  for (const n of rebound) found.delete(n);
+  plainAssignsMemo.set(ir, (out = found));
+  return out;
 }
 
 const BUILTINS = new Set([

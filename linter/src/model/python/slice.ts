@@ -56,6 +56,13 @@ export function namesReadBy(s: Stmt): ReadonlySet<string> {
   return out;
 }
 
+/** Every identifier read anywhere in an IR node (as {@link namesReadBy}, not memoized). */
+export function namesIn(node: object): ReadonlySet<string> {
+  const names = new Set<string>();
+  collectNames(node, names);
+  return names;
+}
+
 function collectNames(o: unknown, out: Set<string>): void {
   if (o === null || typeof o !== 'object') return;
   if (Array.isArray(o)) {
