@@ -14,7 +14,7 @@ import type { Stmt } from '../model/python/ir';
 import { editKeepsSuppressions, emptySuppressions, scanSuppressionsLexed, shiftSuppressions, type Suppressions } from './suppression';
 import type { Span } from './diagnostic';
 import { scanSuppressionsFor } from './suppression-script';
-import { danglingAssignments } from '../parse/logical-lines';
+import { danglingAfterChange, danglingAssignments } from '../parse/logical-lines';
 import { isScriptPath, sourceLangOf, type SourceLang } from './source-kind';
 import { lowerTypeScript } from '../model/ts/lower';
 
@@ -195,7 +195,9 @@ export class ParsedDocument {
       if (dirs) dirs = dirs.comments && editKeepsSuppressions(text, c.start, c.end, c.text, dirs.comments) ? shiftSuppressions(dirs, c.end, c.text.length - (c.end - c.start)) : null;
       const delta = c.text.length - (c.end - c.start);
       masked = masked.filter((m) => m.end < c.start || m.start > c.end).map((m) => (m.start > c.end ? { start: m.start + delta, end: m.end + delta } : m));
+      const prev = text;
       text = text.slice(0, c.start) + c.text + text.slice(c.end);
+      if (this.tree && this.lang === 'python') danglingAfterChange(prev, text, c.start, c.start + c.text.length);
       this.editsSince.push({ start: c.start, oldEnd: c.end, newEnd: c.start + c.text.length });
     }
     this.directives = dirs;

@@ -70,16 +70,34 @@ const MAY_DANGLE = /=[ \t]*(?:#[^\n]*)?\r?$/m;
 export function danglingAssignments(text: string): readonly Span[] {
   // The parser, the lowering and an open document ask about the same text in turn: one scan.
   if (last && last.text === text) return last.spans;
-  const spans = scanDangling(text);
-  last = { text, spans };
+  const none = !MAY_DANGLE.test(text);
+  const spans = none ? [] : scanDangling(text);
+  last = { text, spans, none };
   return spans;
 }
 
-/** The last text scanned and its result (see {@link danglingAssignments}). */
-let last: { text: string; spans: readonly Span[] } | null = null;
+/**
+ * The last text scanned and its result (see {@link danglingAssignments}); `none`: no line of it
+ * may dangle (the pre-test failed).
+ */
+let last: { text: string; spans: readonly Span[]; none: boolean } | null = null;
+
+/**
+ * Tells {@link danglingAssignments} that `next` is `prev` with one change, whose new text is
+ * `[start, end)` of `next` (UTF-16 code units). Whether a line may dangle (ends with `=` before
+ * a comment) depends on that line alone: when no line of `prev` may (its last scan said so) and
+ * no line of `next` that the change touches may, `next` has none either, and the next question
+ * about it is answered without reading the whole text (a keystroke in a large file).
+ */
+export function danglingAfterChange(prev: string, next: string, start: number, end: number): void {
+  if (!last || !last.none || last.text !== prev) return;
+  const from = start > 0 ? next.lastIndexOf('\n', start - 1) + 1 : 0;
+  const nl = next.indexOf('\n', end);
+  if (MAY_DANGLE.test(next.slice(from, nl < 0 ? next.length : nl))) return;
+  last = { text: next, spans: [], none: true };
+}
 
 function scanDangling(text: string): Span[] {
-  if (!MAY_DANGLE.test(text)) return [];
   const out: Span[] = [];
   const st: LogicalState = { depth: 0, quote: null, continued: false };
   let pos = 0;
