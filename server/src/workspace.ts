@@ -181,7 +181,15 @@ export class WorkspaceFolder {
     const d = this.open.get(rel);
     if (!d) return;
     if ('full' in changes) d.doc.setText(changes.full);
-    else d.doc.update(changes);
+    else {
+      const prev = d.doc.text;
+      d.doc.update(changes);
+      // A keystroke: the scope's scan of the file may keep its imports (see `ScopeMemo.noteChange`).
+      if (changes.length === 1) {
+        const c = changes[0];
+        this.memo.noteChange(rel, prev, d.doc.text, c.start, c.end, c.start + c.text.length);
+      }
+    }
     d.version = version;
   }
 

@@ -134,3 +134,47 @@ describe('projectScope with a long-lived memo equals a scope computed from scrat
     });
   }
 });
+
+describe('ScopeMemo.noteChange: a keystroke outside the import lines keeps them', () => {
+  const rels = ['app.py', 'models.py', 'util.py'];
+  const index = indexOf(rels);
+  const BASE = [
+    'import torch.nn as nn', 'from models import (block,', '    Net as N)', 'x = 1  # note', '', '',
+    'def f(a):', '    return nn.BatchNorm2d(a)', '', 'from util import helper  # late', 'y = helper(2)', '',
+  ].join('\n');
+
+  it('scans again after a `)` typed below an unclosed `from m import (`', () => {
+    const memo = new ScopeMemo();
+    const text = 'from models import (block,\n    Net\nx = 1\n';
+    assert.deepEqual(memo.get(index, 'app.py', text).imports.map((i) => i.imp.name), ['block']);
+    const at = text.indexOf('Net') + 3;
+    const next = `${text.slice(0, at)})${text.slice(at)}`;
+    assert.equal(memo.noteChange('app.py', text, next, at, at, at + 1), false);
+    assert.deepEqual(memo.get(index, 'app.py', next).imports.map((i) => i.imp.name), ['block', 'Net']);
+  });
+
+  for (const seed of [1, 2, 3]) {
+    it(`equals a fresh scan after random single-character edits (sequence ${seed})`, () => {
+      const rand = rng(seed);
+      const chars = ['a', ' ', '\n', '(', ')', '#', 'i', 'import ', 'from x ', ',', '\\', 'BatchNorm'];
+      const memo = new ScopeMemo();
+      let text = BASE;
+      memo.get(index, 'app.py', text);
+      let kept = 0;
+      for (let step = 0; step < 600; step++) {
+        const at = Math.floor(rand() * (text.length + 1));
+        const remove = rand() < 0.4 && at < text.length ? 1 + Math.floor(rand() * 3) : 0;
+        const ins = remove ? '' : chars[Math.floor(rand() * chars.length)];
+        const end = Math.min(text.length, at + remove);
+        const next = text.slice(0, at) + ins + text.slice(end);
+        if (memo.noteChange('app.py', text, next, at, end, at + ins.length)) kept++;
+        const got = memo.get(index, 'app.py', next);
+        assert.ok(sameScanFacts(got, new ScopeMemo().get(index, 'app.py', next)), `step ${step}: ${JSON.stringify(next)}`);
+        // A few edits from the base text at a time (random edits soon leave no import intact).
+        text = step % 6 === 5 ? BASE : next;
+        if (text === BASE) memo.get(index, 'app.py', text);
+      }
+      assert.ok(kept > 100, `${kept}`);
+    });
+  }
+});

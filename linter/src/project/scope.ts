@@ -7,6 +7,7 @@
  * re-exporting `__init__.py` files) and using what they import; what those import is loaded on
  * demand by the engine (`LintOptions.lazy`).
  */
+import type { Span } from '../core/diagnostic';
 import type { ImportFact } from '../model/python/ir';
 import type { ProjectIndex } from '../model/python/project';
 import { EXTERNAL_PACKAGES } from '../model/frameworks/pytorch';
@@ -104,6 +105,8 @@ interface MemoEntry {
   facts: ScanFacts;
   /** {@link usesImportedNames} of this text, by the key of the import list. */
   uses: Map<string, boolean>;
+  /** Python: what each import statement matched in `text` (see `scanImportLines`); null for scripts. */
+  importText: readonly Span[] | null;
 }
 
 /**
@@ -194,15 +197,49 @@ export class ScopeMemo {
   private entry(index: ProjectIndex, rel: string, text: string): MemoEntry {
     const m = this.byPath.get(rel);
     if (m && m.text === text) return m;
+    const script = isScriptPath(rel);
+    const importText: Span[] | null = script ? null : [];
     let facts: ScanFacts = {
       seed: isSeedText(text, rel),
-      imports: (isScriptPath(rel) ? scanScriptImports(text) : scanImportLines(text)).map((imp) => ({ imp, targets: importTargets(index, rel, imp) })),
+      imports: (script ? scanScriptImports(text) : scanImportLines(text, importText!)).map((imp) => ({ imp, targets: importTargets(index, rel, imp) })),
     };
     // Same facts as before the change: keep the object (what callers derived from it stays valid).
     if (m && sameScanFacts(m.facts, facts)) facts = m.facts;
-    const e: MemoEntry = { text, facts, uses: new Map() };
+    // (An unclosed `from m import (` matches up to the next `)` anywhere below, once one is typed.)
+    const unclosed = importText?.some((x) => text.lastIndexOf('(', x.end) >= x.start && text[x.end - 1] !== ')');
+    const e: MemoEntry = { text, facts, uses: new Map(), importText: unclosed ? null : importText };
     this.byPath.set(rel, e);
     return e;
+  }
+
+  /**
+   * Tells the memo that the text of Python file `rel` went from `prev` to `next` by one change:
+   * `[start, oldEnd)` of `prev` became `[start, newEnd)` of `next` (UTF-16 code units). When
+   * the memo holds `prev` and the lines the change touches, before and after, are outside every
+   * import statement and hold no `import`, the imports are the same (an import line's match
+   * depends on its own lines only): only the seed flag is read again, and a keystroke in a large
+   * file skips the scan of its import lines and their resolution.
+   * @returns whether the memo now holds `next` (else it scans `next` when asked).
+   */
+  noteChange(rel: string, prev: string, next: string, start: number, oldEnd: number, newEnd: number): boolean {
+    const m = this.byPath.get(rel);
+    if (!m || m.importText === null || m.text !== prev) return false;
+    const lineStart = (t: string, at: number): number => (at > 0 ? t.lastIndexOf('\n', at - 1) + 1 : 0);
+    const lineEnd = (t: string, at: number): number => {
+      const nl = t.indexOf('\n', at);
+      return nl < 0 ? t.length : nl;
+    };
+    const from = lineStart(prev, start);
+    const to = lineEnd(prev, oldEnd);
+    // (The line break before a statement is part of what keeps it at a line start.)
+    if (m.importText.some((x) => x.start <= to + 1 && from <= x.end)) return false;
+    if (prev.slice(from, to).includes('import') || next.slice(lineStart(next, start), lineEnd(next, newEnd)).includes('import')) return false;
+    const delta = newEnd - oldEnd;
+    const importText = delta === 0 ? m.importText : m.importText.map((x) => (x.start > to ? { start: x.start + delta, end: x.end + delta } : x));
+    const seed = isSeedText(next, rel);
+    const facts = seed === m.facts.seed ? m.facts : { seed, imports: m.facts.imports };
+    this.byPath.set(rel, { text: next, facts, uses: new Map(), importText });
+    return true;
   }
 
   forget(rel: string): void {

@@ -9,6 +9,7 @@
  * outside that set cannot produce a finding nor change one, except through code paths the
  * model does not follow anyway (dynamic imports, registries).
  */
+import type { Span } from '../../core/diagnostic';
 import type { ImportFact } from './ir';
 import { isScriptPath } from '../../core/source-kind';
 import { moduleOf } from '../ts/lower';
@@ -97,12 +98,15 @@ const IMPORT_LINE = /^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*
  * The imports of a file read from its text without parsing: `import a.b as c, d` and
  * `from ..x import (y, z as w)` at any indentation. Approximate (a line inside a string counts
  * too): used only to widen the set of analyzed files. Spans are zero-length at the line start.
+ * @param extents when given, receives the text each import statement matched spans (every
+ *   match, also one that yields no import), in order.
  */
-export function scanImportLines(text: string): ImportFact[] {
+export function scanImportLines(text: string, extents?: Span[]): ImportFact[] {
   const out: ImportFact[] = [];
   IMPORT_LINE.lastIndex = 0;
   for (let m = IMPORT_LINE.exec(text); m; m = IMPORT_LINE.exec(text)) {
     const span = { start: m.index, end: m.index };
+    extents?.push({ start: m.index, end: m.index + m[0].length });
     if (m[4] !== undefined) {
       for (const part of m[4].split(',')) {
         const [name, asname] = part.trim().split(/\s+as\s+/);
