@@ -30,9 +30,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const output = vscode.window.createOutputChannel('normlint', { log: true });
   const serverModule = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
-    // A larger young generation: analysis allocates many short-lived objects (see `normlint server`).
-    run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--max-semi-space-size=32'] } },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--max-semi-space-size=32', '--nolazy', '--inspect=6011'] } },
+    // The young generation `normlint server` runs with (8 MiB semi-spaces; see `linter/src/cli/main.ts`).
+    run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--max-semi-space-size=8'] } },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--max-semi-space-size=8', '--nolazy', '--inspect=6011'] } },
   };
   const lab = new BnLabViewProvider(context.extensionUri, output);
   context.subscriptions.push(vscode.window.registerWebviewViewProvider(BN_LAB_VIEW, lab, { webviewOptions: { retainContextWhenHidden: true } }));
