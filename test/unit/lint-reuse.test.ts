@@ -241,10 +241,10 @@ describe('incremental lint (LintReuse)', () => {
       'import torch.nn as nn', '', 'KERAS_MOMENTUM = 0.99', 'Norm = nn.BatchNorm2d', 'Alias = Norm',
       'SCALE = 0.1', 'for SCALE in (0.99,):', '    pass', '', '',
       'class A(nn.Module):', '    def __init__(self):', '        super().__init__()',
-      '        self.conv = nn.Conv2d(3, 16, 3, bias=False)', '        self.bn = Norm(16, momentum=KERAS_MOMENTUM)', '',
+      '        self.conv = nn.Conv2d(3, 16, 3, bias=False)', '        self.bn = Alias(16, momentum=KERAS_MOMENTUM)', '',
       '    def forward(self, x):', '        return self.bn(self.conv(x))', '', '',
       'class B(nn.Module):', '    def __init__(self):', '        super().__init__()',
-      '        self.conv = nn.Conv2d(3, 8, 3, bias=False)', '        self.bn = Alias(8, momentum=SCALE)', '',
+      '        self.conv = nn.Conv2d(3, 8, 3, bias=False)', '        self.bn = Norm(8, momentum=SCALE)', '',
       '    def forward(self, x):', '        return self.bn(self.conv(x))', '', '',
       'def f1():', '    return 1', '', '', 'def f2():', '    return 2', '',
     ].join('\n');
@@ -253,11 +253,12 @@ describe('incremental lint (LintReuse)', () => {
     try {
       // A's momentum is Keras' (NL007); B's is too, after the loop rebinds SCALE.
       assert.deepEqual(p.lint().map((d) => d.code), ['NL007', 'NL007']);
-      // In A, `Norm` and `KERAS_MOMENTUM` are bound once, to a framework name and a constant.
+      // In A, `Alias` and `KERAS_MOMENTUM` are bound once, to an alias of a framework name and
+      // a constant.
       p.type('m.py', '16, 3,', '16, 5,');
       assert.equal(p.reuse.lastKind, 'split-reused');
       assert.equal(bodiesRun(), 0);
-      // In B, `Alias` names another assignment and the loop rebinds `SCALE`: the module body runs.
+      // In B, the loop rebinds `SCALE`: the module body runs.
       p.type('m.py', '8, 3,', '8, 5,');
       assert.equal(p.reuse.lastKind, 'split-reused');
       assert.equal(bodiesRun(), 1);

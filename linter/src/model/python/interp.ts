@@ -928,15 +928,15 @@ export class PyTorchModel {
     };
   }
 
+  /** How many module bodies this model ran for their globals (see {@link moduleEnv}; for tests). */
+  moduleBodiesRun = 0;
+
   /**
    * The values of a module's globals after running its body once (construct purpose), so
    * module-level setup such as `parser.add_argument(...)`, `layers.append(...)` or
    * `CFG["batch_size"] = 8` is seen by the functions that read those globals. Null while the
    * module is being run (an import cycle): callers then evaluate single bindings.
    */
-  /** How many module bodies this model ran for their globals (see {@link moduleEnv}; for tests). */
-  moduleBodiesRun = 0;
-
   private moduleEnv(file: ProjectFile): Env | null {
     const memo = this.moduleEnvs.get(file);
     if (memo === 'pending') return null;
