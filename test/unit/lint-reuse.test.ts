@@ -36,10 +36,16 @@ class Project {
     return this.lintWith(this.reuse);
   }
 
-  /** Lints with reuse; asserts the findings equal a whole lint's. */
+  /**
+   * Lints with reuse; asserts the findings, and the layer reports hovers and code lenses show
+   * (both sides' after a split), equal a whole lint's.
+   */
   lint(): Diagnostic[] {
     const incremental = this.lintWith(this.reuse);
-    assert.deepEqual(incremental, this.lintWith(undefined), `findings differ after a ${this.reuse.lastKind} lint`);
+    const layers = this.engine.lastLayersLater?.();
+    const whole = this.lintWith(undefined);
+    assert.deepEqual(incremental, whole, `findings differ after a ${this.reuse.lastKind} lint`);
+    assert.deepEqual(layers, this.engine.lastLayersLater?.(), `layer reports differ after a ${this.reuse.lastKind} lint`);
     return incremental;
   }
 

@@ -18,7 +18,7 @@ import { RULE_IMPLS } from '../rules/index';
 import { toDiagnostic, type Report } from '../rules/define';
 import type { PyFile } from '../model/python/ir';
 import { ParsedDocument } from './document';
-import { layerReports, type LayerReport } from '../model/python/layer-report';
+import { layerReports, layerReportsOf, type LayerReport } from '../model/python/layer-report';
 import type { Span } from './diagnostic';
 import { planSplit } from './lint-reuse';
 
@@ -126,10 +126,10 @@ export class Engine {
         this.lastErrors = errors;
         this.lastLayers = [];
         let memo: LayerReport[] | null = null;
-        // Layer reports merge every analysis of a layer: from one whole model (built when asked
-        // after a split).
-        const whole = (): PyTorchModel => (split.models.length === 1 ? split.models[0] : new PyTorchModel(newIndex(), { assumeUnknownModulesNormalize: anyUnknown }).run());
-        this.lastLayersLater = opts.collectLayers === 'lazy' ? () => (memo ??= this.layersOf(whole(), opts.textOf)) : null;
+        // Layer reports merge every analysis of a layer: after a split, both sides' (the rest's
+        // first, the order of a whole run's module bodies and files).
+        const models = split.models.length === 2 ? [split.models[1], split.models[0]] : split.models;
+        this.lastLayersLater = opts.collectLayers === 'lazy' ? () => (memo ??= this.layersOf(models, opts.textOf)) : null;
         reuse!.record(inputs, opts, anyUnknown, split.models, split.rest, split.kind);
         return out;
       }
@@ -142,7 +142,7 @@ export class Engine {
     this.lastLayersLater = null;
     if (opts.collectLayers === 'lazy') {
       let memo: LayerReport[] | null = null;
-      this.lastLayersLater = () => (memo ??= this.layersOf(model, opts.textOf));
+      this.lastLayersLater = () => (memo ??= this.layersOf([model], opts.textOf));
     } else if (opts.collectLayers) {
       try {
         this.lastLayers = layerReports(model, opts.textOf);
@@ -155,10 +155,10 @@ export class Engine {
     return out;
   }
 
-  /** Layer reports computed after the run (see {@link lastLayersLater}); errors give none. */
-  private layersOf(model: PyTorchModel, textOf: (path: string) => string): LayerReport[] {
+  /** Layer reports of a run's models computed after it (see {@link lastLayersLater}); errors give none. */
+  private layersOf(models: readonly PyTorchModel[], textOf: (path: string) => string): LayerReport[] {
     try {
-      return layerReports(model, textOf);
+      return layerReportsOf(models, textOf);
     } catch (e) {
       this.lateErrors.push(`layer reports: ${(e as Error).stack ?? String(e)}`);
       return [];

@@ -105,6 +105,24 @@ function jsSource(v: number | string | boolean | null): string {
   return String(v);
 }
 
+/** Numbers in numeric order, before other constants in their source order. */
+function compareConstants(a: number | string | boolean | null, b: number | string | boolean | null): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'number') return -1;
+  if (typeof b === 'number') return 1;
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Producers by file, offset, class and bias (see `layerReportsOf`). */
+function compareProducers(a: NonNullable<LayerReport['producer']>, b: NonNullable<LayerReport['producer']>): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  if (a.span.start !== b.span.start) return a.span.start - b.span.start;
+  if (a.q !== b.q) return a.q < b.q ? -1 : 1;
+  return String(a.bias).localeCompare(String(b.bias));
+}
+
 function modeList(info: ModeInfo): Mode[] {
   return [...modesOf(info)].sort();
 }
@@ -116,13 +134,26 @@ function modeList(info: ModeInfo): Mode[] {
  * @param text the text of a project file (to quote unresolved argument expressions).
  */
 export function layerReports(model: PyTorchModel, text: (path: string) => string): LayerReport[] {
+  return layerReportsOf([model], text);
+}
+
+/**
+ * {@link layerReports} of the models of one run together (both sides of a split lint): a site's
+ * report merges the layers every model built there, and its uses, producer and batch sizes from
+ * every model, in order.
+ */
+export function layerReportsOf(models: readonly PyTorchModel[], text: (path: string) => string): LayerReport[] {
   const bySite = new Map<string, { layer: Obj; objs: Obj[] }>();
-  for (const layer of model.layers) {
-    if (!layer.site || !layer.spec || !NORM_KINDS.has(layer.spec.kind)) continue;
-    const key = `${layer.site.file.path}:${layer.site.span.start}:${layer.site.span.end}`;
-    const entry = bySite.get(key);
-    if (entry) entry.objs.push(layer);
-    else bySite.set(key, { layer, objs: [layer] });
+  const modelOf = new Map<Obj, PyTorchModel>();
+  for (const model of models) {
+    for (const layer of model.layers) {
+      if (!layer.site || !layer.spec || !NORM_KINDS.has(layer.spec.kind)) continue;
+      modelOf.set(layer, model);
+      const key = `${layer.site.file.path}:${layer.site.span.start}:${layer.site.span.end}`;
+      const entry = bySite.get(key);
+      if (entry) entry.objs.push(layer);
+      else bySite.set(key, { layer, objs: [layer] });
+    }
   }
   if (bySite.size === 0) return [];
 
@@ -146,7 +177,13 @@ export function layerReports(model: PyTorchModel, text: (path: string) => string
   };
 
   const out: LayerReport[] = [];
-  for (const { layer, objs } of bySite.values()) {
+  for (const { objs } of bySite.values()) {
+    // Nothing in a report depends on the order the run built the site's layers in (the two
+    // sides of a split build them in another order than a whole run): the layer shown is the
+    // one whose class comes first by name (a site whose class is a parameter, `norm_layer(c)`,
+    // builds several), the written expression the first by text, the producer the first in the
+    // file.
+    const layer = objs.reduce((best, o) => ((o.q ?? '') < (best.q ?? '') ? o : best));
     const spec = layer.spec!;
     const site = layer.site!;
     const ts = site.file.ir.lang === 'ts';
@@ -155,17 +192,22 @@ export function layerReports(model: PyTorchModel, text: (path: string) => string
     for (const p of spec.params) {
       if (p.name === '*' || p.name === 'device' || p.name === 'dtype') continue;
       const shownName = ts ? tfjsOptionName(p.name) : p.name;
-      const a = model.argOf(layer, p.name);
-      const written = a.expr ? text(site.file.path).slice(a.expr.span.start, a.expr.span.end) : null;
-      if (a.defaulted && p.def !== undefined) {
+      const all = objs.map((o) => modelOf.get(o)!.argOf(o, p.name));
+      const a = all[objs.indexOf(layer)];
+      let written: string | null = null;
+      for (const x of all) {
+        const w = x.expr ? text(site.file.path).slice(x.expr.span.start, x.expr.span.end) : null;
+        if (w !== null && (written === null || w < written)) written = w;
+      }
+      if (all.every((x) => x.defaulted) && p.def !== undefined) {
         const def = ts ? tfjsLiteral(p.def).replace(/^"(.*)"$/, "'$1'") : p.def;
         args.push({ name: shownName, value: def, ...(constOf(a.value) !== undefined ? { constant: constOf(a.value) } : {}), defaulted: true });
         continue;
       }
       // The constant of each construction at this site (a helper building `BatchNorm2d(planes)`
       // for planes = 64, 128, ...): one value when they agree, else the expression and the values.
-      const consts = objs.map((o) => constOf((o === layer ? a : model.argOf(o, p.name)).value as Val[]));
-      const distinct = [...new Set(consts.filter((x) => x !== undefined).map((x) => source(x)))];
+      const consts = all.map((x) => constOf(x.value as Val[]));
+      const distinct = [...new Set(consts.filter((x) => x !== undefined))].sort(compareConstants).map((x) => source(x!));
       const c = consts.every((x) => x !== undefined && x === consts[0]) ? consts[0] : undefined;
       let value: string;
       if (c !== undefined) value = source(c);
@@ -194,21 +236,23 @@ export function layerReports(model: PyTorchModel, text: (path: string) => string
       seen.add(key);
       uses.push({ kind, file: s.file.path, span: { ...s.span }, modes: modeList(info) });
     };
-    for (const f of model.steps.values()) add('train-step', f.obj, f.site, f.mode);
-    for (const f of model.inference.values()) add('inference', f.obj, f.site, f.mode);
+    for (const model of models) {
+      for (const f of model.steps.values()) add('train-step', f.obj, f.site, f.mode);
+      for (const f of model.inference.values()) add('inference', f.obj, f.site, f.mode);
+    }
     uses.sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.span.start - b.span.start));
     let producer: LayerReport['producer'] = null;
-    for (const p of model.pairs) {
+    for (const p of models.flatMap((m) => m.pairs)) {
       if (!objs.includes(p.consumer) || p.how === 'reshaped' || !p.producer.site || !p.producer.spec) continue;
       // A Keras producer with its own activation (`Dense(64, activation="relu")`) is not "right before" the norm.
       if (p.producer.spec.framework === 'keras' && p.how !== 'direct') continue;
       if (p.producer.spec.kind !== 'conv' && p.producer.spec.kind !== 'convtranspose' && p.producer.spec.kind !== 'linear') continue;
-      const bias = constOf(model.argOf(p.producer, p.producer.spec.biasParam ?? 'bias').value);
-      producer = { q: p.producer.q ?? '', file: p.producer.site.file.path, span: { ...p.producer.site.span }, bias: typeof bias === 'boolean' ? bias : null };
-      break;
+      const bias = constOf(modelOf.get(p.consumer)!.argOf(p.producer, p.producer.spec.biasParam ?? 'bias').value);
+      const cand = { q: p.producer.q ?? '', file: p.producer.site.file.path, span: { ...p.producer.site.span }, bias: typeof bias === 'boolean' ? bias : null };
+      if (!producer || compareProducers(cand, producer) < 0) producer = cand;
     }
     const batchSizes = new Set<number>();
-    for (const loader of model.loaders) {
+    for (const loader of models.flatMap((m) => m.loaders)) {
       if (![...loader.trains].some((m) => objs.some((o) => containedIn(m).has(o)))) continue;
       for (const v of loader.batchSize) if (v.t === 'const' && typeof v.v === 'number' && Number.isInteger(v.v) && v.v > 0) batchSizes.add(v.v);
     }
