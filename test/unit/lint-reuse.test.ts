@@ -274,6 +274,39 @@ describe('incremental lint (LintReuse)', () => {
     }
   });
 
+  it('runs the module body when a loop rebinds a constant, or an alias names a definition bound twice', () => {
+    const withPrefix = (prefix: string[], norm: string): string =>
+      [
+        'import torch.nn as nn', ...prefix, '', '',
+        'class A(nn.Module):', '    def __init__(self):', '        super().__init__()',
+        '        self.conv = nn.Conv2d(3, 16, 3, bias=False)', `        self.bn = ${norm}`, '',
+        '    def forward(self, x):', '        return self.bn(self.conv(x))', '', '',
+        'def f1():', '    return 1', '', '', 'def f2():', '    return 2', '', '', 'def f3():', '    return 3', '',
+      ].join('\n');
+    const cases = [
+      // The loop's def leaves MOM a function: no Keras momentum in A.
+      { src: withPrefix(['MOM = 0.99', 'for _ in range(1):', '    def MOM():', '        return 0'], 'nn.BatchNorm2d(16, momentum=MOM)'), nl007: 0 },
+      // The module body's flow makes Norm the first make_norm only: A does not build the other's
+      // layer (whose Keras momentum is reported once, at its own site).
+      {
+        src: withPrefix(['if True:', '    def make_norm(c):', '        return nn.BatchNorm2d(c)', 'else:', '    def make_norm(c):',
+          '        return nn.BatchNorm2d(c, momentum=0.99)', 'Norm = make_norm'], 'Norm(16)'),
+        nl007: 1,
+      },
+    ];
+    for (const { src, nl007 } of cases) {
+      const p = new Project(engine, { 'm.py': src });
+      try {
+        assert.equal(p.lint().filter((d) => d.code === 'NL007').length, nl007);
+        // (Project.lint compares findings and layer reports with a whole lint's.)
+        p.type('m.py', '16, 3,', '16, 5,');
+        assert.equal(p.reuse.lastKind, 'split-reused');
+      } finally {
+        p.dispose();
+      }
+    }
+  });
+
   it('moves the NL002 fix of a training step with the text typed above it', () => {
     const src = [
       'import torch', 'import torch.nn as nn', '', '',

@@ -1025,9 +1025,12 @@ export class PyTorchModel {
   private settledName(file: ProjectFile, e: Expr, name: string, depth: number): Val[] | null {
     while (e.k === 'attr') e = e.obj;
     if (e.k !== 'name' || e.id === name) return null;
-    if (this.settledBinding(file, e.id)) return this.resolveGlobal(file, e.id);
+    // One binding only: with several (`if`/`else` variants, `try`/`except` imports) the module
+    // body's run gives the one its flow reaches, resolution the union of all.
     const b = file.bindings.get(e.id);
-    return b?.length === 1 && b[0].k === 'assign' && file.starImports.length === 0 ? this.settledAssignValue(file, e.id, depth + 1) : null;
+    if (b?.length !== 1) return null;
+    if (this.settledBinding(file, e.id)) return this.resolveGlobal(file, e.id);
+    return b[0].k === 'assign' && file.starImports.length === 0 ? this.settledAssignValue(file, e.id, depth + 1) : null;
   }
 
   /** The project module a `from` import (or star import) of `file` reads, `abs` its absolute name. */
@@ -3941,7 +3944,8 @@ const plainAssignsMemo = new WeakMap<PyFile, ReadonlyMap<string, Expr>>();
  * expression. Memoized per lowered file.
  *
  * Rebinding: targets of assignments (tuple and starred elements included), `for` and `with`
- * targets, `except ... as` names, `del`, and conservatively every name inside a comprehension,
+ * targets, `except ... as` names, `del`, definitions and imports in loops and `match` cases (a
+ * star import there rebinds anything), and conservatively every name inside a comprehension,
  * walrus or other unmodelled expression, and inside `match` and unknown compound statements.
  * Reads elsewhere (`Alias = Norm`, `f(Norm)`, `Norm.x = 1`) change nothing the model keeps for a
  * constant, a class, a function or a framework name, the only values taken this way (see
@@ -3966,14 +3970,22 @@ function plainAssigns(ir: PyFile): ReadonlyMap<string, Expr> {
     forEachSubExpr(e, (x) => {
       if (x.k === 'other' || x.k === 'lambda') addAll(namesIn(x));
     });
+  let starBelow = false;
   const visit = (body: readonly Stmt[], top: boolean): void => {
     for (const st of body) {
       switch (st.k) {
-        // Definitions bind their own name (a second binding of it, in `bindings`).
+        // Definitions and imports directly in the module body, or in its `if`/`try`/`with`
+        // blocks, are bindings of their own (see `collectBindings`); in a loop or a `match` they
+        // are not, and rebind the name all the same.
         case 'func':
         case 'class':
+          if (!top) rebound.add(st.def.name);
           break;
         case 'import':
+          if (!top) {
+            if (st.imp.name === '*') starBelow = true;
+            else rebound.add(st.imp.asname ?? (st.imp.name !== null ? st.imp.name : st.imp.module.split('.')[0]));
+          }
           break;
         case 'assign':
           if (top && st.op === null && st.value && st.targets.length === 1 && st.targets[0].k === 'name') {
@@ -4024,12 +4036,17 @@ function plainAssigns(ir: PyFile): ReadonlyMap<string, Expr> {
           if (st.kind === 'del' || st.kind === 'other') addAll(namesReadBy(st));
           else st.exprs.forEach(others);
           break;
+        case 'block':
+          addAll(namesReadBy(st));
+          for (const b of st.bodies) visit(b, false);
+          break;
         default:
           addAll(namesReadBy(st));
       }
     }
   };
   visit(ir.body, true);
+  if (starBelow) found.clear();
   for (const n of rebound) found.delete(n);
   plainAssignsMemo.set(ir, (out = found));
   return out;
