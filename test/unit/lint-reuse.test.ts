@@ -244,11 +244,12 @@ describe('incremental lint (LintReuse)', () => {
 
   it('reads module-level constants and aliases on the edited side without running the module body', () => {
     const src = [
-      'import torch.nn as nn', '', 'KERAS_MOMENTUM = 0.99', 'Norm = nn.BatchNorm2d', 'Alias = Norm',
+      'import torch.nn as nn', 'from collections import namedtuple', 'from collections import namedtuple', '',
+      'Outputs = namedtuple("Outputs", ["y"])', 'KERAS_MOMENTUM = 0.99', 'Norm = nn.BatchNorm2d', 'Alias = Norm',
       'SCALE = 0.1', 'for SCALE in (0.99,):', '    pass', '', '',
       'class A(nn.Module):', '    def __init__(self):', '        super().__init__()',
       '        self.conv = nn.Conv2d(3, 16, 3, bias=False)', '        self.bn = Alias(16, momentum=KERAS_MOMENTUM)', '',
-      '    def forward(self, x):', '        return self.bn(self.conv(x))', '', '',
+      '    def forward(self, x):', '        return Outputs(self.bn(self.conv(x)))', '', '',
       'class B(nn.Module):', '    def __init__(self):', '        super().__init__()',
       '        self.conv = nn.Conv2d(3, 8, 3, bias=False)', '        self.bn = Norm(8, momentum=SCALE)', '',
       '    def forward(self, x):', '        return self.bn(self.conv(x))', '', '',
@@ -259,8 +260,8 @@ describe('incremental lint (LintReuse)', () => {
     try {
       // A's momentum is Keras' (NL007); B's is too, after the loop rebinds SCALE.
       assert.deepEqual(p.lint().map((d) => d.code), ['NL007', 'NL007']);
-      // In A, `Alias` and `KERAS_MOMENTUM` are bound once, to an alias of a framework name and
-      // a constant.
+      // In A, `Alias`, `KERAS_MOMENTUM` and `Outputs` are bound once, to an alias of a framework
+      // name, a constant and a namedtuple (of `namedtuple`, imported twice alike).
       p.type('m.py', '16, 3,', '16, 5,');
       assert.equal(p.reuse.lastKind, 'split-reused');
       assert.equal(bodiesRun(), 0);

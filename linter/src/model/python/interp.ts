@@ -1025,12 +1025,18 @@ export class PyTorchModel {
   private settledName(file: ProjectFile, e: Expr, name: string, depth: number): Val[] | null {
     while (e.k === 'attr') e = e.obj;
     if (e.k !== 'name' || e.id === name) return null;
-    // One binding only: with several (`if`/`else` variants, `try`/`except` imports) the module
-    // body's run gives the one its flow reaches, resolution the union of all.
     const b = file.bindings.get(e.id);
-    if (b?.length !== 1) return null;
-    if (this.settledBinding(file, e.id)) return this.resolveGlobal(file, e.id);
-    return b[0].k === 'assign' && file.starImports.length === 0 ? this.settledAssignValue(file, e.id, depth + 1) : null;
+    if (!b || b.length === 0) return null;
+    if (this.settledBinding(file, e.id)) {
+      const v = this.resolveGlobal(file, e.id);
+      // Several bindings (`if`/`else` variants, `try`/`except` imports): the module body's run
+      // gives the one its flow reaches, resolution the union of all; the same only when each
+      // gives the same value (a concatenation of modules importing `namedtuple` twice).
+      if (b.length === 1) return v;
+      const keys = b.map((x) => this.resolveBinding(file, x, new Set()).map(valKey).sort().join('|'));
+      return keys.every((k) => k === keys[0]) ? v : null;
+    }
+    return b.length === 1 && b[0].k === 'assign' && file.starImports.length === 0 ? this.settledAssignValue(file, e.id, depth + 1) : null;
   }
 
   /** The project module a `from` import (or star import) of `file` reads, `abs` its absolute name. */
