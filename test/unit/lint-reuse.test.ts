@@ -94,6 +94,16 @@ class Project {
   }
 }
 
+/** Runs `body` on a new {@link Project} of `files`, disposing of its documents after. */
+function withProject(engine: Engine, files: Record<string, string>, body: (p: Project) => void): void {
+  const p = new Project(engine, files);
+  try {
+    body(p);
+  } finally {
+    p.dispose();
+  }
+}
+
 const read = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
 
 describe('incremental lint (LintReuse)', () => {
@@ -103,8 +113,7 @@ describe('incremental lint (LintReuse)', () => {
   });
 
   it('analyzes only the edited definition and its dependents, keeping the rest of the file', () => {
-    const p = new Project(engine, { 'models.py': read('models.py'), 'train.py': read('train.py') });
-    try {
+    withProject(engine, { 'models.py': read('models.py'), 'train.py': read('train.py') }, (p) => {
       const before = p.lint();
       assert.equal(p.reuse.lastKind, 'full');
       assert.ok(before.some((d) => d.code === 'NL011'));
@@ -121,28 +130,22 @@ describe('incremental lint (LintReuse)', () => {
       // (A space after the last token changes no statement: the models are kept as they are.)
       assert.deepEqual(p.insert('models.py', 'bias=False)', '  + 0'), ['reused', 'reused', 'split', 'split-reused', 'split-reused']);
       assert.deepEqual(p.lint().map((d) => `${d.code}:${d.span.start}`), now.map((d) => `${d.code}:${d.span.start + '  + 0'.length}`));
-    } finally {
-      p.dispose();
-    }
+    });
   });
 
   it('lints whole when another file uses an edited definition (found while analyzing)', () => {
-    const p = new Project(engine, { 'models.py': read('models.py'), 'train.py': read('train.py') });
-    try {
+    withProject(engine, { 'models.py': read('models.py'), 'train.py': read('train.py') }, (p) => {
       p.lint();
       // train.py calls vgg8(): the split of VGG and vgg8 from the rest does not hold.
       const kinds = p.type('models.py', '=0.9)', '=0.1)');
       assert.ok(kinds.every((k) => k === 'full'), kinds.join());
       assert.match(p.reuse.whyWhole ?? '', /vgg8/);
       assert.ok(!p.lint().some((d) => d.code === 'NL007'));
-    } finally {
-      p.dispose();
-    }
+    });
   });
 
   it('lints whole when a method the rest evaluates alone is called by the edited definitions', () => {
-    const p = new Project(engine, { 'models.py': read('models.py') });
-    try {
+    withProject(engine, { 'models.py': read('models.py') }, (p) => {
       p.lint();
       // BasicBlock calls the plain function conv3x3(), which both sides evaluate alike: split.
       p.type('models.py', 'planes, planes', 'planes, 2 * planes');
@@ -152,22 +155,17 @@ describe('incremental lint (LintReuse)', () => {
       p.type('models.py', '(24)', '(32)');
       assert.equal(p.reuse.lastKind, 'full');
       assert.match(p.reuse.whyWhole ?? '', /make_head/);
-    } finally {
-      p.dispose();
-    }
+    });
   });
 
   it('lints whole after edits of module-level code or of a definition\'s name', () => {
-    const p = new Project(engine, { 'models.py': read('models.py') });
-    try {
+    withProject(engine, { 'models.py': read('models.py') }, (p) => {
       p.lint();
       // (A keystroke inside a syntax error that leaves every statement as it was keeps the models.)
       const notSplit = (kinds: Array<string | null>): boolean => kinds.every((k) => k === 'full' || k === 'reused') && kinds.includes('full');
       assert.ok(notSplit(p.type('models.py', '"aux"])', '"aux", "x"])')));
       assert.ok(notSplit(p.type('models.py', 'def auxnet(', 'def auxnet2(')));
-    } finally {
-      p.dispose();
-    }
+    });
   });
 
   // Counterexamples found in review, each a way the two sides of a split could disagree with a
@@ -181,16 +179,13 @@ describe('incremental lint (LintReuse)', () => {
       '    def forward(self, x):', '        y = shared(x)', '        return self.act(y)', '', '',
       'def f1():', '    return 1', '', '', 'def f2():', '    return 2', '',
     ].join('\n');
-    const p = new Project(engine, { 'm.py': src });
-    try {
+    withProject(engine, { 'm.py': src }, (p) => {
       p.lint();
       // (`shared` also feeds no BatchNorm in B: a whole run keeps NL003 silent for it.)
       p.insert('m.py', 'nn.ReLU(', 'True');
       assert.equal(p.reuse.lastKind, 'full');
       assert.match(p.reuse.whyWhole ?? '', /module scope/);
-    } finally {
-      p.dispose();
-    }
+    });
   });
 
   it('lints whole when an edit sets or reads Keras\' image data format (read for every Keras layer)', () => {
@@ -201,8 +196,7 @@ describe('incremental lint (LintReuse)', () => {
       'def helper():', '    return 1', '', '',
       'def configure(fmt):', '    keras.backend.set_image_data_format("channels_first")', '    return fmt', '',
     ].join('\n');
-    const p = new Project(engine, { 'm.py': src });
-    try {
+    withProject(engine, { 'm.py': src }, (p) => {
       p.lint();
       p.insert('m.py', 'return fmt', '2');
       // Commenting the call out changes what the Conv2D's channel axis is known to be.
@@ -211,9 +205,7 @@ describe('incremental lint (LintReuse)', () => {
       doc.update([{ start: at, end: at, text: '#' }]);
       p.lint();
       assert.equal(p.reuse.lastKind, 'full');
-    } finally {
-      p.dispose();
-    }
+    });
   });
 
   it('lints whole when both sides together spend more than a whole run\'s analysis budget', () => {
@@ -228,18 +220,15 @@ describe('incremental lint (LintReuse)', () => {
       'def late():', '    return nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))', '', '', 'def filler():', '    return 0', ''].join('\n');
     // (Each run spends the whole budget, ~2 million steps: this test lints only with reuse, and
     // a split that does not hold is a whole run.)
-    const p = new Project(engine, { 'm.py': src });
-    const doc = p.docs.get('m.py')!;
-    try {
+    withProject(engine, { 'm.py': src }, (p) => {
+      const doc = p.docs.get('m.py')!;
       assert.deepEqual(p.lintReusing(), []);
       const at = doc.text.indexOf('nn.ReLU6(') + 'nn.ReLU6('.length;
       doc.update([{ start: at, end: at, text: '1' }]);
       assert.deepEqual(p.lintReusing(), [], 'the whole run reaches no finding in late()');
       assert.equal(p.reuse.lastKind, 'full');
       assert.match(p.reuse.whyWhole ?? '', /budget/);
-    } finally {
-      p.dispose();
-    }
+    });
   });
 
   it('reads module-level constants and aliases on the edited side without running the module body', () => {
@@ -255,9 +244,8 @@ describe('incremental lint (LintReuse)', () => {
       '    def forward(self, x):', '        return self.bn(self.conv(x))', '', '',
       'def f1():', '    return 1', '', '', 'def f2():', '    return 2', '',
     ].join('\n');
-    const p = new Project(engine, { 'm.py': src });
-    const bodiesRun = (): number => (p.reuse.models[0] as unknown as { moduleBodiesRun: number }).moduleBodiesRun;
-    try {
+    withProject(engine, { 'm.py': src }, (p) => {
+      const bodiesRun = (): number => (p.reuse.models[0] as unknown as { moduleBodiesRun: number }).moduleBodiesRun;
       // A's momentum is Keras' (NL007); B's is too, after the loop rebinds SCALE.
       assert.deepEqual(p.lint().map((d) => d.code), ['NL007', 'NL007']);
       // In A, `Alias`, `KERAS_MOMENTUM` and `Outputs` are bound once, to an alias of a framework
@@ -270,9 +258,7 @@ describe('incremental lint (LintReuse)', () => {
       assert.equal(p.reuse.lastKind, 'split-reused');
       assert.equal(bodiesRun(), 1);
       assert.deepEqual(p.lint().map((d) => d.code), ['NL007', 'NL007']);
-    } finally {
-      p.dispose();
-    }
+    });
   });
 
   it('runs the module body when a loop rebinds a constant, or an alias names a definition bound twice', () => {
@@ -296,15 +282,12 @@ describe('incremental lint (LintReuse)', () => {
       },
     ];
     for (const { src, nl007 } of cases) {
-      const p = new Project(engine, { 'm.py': src });
-      try {
+      withProject(engine, { 'm.py': src }, (p) => {
         assert.equal(p.lint().filter((d) => d.code === 'NL007').length, nl007);
         // (Project.lint compares findings and layer reports with a whole lint's.)
         p.type('m.py', '16, 3,', '16, 5,');
         assert.equal(p.reuse.lastKind, 'split-reused');
-      } finally {
-        p.dispose();
-      }
+      });
     }
   });
 
@@ -315,15 +298,12 @@ describe('incremental lint (LintReuse)', () => {
       '    opt = torch.optim.SGD(model.parameters(), lr=0.1)', '    for epoch in range(3):', '        for x in data:',
       '            model(x).sum().backward()', '            opt.step()', '        model.eval()', '',
     ].join('\n');
-    const p = new Project(engine, { 'm.py': src });
-    try {
+    withProject(engine, { 'm.py': src }, (p) => {
       assert.ok(p.lint().some((d) => d.code === 'NL002' && d.fix));
       // A comment above keeps every statement: the models are kept and their offsets move.
       const kinds = p.insert('m.py', 'import torch.nn as nn\n', '# training script for the small model\n');
       assert.ok(kinds.includes('reused'), kinds.join());
-    } finally {
-      p.dispose();
-    }
+    });
   });
 
   it('finds what a whole lint finds after random edits of real model code', () => {
@@ -337,9 +317,8 @@ describe('incremental lint (LintReuse)', () => {
     const files = ['models.py', '../../../../examples/cifar/models/resnet.py', '../../../../examples/seq/crnn.py', '../../../../examples/cifar/finetune.py'];
     let split = 0;
     for (const name of files) {
-      const p = new Project(engine, { [path.basename(name)]: read(name) });
-      const doc = p.docs.get(path.basename(name))!;
-      try {
+      withProject(engine, { [path.basename(name)]: read(name) }, (p) => {
+        const doc = p.docs.get(path.basename(name))!;
         p.lint();
         for (let k = 0; k < 12; k++) {
           const lines = doc.text.split('\n');
@@ -357,9 +336,7 @@ describe('incremental lint (LintReuse)', () => {
             p.lint();
           }
         }
-      } finally {
-        p.dispose();
-      }
+      });
     }
     assert.ok(split > 20, `only ${split} lints were split`);
   });

@@ -91,10 +91,18 @@ let last: { text: string; spans: readonly Span[]; none: boolean } | null = null;
  */
 export function danglingAfterChange(prev: string, next: string, start: number, end: number): void {
   if (!last || !last.none || last.text !== prev) return;
-  const from = start > 0 ? next.lastIndexOf('\n', start - 1) + 1 : 0;
-  const nl = next.indexOf('\n', end);
-  if (MAY_DANGLE.test(next.slice(from, nl < 0 ? next.length : nl))) return;
+  const lines = linesAround(next, start, end);
+  if (MAY_DANGLE.test(next.slice(lines.start, lines.end))) return;
   last = { text: next, spans: [], none: true };
+}
+
+/**
+ * The lines of `text` that `[start, end)` touches: from the start of the first through the end
+ * of the last, its line break excluded (UTF-16 code units).
+ */
+export function linesAround(text: string, start: number, end: number): Span {
+  const nl = text.indexOf('\n', end);
+  return { start: start > 0 ? text.lastIndexOf('\n', start - 1) + 1 : 0, end: nl < 0 ? text.length : nl };
 }
 
 function scanDangling(text: string): Span[] {

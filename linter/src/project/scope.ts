@@ -13,6 +13,7 @@ import type { ProjectIndex } from '../model/python/project';
 import { EXTERNAL_PACKAGES } from '../model/frameworks/pytorch';
 import { isSeedText, scanImportLines, scanScriptImports, usesImportedNames } from '../model/python/prefilter';
 import { isScriptPath, SCRIPT_EXTENSION } from '../core/source-kind';
+import { linesAround } from '../parse/logical-lines';
 
 /**
  * The project files an import reads: the module (and, for `import a.b.c`, the packages on its
@@ -224,16 +225,11 @@ export class ScopeMemo {
   noteChange(rel: string, prev: string, next: string, start: number, oldEnd: number, newEnd: number): boolean {
     const m = this.byPath.get(rel);
     if (!m || m.importText === null || m.text !== prev) return false;
-    const lineStart = (t: string, at: number): number => (at > 0 ? t.lastIndexOf('\n', at - 1) + 1 : 0);
-    const lineEnd = (t: string, at: number): number => {
-      const nl = t.indexOf('\n', at);
-      return nl < 0 ? t.length : nl;
-    };
-    const from = lineStart(prev, start);
-    const to = lineEnd(prev, oldEnd);
+    const { start: from, end: to } = linesAround(prev, start, oldEnd);
     // (The line break before a statement is part of what keeps it at a line start.)
     if (m.importText.some((x) => x.start <= to + 1 && from <= x.end)) return false;
-    if (prev.slice(from, to).includes('import') || next.slice(lineStart(next, start), lineEnd(next, newEnd)).includes('import')) return false;
+    const now = linesAround(next, start, newEnd);
+    if (prev.slice(from, to).includes('import') || next.slice(now.start, now.end).includes('import')) return false;
     const delta = newEnd - oldEnd;
     const importText = delta === 0 ? m.importText : m.importText.map((x) => (x.start > to ? { start: x.start + delta, end: x.end + delta } : x));
     const seed = isSeedText(next, rel);

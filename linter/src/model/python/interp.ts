@@ -4006,9 +4006,6 @@ function plainAssigns(ir: PyFile): ReadonlyMap<string, Expr> {
         case 'expr':
           others(st.value);
           break;
-        case 'return':
-          if (st.value) others(st.value);
-          break;
         case 'if':
         case 'while':
           others(st.test);

@@ -143,16 +143,16 @@ export function layerReports(model: PyTorchModel, text: (path: string) => string
  * every model, in order.
  */
 export function layerReportsOf(models: readonly PyTorchModel[], text: (path: string) => string): LayerReport[] {
-  const bySite = new Map<string, { layer: Obj; objs: Obj[] }>();
+  const bySite = new Map<string, Obj[]>();
   const modelOf = new Map<Obj, PyTorchModel>();
   for (const model of models) {
     for (const layer of model.layers) {
       if (!layer.site || !layer.spec || !NORM_KINDS.has(layer.spec.kind)) continue;
       modelOf.set(layer, model);
       const key = `${layer.site.file.path}:${layer.site.span.start}:${layer.site.span.end}`;
-      const entry = bySite.get(key);
-      if (entry) entry.objs.push(layer);
-      else bySite.set(key, { layer, objs: [layer] });
+      const objs = bySite.get(key);
+      if (objs) objs.push(layer);
+      else bySite.set(key, [layer]);
     }
   }
   if (bySite.size === 0) return [];
@@ -177,7 +177,7 @@ export function layerReportsOf(models: readonly PyTorchModel[], text: (path: str
   };
 
   const out: LayerReport[] = [];
-  for (const { objs } of bySite.values()) {
+  for (const objs of bySite.values()) {
     // Nothing in a report depends on the order the run built the site's layers in (the two
     // sides of a split build them in another order than a whole run): the layer shown is the
     // one whose class comes first by name (a site whose class is a parameter, `norm_layer(c)`,
